@@ -1,0 +1,55 @@
+// Decides how a run ended. The CLI often reports failures with exit code 0 and subtype "success", so the
+// `result` line's is_error / api_error_status / subtype decide, never the exit code alone.
+import type { Finish } from "../store/job-store";
+import type { RunStats } from "../job/job";
+import type { ResultLine } from "./stream-parser";
+import { isJson, stripCodeFences } from "./json-result";
+
+const AUTH_TEXT = /not logged in|invalid api key|oauth token has expired|authentication_error|please run \/login/i;
+
+export function statsOf(r: ResultLine): RunStats {
+  return {
+    usage: r.usage,
+    cost_usd: r.costUsd,
+    duration_ms: r.durationMs,
+    num_turns: r.numTurns,
+    session_id: r.sessionId,
+  };
+}
+
+export function outcomeFromResult(r: ResultLine, opts: { json: boolean }): Finish {
+  const stats = statsOf(r);
+  const failed = r.isError || (r.subtype !== "" && r.subtype !== "success");
+  if (failed) {
+    const auth = r.apiErrorStatus === 401 || r.apiErrorStatus === 403 || AUTH_TEXT.test(r.result);
+    const errorCode = auth ? "auth_required" : r.apiErrorStatus !== null ? "api_error" : "cli_error";
+    const detail = r.result || r.subtype || "unknown error";
+    const error = r.subtype && r.subtype !== "success" && !r.result ? `claude reported ${r.subtype}` : detail;
+    return { status: "failed", result: "", error, errorCode, stats };
+  }
+  if (opts.json) {
+    const text = stripCodeFences(r.result);
+    if (!isJson(text)) {
+      return { status: "failed", result: r.result, error: "result is not valid JSON", errorCode: "invalid_json", stats };
+    }
+    return { status: "completed", result: text, error: "", errorCode: "", stats };
+  }
+  return { status: "completed", result: r.result, error: "", errorCode: "", stats };
+}
+
+/** A run that ended without a `result` line. */
+export function outcomeFromExit(code: number | null, signal: string | null, stderrTail: string): Finish {
+  const how = signal ? `signal ${signal}` : `exit status ${code}`;
+  const detail = stderrTail.trim();
+  const error =
+    code === 0 && !signal
+      ? `claude exited without a result${detail ? ` — ${detail}` : ""}`
+      : `claude exited: ${how}${detail ? ` — ${detail}` : ""}`;
+  return { status: "failed", result: "", error, errorCode: "cli_error" };
+}
+
+/** Go-style duration as the original printed it ("30m"), with seconds when the limit is not whole minutes. */
+export function formatLimit(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s % 60 === 0 ? `${s / 60}m` : `${s}s`;
+}

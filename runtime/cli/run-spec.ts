@@ -1,0 +1,30 @@
+// Everything a worker needs to run the CLI for one job, decided on the main thread from the job and config.
+import type { Config } from "../config";
+import type { Job } from "../job/job";
+import type { RunSpec } from "../queue/run-protocol";
+import { buildArgv } from "./argv";
+import { buildCliEnv } from "./env";
+import { formatLimit } from "./outcome";
+import { composeSystemPrompt } from "./system-prompt";
+
+export const LINGER_MS = 2000;
+export const TERM_GRACE_MS = 5000;
+
+export function buildRunSpec(job: Job, config: Config, parentEnv: NodeJS.ProcessEnv = process.env): RunSpec {
+  const json = job.responseFormat === "json";
+  const systemPrompt = composeSystemPrompt({ securityPrompt: config.securityPrompt, json, jobSystemPrompt: job.systemPrompt });
+  const timeoutMs = job.timeoutSeconds !== undefined ? job.timeoutSeconds * 1000 : config.jobTimeoutMs;
+  return {
+    jobId: job.id,
+    command: config.claudePath,
+    argv: buildArgv({ model: job.model, systemPrompt, allowedTools: config.allowedTools, skipPermissions: config.skipPermissions }),
+    env: buildCliEnv(parentEnv, config.cliEnv, job.id),
+    stdin: job.prompt,
+    timeoutMs,
+    timeoutError: `job timed out after ${formatLimit(timeoutMs)}`,
+    maxResultBytes: config.maxResultBytes,
+    json,
+    lingerMs: LINGER_MS,
+    termGraceMs: TERM_GRACE_MS,
+  };
+}

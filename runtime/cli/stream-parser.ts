@@ -1,0 +1,82 @@
+// Reads one stream-json line of the CLI into what the gateway cares about. Pure: no I/O, no state.
+// Lines that are not JSON objects with a string `type` are ignored, as the original did.
+
+export interface ResultLine {
+  subtype: string;
+  isError: boolean;
+  apiErrorStatus: number | null;
+  terminalReason: string | undefined;
+  result: string;
+  usage?: unknown;
+  costUsd?: number;
+  durationMs?: number;
+  numTurns?: number;
+  sessionId?: string;
+}
+
+export type CliLine =
+  | { kind: "text"; text: string } // a token-level text delta (--include-partial-messages)
+  | { kind: "assistant"; text: string } // a whole assistant message of one turn
+  | { kind: "retry"; attempt: number; maxRetries: number; delayMs: number; errorStatus: number | null }
+  | { kind: "result"; result: ResultLine }
+  | { kind: "other" };
+
+const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+
+export function parseCliLine(line: string): CliLine {
+  if (!line.startsWith("{")) return { kind: "other" };
+  let o: Record<string, any>;
+  try {
+    o = JSON.parse(line);
+  } catch {
+    return { kind: "other" };
+  }
+  if (!o || typeof o !== "object" || typeof o.type !== "string") return { kind: "other" };
+  switch (o.type) {
+    case "stream_event": {
+      const ev = o.event;
+      if (ev?.type === "content_block_delta" && ev.delta?.type === "text_delta" && typeof ev.delta.text === "string") {
+        return { kind: "text", text: ev.delta.text };
+      }
+      return { kind: "other" };
+    }
+    case "assistant": {
+      const content = Array.isArray(o.message?.content) ? o.message.content : [];
+      const text = content
+        .filter((b: any) => b?.type === "text" && typeof b.text === "string")
+        .map((b: any) => b.text)
+        .join("");
+      return { kind: "assistant", text };
+    }
+    case "system":
+      if (o.subtype === "api_retry") {
+        return {
+          kind: "retry",
+          attempt: num(o.attempt) ?? 0,
+          maxRetries: num(o.max_retries) ?? 0,
+          delayMs: num(o.retry_delay_ms) ?? 0,
+          errorStatus: num(o.error_status) ?? null,
+        };
+      }
+      return { kind: "other" };
+    case "result":
+      return {
+        kind: "result",
+        result: {
+          subtype: str(o.subtype) ?? "",
+          isError: o.is_error === true,
+          apiErrorStatus: num(o.api_error_status) ?? null,
+          terminalReason: str(o.terminal_reason),
+          result: str(o.result) ?? "",
+          usage: o.usage && typeof o.usage === "object" ? o.usage : undefined,
+          costUsd: num(o.total_cost_usd),
+          durationMs: num(o.duration_ms),
+          numTurns: num(o.num_turns),
+          sessionId: str(o.session_id),
+        },
+      };
+    default:
+      return { kind: "other" };
+  }
+}

@@ -1,0 +1,90 @@
+// The one place the environment is read. Everything else receives a Config.
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { envSchema, type Model } from "./schema";
+import { isLoopbackHost, type ListenAddr } from "./listen-addr";
+import { resolveClaudePath } from "./claude-path";
+import { loadOrCreateSecret, secretPathNextTo } from "./secret-file";
+
+export interface Config {
+  listen: ListenAddr;
+  apiKeys: string[];
+  /** Set when the key was generated because none was configured: printed once at start-up. */
+  generatedKey?: { value: string; file: string; created: boolean };
+  claudePath: string;
+  defaultModel: Model;
+  concurrency: number;
+  dbPath: string;
+  queueSize: number;
+  securityPrompt: boolean;
+  jobTimeoutMs: number;
+  corsOrigins: string[];
+  jobTtlMs: number;
+  cleanupIntervalMs: number;
+  rateLimit: number;
+  maxAttempts: number;
+  allowedTools: string[];
+  cliEnv: string[];
+  maxResultBytes: number;
+  skipPermissions: boolean;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads `.env` from the working directory without overriding variables that are already set. */
+export function loadDotEnv(cwd = process.cwd()): void {
+  const file = resolve(cwd, ".env");
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty value counts as unset, as in the original.
+  const input = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => k.startsWith("CLAUDEGATE_") && v !== undefined && v !== ""),
+  );
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues[0]!.message);
+  const e = parsed.data;
+
+  let apiKeys = e.CLAUDEGATE_API_KEYS;
+  let generatedKey: Config["generatedKey"];
+  if (apiKeys.length === 0) {
+    if (!isLoopbackHost(e.CLAUDEGATE_LISTEN_ADDR.host)) {
+      // Only loopback listeners may run on a generated key; elsewhere an operator must choose keys on purpose.
+      if (!("CLAUDEGATE_LISTEN_ADDR" in input)) {
+        e.CLAUDEGATE_LISTEN_ADDR.host = "127.0.0.1";
+      } else {
+        throw new ConfigError(
+          `CLAUDEGATE_API_KEYS must not be empty when listening on a non-loopback address (${env.CLAUDEGATE_LISTEN_ADDR})`,
+        );
+      }
+    }
+    const file = secretPathNextTo(e.CLAUDEGATE_DB_PATH, "claudegate.api-key");
+    const secret = loadOrCreateSecret(file, () => `cg_${randomBytes(24).toString("base64url")}`);
+    apiKeys = [secret.value];
+    generatedKey = { ...secret, file };
+  }
+
+  return {
+    listen: e.CLAUDEGATE_LISTEN_ADDR,
+    apiKeys,
+    generatedKey,
+    claudePath: resolveClaudePath(e.CLAUDEGATE_CLAUDE_PATH, env.PATH),
+    defaultModel: e.CLAUDEGATE_DEFAULT_MODEL,
+    concurrency: e.CLAUDEGATE_CONCURRENCY,
+    dbPath: e.CLAUDEGATE_DB_PATH,
+    queueSize: e.CLAUDEGATE_QUEUE_SIZE,
+    securityPrompt: !e.CLAUDEGATE_UNSAFE_NO_SECURITY_PROMPT,
+    jobTimeoutMs: e.CLAUDEGATE_JOB_TIMEOUT_MINUTES * 60_000,
+    corsOrigins: e.CLAUDEGATE_CORS_ORIGINS,
+    jobTtlMs: e.CLAUDEGATE_JOB_TTL_HOURS * 3_600_000,
+    cleanupIntervalMs: e.CLAUDEGATE_CLEANUP_INTERVAL_MINUTES * 60_000,
+    rateLimit: e.CLAUDEGATE_RATE_LIMIT,
+    maxAttempts: e.CLAUDEGATE_MAX_ATTEMPTS,
+    allowedTools: e.CLAUDEGATE_ALLOWED_TOOLS,
+    cliEnv: e.CLAUDEGATE_CLI_ENV,
+    maxResultBytes: e.CLAUDEGATE_MAX_RESULT_BYTES,
+    skipPermissions: e.CLAUDEGATE_SKIP_PERMISSIONS,
+  };
+}

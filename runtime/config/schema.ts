@@ -1,0 +1,93 @@
+// The environment contract: every CLAUDEGATE_* variable of the original (same names, defaults and meaning)
+// plus ours. An empty value counts as unset, as in the original. Each rule's message is the one line printed
+// at start-up when the value is bad, so it names the variable and the rule.
+import { z } from "zod";
+import { parseListenAddr } from "./listen-addr";
+
+export const MODELS = ["haiku", "sonnet", "opus"] as const;
+export type Model = (typeof MODELS)[number];
+
+const int = (name: string, min: number, def: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return def;
+      if (!/^-?\d+$/.test(v.trim())) {
+        ctx.addIssue({ code: "custom", message: `${name}: invalid integer "${v}"` });
+        return z.NEVER;
+      }
+      const n = Number(v.trim());
+      if (n < min || n > max) {
+        const rule = max === Number.MAX_SAFE_INTEGER ? (min === 1 ? "> 0" : `>= ${min}`) : `between ${min} and ${max}`;
+        ctx.addIssue({ code: "custom", message: `${name} must be ${rule}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean));
+
+/** Only the exact string "true" enables a flag, as in the original. */
+const flag = z.string().optional().transform((v) => v === "true");
+
+export const envSchema = z.object({
+  CLAUDEGATE_LISTEN_ADDR: z
+    .string()
+    .default(":8080")
+    .transform((v, ctx) => {
+      try {
+        return parseListenAddr(v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: `CLAUDEGATE_LISTEN_ADDR "${v}" ${(err as Error).message}` });
+        return z.NEVER;
+      }
+    }),
+  CLAUDEGATE_API_KEYS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return [];
+      const keys = v.split(",").map((s) => s.trim()).filter(Boolean);
+      if (keys.length === 0) {
+        ctx.addIssue({ code: "custom", message: "CLAUDEGATE_API_KEYS contains no valid keys" });
+        return z.NEVER;
+      }
+      return keys;
+    }),
+  CLAUDEGATE_CLAUDE_PATH: z.string().optional(),
+  CLAUDEGATE_DEFAULT_MODEL: z
+    .string()
+    .default("haiku")
+    .refine((v): v is Model => (MODELS as readonly string[]).includes(v), {
+      error: (issue) => `CLAUDEGATE_DEFAULT_MODEL "${String(issue.input)}" must be one of: haiku, sonnet, opus`,
+    })
+    .transform((v) => v as Model),
+  CLAUDEGATE_CONCURRENCY: int("CLAUDEGATE_CONCURRENCY", 1, 1, 256),
+  CLAUDEGATE_DB_PATH: z.string().default("claudegate.db"),
+  CLAUDEGATE_QUEUE_SIZE: int("CLAUDEGATE_QUEUE_SIZE", 1, 1000),
+  CLAUDEGATE_UNSAFE_NO_SECURITY_PROMPT: flag,
+  CLAUDEGATE_JOB_TIMEOUT_MINUTES: int("CLAUDEGATE_JOB_TIMEOUT_MINUTES", 0, 0),
+  CLAUDEGATE_CORS_ORIGINS: list,
+  CLAUDEGATE_JOB_TTL_HOURS: int("CLAUDEGATE_JOB_TTL_HOURS", 0, 0),
+  CLAUDEGATE_CLEANUP_INTERVAL_MINUTES: int("CLAUDEGATE_CLEANUP_INTERVAL_MINUTES", Number.MIN_SAFE_INTEGER, 60),
+  CLAUDEGATE_RATE_LIMIT: int("CLAUDEGATE_RATE_LIMIT", 0, 0),
+  CLAUDEGATE_MAX_ATTEMPTS: int("CLAUDEGATE_MAX_ATTEMPTS", 1, 2, 100),
+  CLAUDEGATE_ALLOWED_TOOLS: list,
+  CLAUDEGATE_CLI_ENV: list,
+  CLAUDEGATE_MAX_RESULT_BYTES: int("CLAUDEGATE_MAX_RESULT_BYTES", 1, 10 * 1024 * 1024),
+  CLAUDEGATE_SKIP_PERMISSIONS: flag,
+}).superRefine((env, ctx) => {
+  if (env.CLAUDEGATE_JOB_TTL_HOURS > 0 && env.CLAUDEGATE_CLEANUP_INTERVAL_MINUTES < 1) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["CLAUDEGATE_CLEANUP_INTERVAL_MINUTES"],
+      message: "CLAUDEGATE_CLEANUP_INTERVAL_MINUTES must be >= 1 when job TTL is enabled",
+    });
+  }
+});
+
+export type ParsedEnv = z.output<typeof envSchema>;

@@ -1,0 +1,97 @@
+// Builds the gateway once per process and tears it down: config, database, recovery, the CLI pool and the
+// dispatcher. Handlers reach it through useGateway(); the server entry and the Nitro plugin call boot/stop.
+import type { Config } from "./config";
+import { ConfigError, loadConfig, loadDotEnv } from "./config";
+import { EventHub } from "./events/hub";
+import type { JobDeps } from "./job/commands";
+import { log } from "./log";
+import { CliPool } from "./queue/cli-pool";
+import { startCleanup } from "./queue/cleanup";
+import { Dispatcher } from "./queue/dispatcher";
+import { reapRunProcesses } from "./queue/orphan-reaper";
+import { openDatabase, type Sqlite } from "./store/database";
+import { JobStore } from "./store/job-store";
+import { RateLimiter } from "./http/rate-limiter";
+
+export interface Gateway {
+  config: Config;
+  db: Sqlite;
+  store: JobStore;
+  hub: EventHub;
+  pool: CliPool;
+  dispatcher: Dispatcher;
+  jobs: JobDeps;
+  rateLimiter: RateLimiter;
+  startedAt: number;
+  cliVersion: Promise<string | undefined>;
+  stopCleanup: () => void;
+}
+
+let booting: Promise<Gateway> | undefined;
+let current: Gateway | undefined;
+
+/** Boots once; a bad configuration prints one line and exits non-zero, as an operator expects of a daemon. */
+export function bootGateway(): Promise<Gateway> {
+  booting ??= Promise.resolve().then(() => {
+    let config: Config;
+    try {
+      loadDotEnv();
+      config = loadConfig();
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`claudegate: config: ${err.message}\n`);
+        process.exit(1);
+      }
+      throw err;
+    }
+    current = build(config);
+    return current;
+  });
+  return booting;
+}
+
+function build(config: Config): Gateway {
+  const db = openDatabase(config.dbPath);
+  const store = new JobStore(db);
+
+  // Crash recovery: end what the last run left behind, then put its interrupted jobs back in the queue.
+  const reaped = reapRunProcesses(store.processingIds());
+  const recovered = store.recoverInterrupted(config.maxAttempts);
+  if (reaped.length || recovered.requeued || recovered.failed) log("info", "recovery", { reaped: reaped.length, ...recovered });
+
+  const hub = new EventHub();
+  const pool = new CliPool(config.concurrency);
+  const onFinished = () => {}; // webhook delivery hooks in here
+  const dispatcher = new Dispatcher(config, store, hub, pool, onFinished);
+  const gateway: Gateway = {
+    config,
+    db,
+    store,
+    hub,
+    pool,
+    dispatcher,
+    jobs: { config, store, hub, dispatcher, onFinished },
+    rateLimiter: new RateLimiter(config.rateLimit),
+    startedAt: Date.now(),
+    cliVersion: pool.cliVersion(config.claudePath).catch(() => undefined),
+    stopCleanup: startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs),
+  };
+  dispatcher.pump();
+  return gateway;
+}
+
+export function useGateway(): Gateway {
+  if (!current) throw new Error("gateway not booted");
+  return current;
+}
+
+/** Stops claiming jobs, ends every running CLI (their jobs return to the queue), and closes the database. */
+export async function stopGateway(): Promise<void> {
+  const g = current;
+  if (!g) return;
+  current = undefined;
+  g.stopCleanup();
+  await g.dispatcher.stop();
+  await g.pool.close();
+  g.db.close();
+}

@@ -1,0 +1,20 @@
+// The methods a path supports, derived from the routes Nitro registered (the file names under handlers/),
+// for the `Allow` header of a 405.
+export interface RouteEntry {
+  route?: string;
+  method?: string;
+  middleware?: boolean;
+}
+
+export function allowedMethods(routes: readonly RouteEntry[], path: string): string[] {
+  const methods = new Set<string>();
+  for (const r of routes) {
+    if (r.middleware || !r.route || !r.method) continue;
+    const pattern = new RegExp(
+      "^" + r.route.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:\w+/g, "[^/]+").replace(/\/\*\*$/, "(?:/.*)?") + "/?$",
+    );
+    if (pattern.test(path)) methods.add(r.method.toUpperCase());
+  }
+  if (methods.has("GET")) methods.add("HEAD");
+  return [...methods].sort();
+}

@@ -1,0 +1,26 @@
+// Reads a JSON request body with a hard size cap, without buffering more than the cap.
+import type { H3Event } from "h3";
+import { httpError } from "./errors";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export async function readJsonBody(event: H3Event, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const req = event.node.req;
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) throw httpError(413, `request body must be at most ${limit} bytes`);
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume(); // drain the rest so the 413 can be written on this connection
+      throw httpError(413, `request body must be at most ${limit} bytes`);
+    }
+    parts.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(parts).toString("utf8"));
+  } catch {
+    throw httpError(400, "invalid JSON body");
+  }
+}

@@ -1,0 +1,30 @@
+// Nitro's error handler: every error leaves as {"error": "..."} with the request id already set, a 405 names
+// the allowed methods, and anything unexpected is logged and answered 500 without internals.
+import { STATUS_CODES } from "node:http";
+import type { H3Error, H3Event } from "h3";
+import { setResponseHeader, setResponseStatus, send } from "h3";
+// @ts-expect-error Nitro's virtual module: the route table built from handlers/
+import { handlers } from "#nitro-internal-virtual/server-handlers";
+import { allowedMethods, type RouteEntry } from "./allowed-methods";
+import { log } from "../log";
+
+export default function errorHandler(error: H3Error, event: H3Event) {
+  const status = error.statusCode || 500;
+  const data = error.data as { error?: string; headers?: Record<string, string> } | undefined;
+  let message = data?.error;
+  if (!message) {
+    if (status === 404) message = "not found";
+    else if (status === 405) message = "method not allowed";
+    else if (status >= 500) {
+      log("error", "unhandled error", { path: event.path, error: String(error.cause ?? error.message) });
+      message = "internal server error";
+    } else message = error.statusMessage || error.message;
+  }
+  if (status === 405) {
+    setResponseHeader(event, "Allow", allowedMethods(handlers as RouteEntry[], event.path.split("?")[0]!).join(", "));
+  }
+  for (const [k, v] of Object.entries(data?.headers ?? {})) setResponseHeader(event, k, v);
+  setResponseStatus(event, status, STATUS_CODES[status]);
+  setResponseHeader(event, "Content-Type", "application/json");
+  return send(event, JSON.stringify({ error: message }));
+}

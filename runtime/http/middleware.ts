@@ -1,0 +1,42 @@
+// Runs before every route: request id, CORS, start-up gate, API-key check, and the submit rate limit.
+import { randomUUID } from "node:crypto";
+import { defineEventHandler, getRequestHeader, sendNoContent } from "h3";
+import { bootGateway, useGateway } from "../gateway";
+import { KeyChecker } from "./auth";
+import { CorsPolicy } from "./cors";
+import { httpError } from "./errors";
+
+const PUBLIC_API_PATHS = new Set(["/api/v1/health"]);
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+let policies: { keys: KeyChecker; cors: CorsPolicy } | undefined;
+
+export default defineEventHandler(async (event) => {
+  const res = event.node.res;
+  const incoming = getRequestHeader(event, "x-request-id");
+  res.setHeader("X-Request-ID", incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID());
+
+  const gateway = await bootGateway();
+  policies ??= { keys: new KeyChecker(gateway.config.apiKeys), cors: new CorsPolicy(gateway.config.corsOrigins) };
+  const { keys, cors } = policies;
+
+  const origin = getRequestHeader(event, "origin");
+  const allowed = cors.apply(res, origin);
+  if (event.method === "OPTIONS" && origin && getRequestHeader(event, "access-control-request-method")) {
+    if (!allowed) throw httpError(403, "origin not allowed");
+    return sendNoContent(event, 204);
+  }
+
+  const path = event.path.split("?")[0]!;
+  if (!path.startsWith("/api/") || PUBLIC_API_PATHS.has(path)) return;
+
+  const key = KeyChecker.presented(event.node.req.headers);
+  if (key === undefined) throw httpError(401, "missing X-API-Key header");
+  if (!keys.matches(key)) throw httpError(401, "invalid API key");
+  event.context.apiKey = key;
+
+  if (event.method === "POST" && path === "/api/v1/jobs") {
+    const wait = useGateway().rateLimiter.take(key);
+    if (wait > 0) throw httpError(429, "rate limit exceeded, slow down", { "Retry-After": String(wait) });
+  }
+});

@@ -1,0 +1,61 @@
+// What the API can do to jobs: submit, cancel, delete. Each keeps the store, the running CLI and the live
+// streams consistent: a cancelled or deleted job always ends its streams with a `result` event.
+import { randomUUID } from "node:crypto";
+import type { Config } from "../config";
+import type { EventHub } from "../events/hub";
+import type { Dispatcher } from "../queue/dispatcher";
+import type { JobStore } from "../store/job-store";
+import { isTerminal, type Job } from "./job";
+import type { SubmitBody } from "./submit-schema";
+
+export interface JobDeps {
+  config: Config;
+  store: JobStore;
+  hub: EventHub;
+  dispatcher: Dispatcher;
+  onFinished: (job: Job) => void;
+}
+
+export type SubmitResult = { ok: true; job: Job } | { ok: false; reason: "queue_full" };
+
+export function submitJob(deps: JobDeps, body: SubmitBody, now = Date.now()): SubmitResult {
+  const id = randomUUID();
+  const inserted = deps.store.insert(
+    {
+      id,
+      prompt: body.prompt,
+      systemPrompt: body.system_prompt ?? "",
+      model: body.model || deps.config.defaultModel,
+      callbackUrl: body.callback_url ?? "",
+      // `"metadata": null` is kept as null, an absent field stays absent (as the original).
+      metadata: body.metadata === undefined ? undefined : JSON.stringify(body.metadata),
+      responseFormat: body.response_format ?? "",
+      timeoutSeconds: body.timeout_seconds,
+      createdAt: now,
+    },
+    deps.config.queueSize,
+  );
+  if (!inserted) return { ok: false, reason: "queue_full" };
+  const job = deps.store.get(id)!;
+  deps.dispatcher.pump();
+  return { ok: true, job };
+}
+
+export type CancelResult = { ok: true; job: Job } | { ok: false; reason: "not_found" | "terminal" };
+
+export function cancelJob(deps: JobDeps, id: string): CancelResult {
+  const job = deps.store.cancel(id);
+  if (!job) return { ok: false, reason: deps.store.get(id) ? "terminal" : "not_found" };
+  deps.dispatcher.cancel(id); // kills the CLI's process group if it was running
+  deps.hub.publish(id, { event: "result", data: { status: job.status, result: job.result, error: job.error } });
+  deps.onFinished(job);
+  return { ok: true, job };
+}
+
+/** Deletes a job in any state; a queued or running one is cancelled first, so its CLI and streams end. */
+export function deleteJob(deps: JobDeps, id: string): boolean {
+  const job = deps.store.get(id);
+  if (!job) return false;
+  if (!isTerminal(job.status)) cancelJob(deps, id);
+  return deps.store.delete(id);
+}

@@ -1,0 +1,94 @@
+// The job as the API shows it: the original's fields in the original's order and omit-when-empty rules,
+// plus ours (attempts, error_code, the CLI's usage figures).
+import type { Model } from "../config/schema";
+
+export const STATUSES = ["queued", "processing", "completed", "failed", "cancelled"] as const;
+export type JobStatus = (typeof STATUSES)[number];
+export const TERMINAL: ReadonlySet<JobStatus> = new Set(["completed", "failed", "cancelled"]);
+
+export type ErrorCode =
+  | "api_error"
+  | "auth_required"
+  | "cli_error"
+  | "cli_missing"
+  | "timeout"
+  | "cancelled"
+  | "interrupted"
+  | "output_too_large"
+  | "invalid_json";
+
+export type ResponseFormat = "" | "text" | "json";
+
+/** Figures the CLI's `result` line reports about a run. */
+export interface RunStats {
+  usage?: unknown;
+  cost_usd?: number;
+  duration_ms?: number;
+  num_turns?: number;
+  session_id?: string;
+}
+
+export interface Job extends RunStats {
+  id: string;
+  prompt: string;
+  systemPrompt: string;
+  model: Model;
+  status: JobStatus;
+  result: string;
+  error: string;
+  errorCode: ErrorCode | "";
+  callbackUrl: string;
+  /** Raw JSON text exactly as it will be returned, or undefined when the field was absent. */
+  metadata: string | undefined;
+  responseFormat: ResponseFormat;
+  timeoutSeconds: number | undefined;
+  attempts: number;
+  createdAt: number;
+  startedAt: number | undefined;
+  completedAt: number | undefined;
+}
+
+export const isTerminal = (status: JobStatus) => TERMINAL.has(status);
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/**
+ * The JSON object for a job. Key order follows the original's struct; empty strings and absent values are
+ * left out as its `omitempty` did. `metadata` is spliced in as raw JSON so it comes back byte-for-byte.
+ */
+export function jobToJson(job: Job): string {
+  const fields: [string, unknown][] = [
+    ["job_id", job.id],
+    ["prompt", job.prompt],
+    ["system_prompt", job.systemPrompt || undefined],
+    ["model", job.model],
+    ["status", job.status],
+    ["result", job.result || undefined],
+    ["error", job.error || undefined],
+    ["error_code", job.errorCode || undefined],
+    ["callback_url", job.callbackUrl || undefined],
+    ["metadata", undefined],
+    ["response_format", job.responseFormat || undefined],
+    ["timeout_seconds", job.timeoutSeconds],
+    ["attempts", job.attempts],
+    ["created_at", iso(job.createdAt)],
+    ["started_at", iso(job.startedAt)],
+    ["completed_at", iso(job.completedAt)],
+    ["usage", job.usage],
+    ["cost_usd", job.cost_usd],
+    ["duration_ms", job.duration_ms],
+    ["num_turns", job.num_turns],
+    ["session_id", job.session_id],
+  ];
+  const parts: string[] = [];
+  for (const [key, value] of fields) {
+    if (key === "metadata") {
+      if (job.metadata !== undefined) parts.push(`"metadata":${job.metadata}`);
+    } else if (value !== undefined) {
+      parts.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
+    }
+  }
+  return `{${parts.join(",")}}`;
+}
+
+export const jobToObject = (job: Job): Record<string, unknown> => JSON.parse(jobToJson(job));

@@ -1,0 +1,42 @@
+// The submit body. Messages are the original's where it had one; unknown fields are ignored.
+import { z } from "zod";
+import { MODELS } from "../config/schema";
+
+const optionalString = (message: string) => z.string({ error: message }).optional();
+
+export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
+
+export const submitSchema = z.object({
+  prompt: z
+    .string({ error: (i) => (i.input === undefined || i.input === null ? "prompt must not be empty" : "prompt must be a string") })
+    .refine((s) => s.trim() !== "", "prompt must not be empty"),
+  model: z
+    .union([z.enum(MODELS), z.literal("")], { error: "model must be one of: haiku, sonnet, opus" })
+    .optional(),
+  system_prompt: optionalString("system_prompt must be a string"),
+  callback_url: optionalString("callback_url must be a string").refine(
+    (v) => v === undefined || v === "" || isHttpUrl(v),
+    "callback_url must be an absolute http or https URL",
+  ),
+  metadata: z.unknown().optional(),
+  response_format: z
+    .enum(["", "text", "json"], { error: "response_format must be 'text' or 'json'" })
+    .optional(),
+  timeout_seconds: z
+    .number({ error: "timeout_seconds must be a positive integer" })
+    .int("timeout_seconds must be a positive integer")
+    .min(1, "timeout_seconds must be a positive integer")
+    .max(MAX_TIMEOUT_SECONDS, `timeout_seconds must be at most ${MAX_TIMEOUT_SECONDS}`)
+    .optional(),
+});
+
+export type SubmitBody = z.infer<typeof submitSchema>;
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
+  } catch {
+    return false;
+  }
+}

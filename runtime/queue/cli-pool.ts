@@ -1,0 +1,46 @@
+// The Piscina pool whose worker threads supervise CLI processes. One thread per concurrent run; threads stay
+// warm so a job does not pay a thread start-up.
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { MessageChannel, type MessagePort } from "node:worker_threads";
+import { Piscina } from "piscina";
+import type { RunSpec } from "./run-protocol";
+
+/**
+ * The bundled worker sits next to the server entry (`.output/server/workers/cli-task.mjs`, emitted by the
+ * build). Resolved when the pool is created, not at import time: in the bundle `import.meta.url` is the entry's.
+ */
+export function defaultWorkerFile(): string {
+  const file = fileURLToPath(new URL("./workers/cli-task.mjs", import.meta.url));
+  if (!existsSync(file)) throw new Error(`worker bundle missing at ${file}: run "npm run build"`);
+  return file;
+}
+
+export class CliPool {
+  private readonly pool: Piscina;
+
+  constructor(concurrency: number, workerFile = defaultWorkerFile()) {
+    this.pool = new Piscina({
+      filename: workerFile,
+      minThreads: concurrency,
+      maxThreads: concurrency,
+      idleTimeout: 60 * 60_000,
+      concurrentTasksPerWorker: 1,
+    });
+  }
+
+  /** Starts a run; the returned port carries its messages, the promise settles when the task returns. */
+  run(spec: RunSpec): { port: MessagePort; done: Promise<void> } {
+    const { port1, port2 } = new MessageChannel();
+    const done = this.pool.run({ spec, port: port2 }, { transferList: [port2] }) as Promise<void>;
+    return { port: port1, done };
+  }
+
+  cliVersion(command: string): Promise<string | undefined> {
+    return this.pool.run({ command }, { name: "cliVersion" }) as Promise<string | undefined>;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close({ force: true });
+  }
+}

@@ -1,0 +1,122 @@
+// Moves jobs from the queue (the jobs table) into CLI runs, at most `concurrency` at once, and applies what
+// each run reports: chunks go to the event hub, the outcome to the store (then the hub). A run's slot is
+// freed only when its worker says `end`, i.e. when its CLI process group is gone, so the number of live CLI
+// processes never exceeds the limit even while one lingers after its result.
+import type { MessagePort } from "node:worker_threads";
+import type { Config } from "../config";
+import type { Job } from "../job/job";
+import type { EventHub } from "../events/hub";
+import type { Finish, JobStore } from "../store/job-store";
+import { buildRunSpec } from "../cli/run-spec";
+import type { CliPool } from "./cli-pool";
+import type { WorkerMessage } from "./run-protocol";
+
+interface Run {
+  job: Job;
+  port: MessagePort;
+  pid?: number;
+  ended: boolean;
+}
+
+export class Dispatcher {
+  private readonly running = new Map<string, Run>();
+  private stopping = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly config: Config,
+    private readonly store: JobStore,
+    private readonly hub: EventHub,
+    private readonly pool: CliPool,
+    private readonly onFinished: (job: Job) => void = () => {},
+  ) {}
+
+  /** Claims queued jobs while there is a free slot. Called on submit, on each run's end, and at start-up. */
+  pump(): void {
+    while (!this.stopping && this.running.size < this.config.concurrency) {
+      const job = this.store.claimNext();
+      if (!job) return;
+      this.start(job);
+    }
+  }
+
+  private start(job: Job): void {
+    this.hub.publish(job.id, { event: "status", data: { status: "processing" } });
+    const { port, done } = this.pool.run(buildRunSpec(job, this.config));
+    const run: Run = { job, port, ended: false };
+    this.running.set(job.id, run);
+    port.on("message", (m: WorkerMessage) => this.onMessage(run, m));
+    done.catch((err: Error) => {
+      // The worker thread died. Messages it posted may still be in flight, so let them land first.
+      setImmediate(() => {
+        if (run.ended) return;
+        this.finish(run, { status: "failed", result: "", error: `worker failed: ${err.message}`, errorCode: "cli_error" });
+        this.end(run);
+      });
+    });
+  }
+
+  private onMessage(run: Run, m: WorkerMessage): void {
+    switch (m.t) {
+      case "spawned":
+        run.pid = m.pid;
+        break;
+      case "chunk":
+        this.hub.publish(run.job.id, { event: "chunk", data: { text: m.text } });
+        break;
+      case "retry":
+        this.hub.publish(run.job.id, {
+          event: "status",
+          data: { status: "processing", retrying: { attempt: m.attempt, max_retries: m.maxRetries, delay_ms: m.delayMs, error_status: m.errorStatus } },
+        });
+        break;
+      case "outcome":
+        this.finish(run, m.finish);
+        break;
+      case "interrupted":
+        // We stopped this run ourselves (shutdown): it goes back to the queue with its attempt refunded.
+        this.store.requeueRun(run.job.id, run.job.attempts);
+        break;
+      case "end":
+        this.end(run);
+        break;
+    }
+  }
+
+  private finish(run: Run, f: Finish): void {
+    const job = this.store.finish(run.job.id, run.job.attempts, f);
+    if (!job) return; // cancelled or deleted meanwhile: whoever did that has already told the subscribers
+    this.hub.publish(job.id, { event: "result", data: { status: job.status, result: job.result, error: job.error } });
+    this.onFinished(job);
+  }
+
+  private end(run: Run): void {
+    if (run.ended) return;
+    run.ended = true;
+    run.port.close();
+    this.running.delete(run.job.id);
+    if (this.running.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+    this.pump();
+  }
+
+  /** Asks the run of a job to stop; true when the job was running here. */
+  cancel(jobId: string): boolean {
+    const run = this.running.get(jobId);
+    if (!run) return false;
+    run.port.postMessage({ t: "cancel" });
+    return true;
+  }
+
+  runningCount(): number {
+    return this.running.size;
+  }
+
+  /** Stops claiming, stops every run (their jobs go back to the queue) and waits until no CLI is left. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.running.size === 0) return;
+    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    for (const run of this.running.values()) run.port.postMessage({ t: "shutdown" });
+    await idle;
+  }
+}

@@ -1,0 +1,32 @@
+// What the main thread and a worker thread say to each other about one CLI run, over a MessagePort.
+import type { Finish } from "../store/job-store";
+
+export interface RunSpec {
+  jobId: string;
+  command: string;
+  argv: string[];
+  env: Record<string, string>;
+  /** The prompt: written to the CLI's stdin, which is then closed. */
+  stdin: string;
+  /** 0 = no limit. */
+  timeoutMs: number;
+  /** Text of the timeout error, e.g. "job timed out after 30m". */
+  timeoutError: string;
+  maxResultBytes: number;
+  json: boolean;
+  /** How long a CLI may linger after its result line, and a TERM'd one may take before KILL. */
+  lingerMs: number;
+  termGraceMs: number;
+}
+
+/** Worker → main. `end` is always the last message: the CLI and its process group are gone. */
+export type WorkerMessage =
+  | { t: "spawned"; pid: number }
+  | { t: "chunk"; text: string }
+  | { t: "retry"; attempt: number; maxRetries: number; delayMs: number; errorStatus: number | null }
+  | { t: "outcome"; finish: Finish }
+  | { t: "interrupted" }
+  | { t: "end" };
+
+/** Main → worker. */
+export type MainMessage = { t: "cancel" } | { t: "shutdown" };

@@ -1,0 +1,39 @@
+// Opens the SQLite database through db0's better-sqlite3 connector and applies the migrations.
+// db0 has no pragma or transaction API, so those go through the raw better-sqlite3 handle (as do the hot-path
+// statements, which we prepare once and reuse).
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { createDatabase } from "db0";
+import sqlite from "db0/connectors/better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
+import { MIGRATIONS } from "./migrations";
+
+export type Sqlite = BetterSqlite3.Database;
+
+export function openDatabase(path: string): Sqlite {
+  const file = resolve(path);
+  mkdirSync(dirname(file), { recursive: true });
+  const db0 = createDatabase(sqlite({ path: file }));
+  // Typed as possibly async across connectors; the better-sqlite3 connector returns the handle synchronously.
+  const db = db0.getInstance() as unknown as Sqlite;
+  db.pragma("journal_mode = WAL");
+  db.pragma("busy_timeout = 10000");
+  db.pragma("synchronous = NORMAL"); // with WAL: durable across a process crash, one fsync per checkpoint
+  db.pragma("foreign_keys = ON");
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Sqlite): void {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  const applied = new Set(
+    db.prepare("SELECT version FROM schema_migrations").pluck().all() as number[],
+  );
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(m.version, Date.now());
+    })();
+  }
+}

@@ -1,0 +1,196 @@
+// Every change a job's row can undergo, one method each. The jobs table is the queue: a job waits as a
+// `queued` row, is claimed by an atomic UPDATE, and every later transition is a compare-and-set on the status
+// (and attempt) it expects, so a late writer can never overwrite a state it did not see.
+import type { Sqlite } from "./database";
+import type { ErrorCode, Job, JobStatus, ResponseFormat, RunStats } from "../job/job";
+import type { Model } from "../config/schema";
+
+interface JobRow {
+  id: string;
+  prompt: string;
+  system_prompt: string;
+  model: string;
+  status: string;
+  result: string;
+  error: string;
+  error_code: string;
+  callback_url: string;
+  metadata: string | null;
+  response_format: string;
+  timeout_seconds: number | null;
+  attempts: number;
+  stats: string | null;
+  created_at: number;
+  started_at: number | null;
+  completed_at: number | null;
+}
+
+function rowToJob(r: JobRow): Job {
+  const stats = r.stats ? (JSON.parse(r.stats) as RunStats) : {};
+  return {
+    id: r.id,
+    prompt: r.prompt,
+    systemPrompt: r.system_prompt,
+    model: r.model as Model,
+    status: r.status as JobStatus,
+    result: r.result,
+    error: r.error,
+    errorCode: r.error_code as ErrorCode | "",
+    callbackUrl: r.callback_url,
+    metadata: r.metadata ?? undefined,
+    responseFormat: r.response_format as ResponseFormat,
+    timeoutSeconds: r.timeout_seconds ?? undefined,
+    attempts: r.attempts,
+    createdAt: r.created_at,
+    startedAt: r.started_at ?? undefined,
+    completedAt: r.completed_at ?? undefined,
+    ...stats,
+  };
+}
+
+export interface NewJob {
+  id: string;
+  prompt: string;
+  systemPrompt: string;
+  model: Model;
+  callbackUrl: string;
+  metadata: string | undefined;
+  responseFormat: ResponseFormat;
+  timeoutSeconds: number | undefined;
+  createdAt: number;
+}
+
+export interface Finish {
+  status: "completed" | "failed" | "cancelled";
+  result: string;
+  error: string;
+  errorCode: ErrorCode | "";
+  stats?: RunStats;
+}
+
+export class JobStore {
+  private readonly q;
+
+  constructor(private readonly db: Sqlite) {
+    const p = (sql: string) => db.prepare(sql);
+    this.q = {
+      // The queue cap is checked in the same statement as the insert, so a refused submit leaves no row.
+      insert: p(`INSERT INTO jobs (id, prompt, system_prompt, model, status, callback_url, metadata, response_format,
+                   timeout_seconds, created_at)
+                 SELECT @id, @prompt, @systemPrompt, @model, 'queued', @callbackUrl, @metadata, @responseFormat,
+                   @timeoutSeconds, @createdAt
+                 WHERE (SELECT COUNT(*) FROM jobs WHERE status = 'queued') < @queueSize`),
+      get: p(`SELECT * FROM jobs WHERE id = ?`),
+      claimNext: p(`UPDATE jobs SET status = 'processing', started_at = @now, attempts = attempts + 1
+                    WHERE seq = (SELECT seq FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1)
+                    RETURNING *`),
+      finish: p(`UPDATE jobs SET status = @status, result = @result, error = @error, error_code = @errorCode,
+                   stats = @stats, completed_at = @now
+                 WHERE id = @id AND status = 'processing' AND attempts = @attempts
+                 RETURNING *`),
+      cancel: p(`UPDATE jobs SET status = 'cancelled', error = 'job cancelled by user', error_code = 'cancelled',
+                   completed_at = @now
+                 WHERE id = @id AND status IN ('queued', 'processing')
+                 RETURNING *`),
+      requeueRun: p(`UPDATE jobs SET status = 'queued', started_at = NULL, attempts = attempts - 1
+                     WHERE id = @id AND status = 'processing' AND attempts = @attempts`),
+      delete: p(`DELETE FROM jobs WHERE id = ?`),
+      interrupted: p(`SELECT id FROM jobs WHERE status = 'processing'`),
+      recoverRequeue: p(`UPDATE jobs SET status = 'queued', started_at = NULL
+                         WHERE status = 'processing' AND attempts < @maxAttempts`),
+      recoverFail: p(`UPDATE jobs SET status = 'failed', error_code = 'interrupted', completed_at = @now,
+                        error = 'job interrupted ' || attempts || ' times by a server stop; giving up'
+                      WHERE status = 'processing' AND attempts >= @maxAttempts`),
+      deleteExpired: p(`DELETE FROM jobs WHERE status IN ('completed', 'failed', 'cancelled')
+                          AND completed_at IS NOT NULL AND completed_at < ?`),
+      countByStatus: p(`SELECT status, COUNT(*) AS n FROM jobs GROUP BY status`),
+      ping: p(`SELECT 1`),
+    };
+  }
+
+  /** Inserts a queued job, or returns false when `queueSize` jobs are already waiting. */
+  insert(job: NewJob, queueSize: number): boolean {
+    return this.q.insert.run({ ...job, metadata: job.metadata ?? null, timeoutSeconds: job.timeoutSeconds ?? null, queueSize }).changes === 1;
+  }
+
+  get(id: string): Job | undefined {
+    const row = this.q.get.get(id) as JobRow | undefined;
+    return row && rowToJob(row);
+  }
+
+  list(opts: { limit: number; offset: number; status?: JobStatus }): { jobs: Job[]; total: number } {
+    const where = opts.status ? "WHERE status = ?" : "";
+    const args = opts.status ? [opts.status] : [];
+    const total = (this.db.prepare(`SELECT COUNT(*) FROM jobs ${where}`).pluck().get(...args) as number) ?? 0;
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs ${where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`)
+      .all(...args, opts.limit, opts.offset) as JobRow[];
+    return { jobs: rows.map(rowToJob), total };
+  }
+
+  /** Atomically moves the oldest queued job to `processing` and counts the attempt. */
+  claimNext(now = Date.now()): Job | undefined {
+    const row = this.q.claimNext.get({ now }) as JobRow | undefined;
+    return row && rowToJob(row);
+  }
+
+  /** Ends the run `attempts` of a processing job; undefined if the job moved on meanwhile (cancelled, deleted). */
+  finish(id: string, attempts: number, f: Finish, now = Date.now()): Job | undefined {
+    const row = this.q.finish.get({
+      id,
+      attempts,
+      status: f.status,
+      result: f.result,
+      error: f.error,
+      errorCode: f.errorCode,
+      stats: f.stats && Object.keys(f.stats).length ? JSON.stringify(f.stats) : null,
+      now,
+    }) as JobRow | undefined;
+    return row && rowToJob(row);
+  }
+
+  /** Cancels a queued or processing job; undefined when it is unknown or already terminal. */
+  cancel(id: string, now = Date.now()): Job | undefined {
+    const row = this.q.cancel.get({ id, now }) as JobRow | undefined;
+    return row && rowToJob(row);
+  }
+
+  /** Puts a run that we stopped ourselves (graceful shutdown) back in the queue without spending its attempt. */
+  requeueRun(id: string, attempts: number): boolean {
+    return this.q.requeueRun.run({ id, attempts }).changes === 1;
+  }
+
+  delete(id: string): boolean {
+    return this.q.delete.run(id).changes === 1;
+  }
+
+  /**
+   * Start-up recovery: a `processing` row means the last server died mid-run. It goes back to the queue, or
+   * fails `interrupted` once it has used its attempts.
+   */
+  recoverInterrupted(maxAttempts: number, now = Date.now()): { requeued: number; failed: number } {
+    return this.db.transaction(() => {
+      const failed = this.q.recoverFail.run({ maxAttempts, now }).changes;
+      const requeued = this.q.recoverRequeue.run({ maxAttempts }).changes;
+      return { requeued, failed };
+    })();
+  }
+
+  processingIds(): string[] {
+    return (this.q.interrupted.all() as { id: string }[]).map((r) => r.id);
+  }
+
+  deleteTerminalBefore(cutoff: number): number {
+    return this.q.deleteExpired.run(cutoff).changes;
+  }
+
+  countByStatus(): Record<JobStatus, number> {
+    const counts: Record<JobStatus, number> = { queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 };
+    for (const r of this.q.countByStatus.all() as { status: JobStatus; n: number }[]) counts[r.status] = r.n;
+    return counts;
+  }
+
+  ping(): void {
+    this.q.ping.get();
+  }
+}

@@ -1,0 +1,32 @@
+// Versioned schema. Append only: a database records the versions it has applied, so each step runs once.
+// Times are epoch milliseconds (INTEGER), so ordering and TTL comparisons are numeric, not textual.
+export const MIGRATIONS: { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE jobs (
+        seq             INTEGER PRIMARY KEY AUTOINCREMENT, -- submission order: the queue order and list tie-break
+        id              TEXT NOT NULL UNIQUE,
+        prompt          TEXT NOT NULL,
+        system_prompt   TEXT NOT NULL DEFAULT '',
+        model           TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        result          TEXT NOT NULL DEFAULT '',
+        error           TEXT NOT NULL DEFAULT '',
+        error_code      TEXT NOT NULL DEFAULT '',
+        callback_url    TEXT NOT NULL DEFAULT '',
+        metadata        TEXT,
+        response_format TEXT NOT NULL DEFAULT '',
+        timeout_seconds INTEGER,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        stats           TEXT,  -- JSON of the CLI's usage, cost, duration, turns, session id
+        created_at      INTEGER NOT NULL,
+        started_at      INTEGER,
+        completed_at    INTEGER
+      );
+      CREATE INDEX jobs_status_seq ON jobs(status, seq);
+      CREATE INDEX jobs_created ON jobs(created_at DESC, seq DESC);
+      CREATE INDEX jobs_status_completed ON jobs(status, completed_at);
+    `,
+  },
+];

@@ -1,0 +1,199 @@
+// Piscina task: runs one Claude CLI process for one job. This file is the only place a child process is
+// started. It parses the CLI's output off the main thread and posts what matters over the task's MessagePort;
+// the main thread persists and fans out. The CLI runs in its own process group (detached), which is what we
+// signal, so tool shells and other grandchildren go with it; `setpriv --pdeathsig` makes the kernel kill the
+// CLI if this server dies without a chance to do it (SIGKILL).
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { MessagePort } from "node:worker_threads";
+import { LineSplitter } from "../runtime/cli/line-splitter";
+import { parseCliLine } from "../runtime/cli/stream-parser";
+import { outcomeFromExit, outcomeFromResult } from "../runtime/cli/outcome";
+import { cliExists } from "../runtime/config/claude-path";
+import type { Finish } from "../runtime/store/job-store";
+import type { MainMessage, RunSpec, WorkerMessage } from "../runtime/queue/run-protocol";
+
+const SETPRIV = "/usr/bin/setpriv";
+const STDERR_TAIL_BYTES = 2048;
+
+export default async function runCliTask({ spec, port }: { spec: RunSpec; port: MessagePort }): Promise<void> {
+  const post = (m: WorkerMessage) => port.postMessage(m);
+  try {
+    if (!cliExists(spec.command)) {
+      post({ t: "outcome", finish: missing(spec.command) });
+      return;
+    }
+    const cwd = await mkdtemp(join(tmpdir(), "claudegate-job-"));
+    try {
+      await supervise(spec, port, cwd, post);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  } finally {
+    post({ t: "end" });
+    port.close();
+  }
+}
+
+function missing(command: string): Finish {
+  return {
+    status: "failed",
+    result: "",
+    error: `claude CLI not found at "${command}" (set CLAUDEGATE_CLAUDE_PATH)`,
+    errorCode: "cli_missing",
+  };
+}
+
+function supervise(spec: RunSpec, port: MessagePort, cwd: string, post: (m: WorkerMessage) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const [cmd, args] = existsSync(SETPRIV)
+      ? [SETPRIV, ["--pdeathsig", "KILL", "--", spec.command, ...spec.argv]]
+      : [spec.command, spec.argv];
+    const child = spawn(cmd, args, { cwd, env: spec.env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+
+    let decided = false; // an outcome has been posted; later events only affect clean-up
+    let exited = false;
+    let stderrTail = "";
+    let textBytes = 0;
+    let sawDeltaThisTurn = false;
+    const timers: NodeJS.Timeout[] = [];
+    const later = (ms: number, fn: () => void) => timers.push(setTimeout(fn, ms));
+
+    const killGroup = (signal: NodeJS.Signals) => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        /* the group is already gone */
+      }
+    };
+    const decide = (m: WorkerMessage) => {
+      if (decided) return;
+      decided = true;
+      post(m);
+    };
+    const fail = (finish: Finish, signal: NodeJS.Signals = "SIGKILL") => {
+      decide({ t: "outcome", finish });
+      killGroup(signal);
+    };
+
+    child.on("error", (err: NodeJS.ErrnoException) => {
+      decide({ t: "outcome", finish: err.code === "ENOENT" ? missing(spec.command) : outcomeFromExit(null, null, err.message) });
+      finishUp();
+    });
+    if (child.pid !== undefined) post({ t: "spawned", pid: child.pid });
+
+    child.stdin.on("error", () => {}); // EPIPE when the CLI exits before reading its prompt
+    child.stdin.end(spec.stdin);
+
+    const splitter = new LineSplitter();
+    const onLine = (line: string) => {
+      if (decided) return;
+      const parsed = parseCliLine(line);
+      switch (parsed.kind) {
+        case "text":
+          sawDeltaThisTurn = true;
+          emitText(parsed.text);
+          break;
+        case "assistant":
+          // Without partial messages (or from a mock CLI) the whole message is the only text we get.
+          if (!sawDeltaThisTurn && parsed.text) emitText(parsed.text);
+          sawDeltaThisTurn = false;
+          break;
+        case "retry":
+          post({ t: "retry", attempt: parsed.attempt, maxRetries: parsed.maxRetries, delayMs: parsed.delayMs, errorStatus: parsed.errorStatus });
+          break;
+        case "result":
+          if (Buffer.byteLength(parsed.result.result) > spec.maxResultBytes) return fail(tooLarge(spec));
+          decide({ t: "outcome", finish: outcomeFromResult(parsed.result, { json: spec.json }) });
+          // The result ends the job; a CLI that lingers after it is known to hang, so it gets a short grace.
+          later(spec.lingerMs, () => killGroup("SIGKILL"));
+          break;
+      }
+    };
+    const emitText = (text: string) => {
+      textBytes += Buffer.byteLength(text);
+      if (textBytes > spec.maxResultBytes) return fail(tooLarge(spec));
+      post({ t: "chunk", text });
+    };
+
+    child.stdout.on("data", (chunk: Buffer) => {
+      for (const line of splitter.push(chunk)) onLine(line);
+      // A line that never ends must not grow without bound: the result line of an allowed result fits in this.
+      if (!decided && splitter.pending > spec.maxResultBytes + 1024 * 1024) fail(tooLarge(spec));
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderrTail = (stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL_BYTES);
+    });
+
+    port.on("message", (m: MainMessage) => {
+      if (m.t === "cancel") {
+        fail({ status: "cancelled", result: "", error: "job cancelled by user", errorCode: "cancelled" });
+      } else if (m.t === "shutdown") {
+        decide({ t: "interrupted" });
+        killGroup("SIGKILL");
+      }
+    });
+
+    if (spec.timeoutMs > 0) {
+      later(spec.timeoutMs, () => {
+        if (decided) return;
+        fail({ status: "failed", result: "", error: spec.timeoutError, errorCode: "timeout" }, "SIGTERM");
+        later(spec.termGraceMs, () => killGroup("SIGKILL"));
+      });
+    }
+
+    child.on("exit", (code, signal) => {
+      exited = true;
+      // Whatever the CLI left in its group (tool shells, MCP servers) must not outlive the run, and a
+      // grandchild holding our stdout open would otherwise keep the streams from closing.
+      killGroup("SIGKILL");
+      // Give the streams a moment to drain the last lines, but never wait on them for ever.
+      later(2000, () => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      });
+      child.once("close", () => {
+        const rest = splitter.end();
+        if (rest !== undefined) onLine(rest);
+        decide({ t: "outcome", finish: outcomeFromExit(code, signal, lastLines(stderrTail)) });
+        finishUp();
+      });
+    });
+
+    let done = false;
+    function finishUp() {
+      if (done) return;
+      done = true;
+      for (const t of timers) clearTimeout(t);
+      if (!exited) killGroup("SIGKILL");
+      resolve();
+    }
+  });
+}
+
+function tooLarge(spec: RunSpec): Finish {
+  return {
+    status: "failed",
+    result: "",
+    error: `output exceeded CLAUDEGATE_MAX_RESULT_BYTES (${spec.maxResultBytes} bytes)`,
+    errorCode: "output_too_large",
+  };
+}
+
+function lastLines(text: string, n = 5): string {
+  return text.trim().split("\n").slice(-n).join("\n");
+}
+
+/** Second task of this worker (Piscina `name: "cliVersion"`): the CLI's `--version`, for /api/v1/stats. */
+export async function cliVersion({ command }: { command: string }): Promise<string | undefined> {
+  const { execFile } = await import("node:child_process");
+  return new Promise((resolve) => {
+    execFile(command, ["--version"], { timeout: 10_000, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" } }, (err, stdout) =>
+      resolve(err ? undefined : stdout.trim().split(/\s+/)[0]),
+    );
+  });
+}
