@@ -1,0 +1,139 @@
+// Runs the BUILT gateway (.output/server/index.mjs) as a real process on a real port with its own SQLite
+// file, and talks to it over HTTP. Everything a test needs to drive it end to end lives here.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const SERVER_ENTRY = join(ROOT, ".output/server/index.mjs");
+export const REAL_CLI = join(ROOT, "node_modules/@anthropic-ai/claude-code/bin/claude.exe");
+export const FAKE_CLI = join(ROOT, "test/support/fake-claude.mjs");
+export const API_KEY = "test-key-0123456789";
+
+export interface GatewayOptions {
+  env?: Record<string, string>;
+  /** Reuse a data directory (restart tests). */
+  dataDir?: string;
+  /** Wait for the listening line (false for start-up failure tests). */
+  waitListening?: boolean;
+}
+
+export class GatewayProcess {
+  url = "";
+  output = "";
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly dataDir: string,
+  ) {
+    child.stdout!.on("data", (d) => (this.output += d));
+    child.stderr!.on("data", (d) => (this.output += d));
+    this.exited = new Promise((res) => child.on("exit", (code, signal) => res({ code, signal })));
+  }
+
+  static async start(opts: GatewayOptions = {}): Promise<GatewayProcess> {
+    const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "cg-test-"));
+    const home = join(dataDir, "home");
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? "",
+      HOME: home,
+      CLAUDEGATE_LISTEN_ADDR: "127.0.0.1:0",
+      CLAUDEGATE_DB_PATH: join(dataDir, "claudegate.db"),
+      CLAUDEGATE_API_KEYS: API_KEY,
+      CLAUDEGATE_CLAUDE_PATH: REAL_CLI,
+      ANTHROPIC_API_KEY: "sk-test",
+      ...opts.env,
+    };
+    const child = spawn(process.execPath, [SERVER_ENTRY], { cwd: dataDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    const gw = new GatewayProcess(child, dataDir);
+    if (opts.waitListening !== false) await gw.listening();
+    return gw;
+  }
+
+  private listening(): Promise<void> {
+    return new Promise((res, rej) => {
+      const check = () => {
+        const m = /"msg":"claudegate listening".*?"url":"([^"]+)"/.exec(this.output);
+        if (m) {
+          this.url = m[1]!;
+          cleanup();
+          res();
+        }
+      };
+      const onExit = () => {
+        cleanup();
+        rej(new Error(`gateway exited before listening:\n${this.output}`));
+      };
+      const cleanup = () => {
+        this.child.stdout!.off("data", check);
+        this.child.off("exit", onExit);
+      };
+      this.child.stdout!.on("data", check);
+      this.child.on("exit", onExit);
+      check();
+    });
+  }
+
+  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+    return fetch(this.url + path, {
+      method,
+      headers: { "X-API-Key": API_KEY, ...(body !== undefined ? { "Content-Type": "application/json" } : {}), ...headers },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+  }
+
+  async json(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }> {
+    const res = await this.request(method, path, body, headers);
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  }
+
+  async submit(body: Record<string, unknown>): Promise<any> {
+    const r = await this.json("POST", "/api/v1/jobs", body);
+    if (r.status !== 202) throw new Error(`submit failed: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  }
+
+  /** Polls a job until `until` holds (a condition, never a fixed sleep), failing after `timeoutMs`. */
+  async waitJob(id: string, until: (job: any) => boolean = (j) => TERMINAL.has(j.status), timeoutMs = 60_000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await this.json("GET", `/api/v1/jobs/${id}`);
+      if (r.status === 200 && until(r.body)) return r.body;
+      if (Date.now() > deadline) throw new Error(`job ${id} never matched; last: ${JSON.stringify(r.body)}`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+
+  /** Reads a job's SSE stream until the server ends it. */
+  async sse(id: string, onEvent?: (e: EventSourceMessage) => void): Promise<EventSourceMessage[]> {
+    const res = await this.request("GET", `/api/v1/jobs/${id}/sse`);
+    if (res.status !== 200) throw new Error(`sse ${res.status}: ${await res.text()}`);
+    const events: EventSourceMessage[] = [];
+    const parser = createParser({ onEvent: (e) => (events.push(e), onEvent?.(e)) });
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
+    return events;
+  }
+
+  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+export const TERMINAL = new Set(["completed", "failed", "cancelled"]);
+
+/** Polls `check` until it returns a truthy value. */
+export async function waitUntil<T>(check: () => T | Promise<T>, timeoutMs = 30_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((res) => setTimeout(res, 25));
+  }
+}
