@@ -189,11 +189,16 @@ function lastLines(text: string, n = 5): string {
 }
 
 /** Second task of this worker (Piscina `name: "cliVersion"`): the CLI's `--version`, for /api/v1/stats. */
-export async function cliVersion({ command }: { command: string }): Promise<string | undefined> {
-  const { execFile } = await import("node:child_process");
+export function cliVersion({ command }: { command: string }): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile(command, ["--version"], { timeout: 10_000, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" } }, (err, stdout) =>
-      resolve(err ? undefined : stdout.trim().split(/\s+/)[0]),
-    );
+    let out = "";
+    const child = spawn(command, ["--version"], {
+      stdio: ["ignore", "pipe", "ignore"],
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+      timeout: 10_000,
+    });
+    child.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
+    child.on("error", () => resolve(undefined));
+    child.on("close", (code) => resolve(code === 0 ? out.trim().split(/\s+/)[0] : undefined));
   });
 }

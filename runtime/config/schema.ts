@@ -19,7 +19,7 @@ const int = (name: string, min: number, def: number, max = Number.MAX_SAFE_INTEG
       }
       const n = Number(v.trim());
       if (n < min || n > max) {
-        const rule = max === Number.MAX_SAFE_INTEGER ? (min === 1 ? "> 0" : `>= ${min}`) : `between ${min} and ${max}`;
+        const rule = n > max ? `<= ${max}` : min === 1 ? "> 0" : `>= ${min}`;
         ctx.addIssue({ code: "custom", message: `${name} must be ${rule}` });
         return z.NEVER;
       }

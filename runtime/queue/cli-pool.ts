@@ -1,5 +1,6 @@
-// The Piscina pool whose worker threads supervise CLI processes. One thread per concurrent run; threads stay
-// warm so a job does not pay a thread start-up.
+// The Piscina pool whose worker threads supervise CLI processes. One thread per concurrent run (the
+// dispatcher never asks for more), plus one for short side tasks such as reading the CLI's version, so those
+// never delay a job. Threads stay warm so a job does not pay a thread start-up.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
@@ -23,7 +24,7 @@ export class CliPool {
     this.pool = new Piscina({
       filename: workerFile,
       minThreads: concurrency,
-      maxThreads: concurrency,
+      maxThreads: concurrency + 1,
       idleTimeout: 60 * 60_000,
       concurrentTasksPerWorker: 1,
     });
@@ -40,7 +41,8 @@ export class CliPool {
     return this.pool.run({ command }, { name: "cliVersion" }) as Promise<string | undefined>;
   }
 
+  /** Ends every thread at once; call after the runs have ended. */
   async close(): Promise<void> {
-    await this.pool.close({ force: true });
+    await this.pool.destroy();
   }
 }

@@ -1,0 +1,109 @@
+// The built server as a process, killed and stopped under load: no job is lost, none finishes twice, no CLI
+// process outlives the server.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
+import { FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
+import { cliProcesses, isAlive } from "../support/processes";
+
+let fake: FakeAnthropic;
+beforeAll(async () => {
+  fake = await startFakeAnthropic();
+});
+afterAll(async () => {
+  await fake?.close();
+});
+
+async function submitMix(gw: GatewayProcess, tag: string) {
+  const slow = await gw.submit({ prompt: `[[chunks:30]][[delay:200]] ${tag}-slow` });
+  const queued = [];
+  for (let i = 0; i < 4; i++) queued.push(await gw.submit({ prompt: `[[reply:q${i}]] ${tag}-q${i}` }));
+  await gw.waitJob(slow.job_id, (j) => j.status === "processing");
+  await waitUntil(() => cliProcesses([slow.job_id]).length > 0, 20_000, "the real CLI to start");
+  return { slow, queued };
+}
+
+describe("crash and restart", () => {
+  it("SIGKILL with one job processing and four queued: the CLI dies with the server, every job ends once after a restart", async () => {
+    const gw = await GatewayProcess.start({ env: { ANTHROPIC_BASE_URL: fake.url } });
+    const { slow, queued } = await submitMix(gw, "kill9");
+    await gw.stop("SIGKILL");
+    // setpriv --pdeathsig takes the CLI down with the server; the restart reaps anything left in its group.
+    await waitUntil(() => cliProcesses([slow.job_id]).length === 0, 10_000, "the orphaned CLI to die");
+
+    const again = await GatewayProcess.start({ dataDir: gw.dataDir, env: { ANTHROPIC_BASE_URL: fake.url } });
+    try {
+      const ids = [slow.job_id, ...queued.map((j) => j.job_id)];
+      const done = await Promise.all(ids.map((id) => again.waitJob(id, undefined, 90_000)));
+      expect(done.map((j) => j.status)).toEqual(["completed", "completed", "completed", "completed", "completed"]);
+      expect(done[0].attempts).toBe(2); // interrupted once, run again
+      expect(done.slice(1).map((j) => j.attempts)).toEqual([1, 1, 1, 1]);
+      expect(done.slice(1).map((j) => j.result)).toEqual(["q0", "q1", "q2", "q3"]);
+      // Queued jobs ran in submission order after the interrupted one.
+      const started = done.map((j) => Date.parse(j.started_at));
+      expect([...started].sort((a, b) => a - b)).toEqual(started);
+      // Each queued job reached the API exactly once: none ran twice.
+      for (let i = 0; i < 4; i++) expect(fake.requests.filter((r) => r.kind === "main" && r.prompt.endsWith(`kill9-q${i}`)).length).toBe(1);
+      expect((await again.json("GET", "/api/v1/jobs")).body.total).toBe(5);
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it("a restart reaps what pdeathsig cannot: a grandchild of a CLI that died with the server", async () => {
+    const env = { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_MAX_ATTEMPTS: "1" };
+    const gw = await GatewayProcess.start({ env });
+    const job = await gw.submit({ prompt: "[[spawn-hang]]" });
+    await waitUntil(() => cliProcesses([job.job_id]).length >= 2, 20_000, "the fake CLI and its grandchild");
+    await gw.stop("SIGKILL");
+    // The CLI itself dies with the server; its grandchild (same group, same marker) survives until a restart.
+    const survivors = await waitUntil(() => {
+      const left = cliProcesses([job.job_id]);
+      return left.length === 1 && left;
+    }, 10_000, "only the grandchild to be left");
+    expect(isAlive(survivors[0]!.pid)).toBe(true);
+    const again = await GatewayProcess.start({ dataDir: gw.dataDir, env });
+    try {
+      await waitUntil(() => cliProcesses([job.job_id]).length === 0, 10_000, "the restart to reap the grandchild");
+      expect(await again.waitJob(job.job_id)).toMatchObject({ status: "failed", error_code: "interrupted" });
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it("fails a job `interrupted` once it has used CLAUDEGATE_MAX_ATTEMPTS", async () => {
+    const env = { ANTHROPIC_BASE_URL: fake.url, CLAUDEGATE_MAX_ATTEMPTS: "1" };
+    const gw = await GatewayProcess.start({ env });
+    const job = await gw.submit({ prompt: "[[chunks:30]][[delay:200]] poison" });
+    await gw.waitJob(job.job_id, (j) => j.status === "processing");
+    await gw.stop("SIGKILL");
+    const again = await GatewayProcess.start({ dataDir: gw.dataDir, env });
+    try {
+      expect(await again.waitJob(job.job_id)).toMatchObject({ status: "failed", error_code: "interrupted", attempts: 1 });
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it("SIGTERM with jobs running: exits 0 within 10 s, leaves no CLI, and the jobs run again on the next start", async () => {
+    const env = { ANTHROPIC_BASE_URL: fake.url, CLAUDEGATE_CONCURRENCY: "2" };
+    const gw = await GatewayProcess.start({ env });
+    const a = await gw.submit({ prompt: "[[chunks:40]][[delay:200]] term-a" });
+    const b = await gw.submit({ prompt: "[[chunks:40]][[delay:200]] term-b" });
+    await waitUntil(() => cliProcesses([a.job_id]).length > 0 && cliProcesses([b.job_id]).length > 0, 20_000, "both CLIs");
+    const t0 = Date.now();
+    const exit = await gw.stop("SIGTERM");
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(exit.code).toBe(0);
+    expect(cliProcesses([a.job_id, b.job_id])).toEqual([]);
+
+    const again = await GatewayProcess.start({ dataDir: gw.dataDir, env });
+    try {
+      for (const id of [a.job_id, b.job_id]) {
+        // A shutdown is not the job's fault: it is requeued with its attempt refunded, not reported cancelled.
+        expect(await again.waitJob(id, undefined, 90_000)).toMatchObject({ status: "completed", attempts: 1 });
+      }
+    } finally {
+      await again.stop();
+    }
+  });
+});

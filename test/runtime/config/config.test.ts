@@ -1,0 +1,83 @@
+// Configuration rules that the start-up tests do not reach one by one.
+import { mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../../runtime/config";
+import { isLoopbackHost, parseListenAddr } from "../../../runtime/config/listen-addr";
+import { goDuration, readAuthInfo } from "../../../runtime/health/credentials";
+import { buildCliEnv } from "../../../runtime/cli/env";
+
+const dataDir = () => mkdtempSync(join(tmpdir(), "cg-config-"));
+const load = (env: Record<string, string>) => loadConfig({ CLAUDEGATE_DB_PATH: join(dataDir(), "x.db"), ...env });
+
+describe("CLAUDEGATE_LISTEN_ADDR", () => {
+  it.each([
+    [":8080", { host: undefined, port: 8080 }],
+    ["127.0.0.1:0", { host: "127.0.0.1", port: 0 }],
+    ["[::1]:9000", { host: "::1", port: 9000 }],
+    ["localhost:80", { host: "localhost", port: 80 }],
+  ])("parses %s", (v, want) => expect(parseListenAddr(v)).toEqual(want));
+
+  it.each(["8080", "host", ":99999", "[::1]", "a:b", "::1:80"])("rejects %s", (v) => expect(() => parseListenAddr(v)).toThrow());
+
+  it("knows which hosts are loopback", () => {
+    expect([undefined, "0.0.0.0", "::", "10.0.0.1"].map(isLoopbackHost)).toEqual([false, false, false, false]);
+    expect(["127.0.0.1", "127.1.2.3", "::1", "localhost"].map(isLoopbackHost)).toEqual([true, true, true, true]);
+  });
+});
+
+describe("loadConfig", () => {
+  it("has the original's defaults", () => {
+    const c = load({ CLAUDEGATE_API_KEYS: "k" });
+    expect(c).toMatchObject({
+      listen: { host: undefined, port: 8080 }, apiKeys: ["k"], defaultModel: "haiku", concurrency: 1, queueSize: 1000,
+      securityPrompt: true, jobTimeoutMs: 0, corsOrigins: [], jobTtlMs: 0, cleanupIntervalMs: 3_600_000, rateLimit: 0,
+      maxAttempts: 2, allowedTools: [], cliEnv: [], maxResultBytes: 10 * 1024 * 1024, skipPermissions: false,
+    });
+  });
+
+  it("names the variable and the rule in the one error line", () => {
+    expect(() => load({ CLAUDEGATE_CONCURRENCY: "0" })).toThrow("CLAUDEGATE_CONCURRENCY must be > 0");
+    expect(() => load({ CLAUDEGATE_CONCURRENCY: "two" })).toThrow('CLAUDEGATE_CONCURRENCY: invalid integer "two"');
+    expect(() => load({ CLAUDEGATE_DEFAULT_MODEL: "gpt" })).toThrow('CLAUDEGATE_DEFAULT_MODEL "gpt" must be one of: haiku, sonnet, opus');
+    expect(() => load({ CLAUDEGATE_JOB_TTL_HOURS: "1", CLAUDEGATE_CLEANUP_INTERVAL_MINUTES: "0" })).toThrow(
+      "CLAUDEGATE_CLEANUP_INTERVAL_MINUTES must be >= 1 when job TTL is enabled",
+    );
+    expect(() => load({ CLAUDEGATE_API_KEYS: " , " })).toThrow("CLAUDEGATE_API_KEYS contains no valid keys");
+  });
+
+  it("generates a key kept with mode 0600 next to the database, and only binds loopback without keys", () => {
+    const dir = dataDir();
+    const env = { CLAUDEGATE_DB_PATH: join(dir, "db", "cg.db") };
+    const first = loadConfig(env);
+    expect(first.listen.host).toBe("127.0.0.1");
+    expect(first.generatedKey).toMatchObject({ created: true, file: join(dir, "db", "claudegate.api-key") });
+    expect(statSync(first.generatedKey!.file).mode & 0o777).toBe(0o600);
+    const second = loadConfig(env);
+    expect(second.apiKeys).toEqual(first.apiKeys);
+    expect(second.generatedKey!.created).toBe(false);
+    expect(() => loadConfig({ ...env, CLAUDEGATE_LISTEN_ADDR: "0.0.0.0:8080" })).toThrow(/non-loopback/);
+  });
+});
+
+describe("the CLI's environment", () => {
+  it("keeps the allow-list and the operator's extra names, never CLAUDEGATE_* or CLAUDECODE", () => {
+    const env = buildCliEnv(
+      { PATH: "/bin", HOME: "/h", LC_ALL: "C", ANTHROPIC_API_KEY: "a", CLAUDE_CODE_OAUTH_TOKEN: "t", CLAUDEGATE_API_KEYS: "secret", CLAUDECODE: "1", AWS_SECRET: "x", MY_VAR: "y" },
+      ["MY_VAR", "CLAUDEGATE_API_KEYS"],
+      "job-1",
+    );
+    expect(env).toEqual({ PATH: "/bin", HOME: "/h", LC_ALL: "C", ANTHROPIC_API_KEY: "a", CLAUDE_CODE_OAUTH_TOKEN: "t", MY_VAR: "y", CG_JOB_ID: "job-1" });
+  });
+});
+
+describe("health's token expiry", () => {
+  it("formats durations as Go does, truncated to seconds", () => {
+    expect([0, 999, 45_000, 45 * 60_000, 7 * 3_600_000 + 12 * 60_000 + 3_000].map(goDuration)).toEqual(["0s", "0s", "45s", "45m0s", "7h12m3s"]);
+  });
+
+  it("reports unknown without a credentials file", () => {
+    expect(readAuthInfo("/nonexistent/.credentials.json")).toEqual({ claude_auth: "unknown" });
+  });
+});
