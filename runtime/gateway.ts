@@ -1,14 +1,18 @@
-// Builds the gateway once per process and tears it down: config, database, recovery, the CLI pool and the
-// dispatcher. Handlers reach it through useGateway(); the server entry and the Nitro plugin call boot/stop.
+// Builds the gateway once per process and tears it down: config, database, recovery, the event log, the CLI
+// pool and the dispatcher. Handlers reach it through useGateway(); the server entry and the Nitro plugin call
+// boot/stop.
 import type { Config } from "./config";
 import { ConfigError, loadConfig, loadDotEnv } from "./config";
+import { EventLog } from "./events/event-log";
 import { EventHub } from "./events/hub";
+import { StreamTokens } from "./events/stream-token";
 import type { JobDeps } from "./job/commands";
 import { log } from "./log";
 import { CliPool } from "./queue/cli-pool";
 import { startCleanup } from "./queue/cleanup";
 import { Dispatcher } from "./queue/dispatcher";
 import { reapRunProcesses } from "./queue/orphan-reaper";
+import { OpenStreams } from "./sse/open-streams";
 import { openDatabase, type Sqlite } from "./store/database";
 import { JobStore } from "./store/job-store";
 import { RateLimiter } from "./http/rate-limiter";
@@ -18,6 +22,9 @@ export interface Gateway {
   db: Sqlite;
   store: JobStore;
   hub: EventHub;
+  events: EventLog;
+  streams: OpenStreams;
+  tokens: StreamTokens;
   pool: CliPool;
   dispatcher: Dispatcher;
   jobs: JobDeps;
@@ -60,17 +67,21 @@ function build(config: Config): Gateway {
   if (reaped.length || recovered.requeued || recovered.failed) log("info", "recovery", { reaped: reaped.length, ...recovered });
 
   const hub = new EventHub();
+  const events = new EventLog(db, hub);
   const pool = new CliPool(config.concurrency);
   const onFinished = () => {}; // webhook delivery hooks in here
-  const dispatcher = new Dispatcher(config, store, hub, pool, onFinished);
+  const dispatcher = new Dispatcher(config, store, events, pool, onFinished);
   const gateway: Gateway = {
     config,
     db,
     store,
     hub,
+    events,
+    streams: new OpenStreams(config.sseHeartbeatMs),
+    tokens: new StreamTokens(config.streamSecret, config.streamTokenTtlMs),
     pool,
     dispatcher,
-    jobs: { config, store, hub, dispatcher, onFinished },
+    jobs: { config, store, events, dispatcher, onFinished },
     rateLimiter: new RateLimiter(config.rateLimit),
     startedAt: Date.now(),
     cliVersion: pool.cliVersion(config.claudePath).catch(() => undefined),
@@ -85,13 +96,18 @@ export function useGateway(): Gateway {
   return current;
 }
 
-/** Stops claiming jobs, ends every running CLI (their jobs return to the queue), and closes the database. */
+/**
+ * Stops claiming jobs, ends every running CLI (their jobs return to the queue), ends open streams (clients
+ * resume from their last event id on the next server), and closes the database.
+ */
 export async function stopGateway(): Promise<void> {
   const g = current;
   if (!g) return;
   current = undefined;
   g.stopCleanup();
   await g.dispatcher.stop();
+  g.streams.endAll();
   await g.pool.close();
+  g.events.close();
   g.db.close();
 }

@@ -102,6 +102,7 @@ function supervise(spec: RunSpec, port: MessagePort, cwd: string, post: (m: Work
           // Without partial messages (or from a mock CLI) the whole message is the only text we get.
           if (!sawDeltaThisTurn && parsed.text) emitText(parsed.text);
           sawDeltaThisTurn = false;
+          for (const tool of parsed.tools) post({ t: "tool", name: tool.name, id: tool.id });
           break;
         case "retry":
           post({ t: "retry", attempt: parsed.attempt, maxRetries: parsed.maxRetries, delayMs: parsed.delayMs, errorStatus: parsed.errorStatus });

@@ -16,7 +16,7 @@ export interface ResultLine {
 
 export type CliLine =
   | { kind: "text"; text: string } // a token-level text delta (--include-partial-messages)
-  | { kind: "assistant"; text: string } // a whole assistant message of one turn
+  | { kind: "assistant"; text: string; tools: { name: string; id: string }[] } // a whole message of one turn
   | { kind: "retry"; attempt: number; maxRetries: number; delayMs: number; errorStatus: number | null }
   | { kind: "result"; result: ResultLine }
   | { kind: "other" };
@@ -47,7 +47,10 @@ export function parseCliLine(line: string): CliLine {
         .filter((b: any) => b?.type === "text" && typeof b.text === "string")
         .map((b: any) => b.text)
         .join("");
-      return { kind: "assistant", text };
+      const tools = content
+        .filter((b: any) => b?.type === "tool_use" && typeof b.name === "string")
+        .map((b: any) => ({ name: b.name as string, id: str(b.id) ?? "" }));
+      return { kind: "assistant", text, tools };
     }
     case "system":
       if (o.subtype === "api_retry") {

@@ -28,6 +28,9 @@ export interface Config {
   cliEnv: string[];
   maxResultBytes: number;
   skipPermissions: boolean;
+  sseHeartbeatMs: number;
+  streamSecret: string;
+  streamTokenTtlMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -86,5 +89,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cliEnv: e.CLAUDEGATE_CLI_ENV,
     maxResultBytes: e.CLAUDEGATE_MAX_RESULT_BYTES,
     skipPermissions: e.CLAUDEGATE_SKIP_PERMISSIONS,
+    sseHeartbeatMs: e.CLAUDEGATE_SSE_HEARTBEAT_SECONDS * 1000,
+    streamSecret:
+      e.CLAUDEGATE_STREAM_SECRET ??
+      loadOrCreateSecret(secretPathNextTo(e.CLAUDEGATE_DB_PATH, "claudegate.stream-secret"), () => randomBytes(32).toString("base64url")).value,
+    streamTokenTtlMs: e.CLAUDEGATE_STREAM_TOKEN_TTL_SECONDS * 1000,
   };
 }

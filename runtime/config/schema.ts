@@ -80,6 +80,12 @@ export const envSchema = z.object({
   CLAUDEGATE_CLI_ENV: list,
   CLAUDEGATE_MAX_RESULT_BYTES: int("CLAUDEGATE_MAX_RESULT_BYTES", 1, 10 * 1024 * 1024),
   CLAUDEGATE_SKIP_PERMISSIONS: flag,
+  CLAUDEGATE_SSE_HEARTBEAT_SECONDS: int("CLAUDEGATE_SSE_HEARTBEAT_SECONDS", 1, 15, 3600),
+  CLAUDEGATE_STREAM_SECRET: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v.length >= 32, "CLAUDEGATE_STREAM_SECRET must be at least 32 characters"),
+  CLAUDEGATE_STREAM_TOKEN_TTL_SECONDS: int("CLAUDEGATE_STREAM_TOKEN_TTL_SECONDS", 1, 3600, 30 * 24 * 3600),
 }).superRefine((env, ctx) => {
   if (env.CLAUDEGATE_JOB_TTL_HOURS > 0 && env.CLAUDEGATE_CLEANUP_INTERVAL_MINUTES < 1) {
     ctx.addIssue({

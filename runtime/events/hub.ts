@@ -1,11 +1,6 @@
 // In-process fan-out of a job's events to its live subscribers (SSE streams). Publishing never blocks: each
-// subscriber's listener decides what to do with a slow reader. The final `result` event closes the job's
-// subscriptions.
-
-export type JobEvent =
-  | { event: "status"; data: Record<string, unknown> }
-  | { event: "chunk"; data: { text: string } }
-  | { event: "result"; data: { status: string; result: string; error: string } };
+// subscriber decides what to do with a slow reader. The final `result` event closes the job's subscriptions.
+import type { JobEvent } from "./job-event";
 
 export type Listener = (ev: JobEvent) => void;
 
@@ -22,11 +17,11 @@ export class EventHub {
     };
   }
 
-  publish(jobId: string, ev: JobEvent): void {
-    const set = this.subs.get(jobId);
+  publish(ev: JobEvent): void {
+    const set = this.subs.get(ev.jobId);
     if (!set) return;
     for (const listener of [...set]) listener(ev);
-    if (ev.event === "result") this.subs.delete(jobId);
+    if (ev.event === "result") this.subs.delete(ev.jobId);
   }
 
   subscriberCount(): number {

@@ -1,6 +1,6 @@
 // Runs before every route: request id, CORS, start-up gate, API-key check, and the submit rate limit.
 import { randomUUID } from "node:crypto";
-import { defineEventHandler, getRequestHeader, sendNoContent } from "h3";
+import { defineEventHandler, getQuery, getRequestHeader, sendNoContent } from "h3";
 import { bootGateway, useGateway } from "../gateway";
 import { KeyChecker } from "./auth";
 import { CorsPolicy } from "./cors";
@@ -8,6 +8,7 @@ import { httpError } from "./errors";
 
 const PUBLIC_API_PATHS = new Set(["/api/v1/health"]);
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const STREAM_PATH = /^\/api\/v1\/jobs\/([^/]+)\/sse$/;
 
 let policies: { keys: KeyChecker; cors: CorsPolicy } | undefined;
 
@@ -30,6 +31,16 @@ export default defineEventHandler(async (event) => {
   const path = event.path.split("?")[0]!;
   if (!path.startsWith("/api/") || PUBLIC_API_PATHS.has(path)) return;
 
+  // A signed stream URL stands in for the key, for that one job's stream only (EventSource sends no headers).
+  const token = getQuery(event).token;
+  const stream = event.method === "GET" ? STREAM_PATH.exec(path) : null;
+  if (stream && token !== undefined) {
+    if (typeof token !== "string" || !gateway.tokens.verify(safeDecode(stream[1]!), token)) {
+      throw httpError(401, "invalid or expired stream token");
+    }
+    return;
+  }
+
   const key = KeyChecker.presented(event.node.req.headers);
   if (key === undefined) throw httpError(401, "missing X-API-Key header");
   if (!keys.matches(key)) throw httpError(401, "invalid API key");
@@ -40,3 +51,11 @@ export default defineEventHandler(async (event) => {
     if (wait > 0) throw httpError(429, "rate limit exceeded, slow down", { "Retry-After": String(wait) });
   }
 });
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,17 +1,18 @@
-// What the API can do to jobs: submit, cancel, delete. Each keeps the store, the running CLI and the live
-// streams consistent: a cancelled or deleted job always ends its streams with a `result` event.
+// What the API can do to jobs: submit, cancel, delete. Each keeps the store, the running CLI and the event
+// log consistent: a cancelled or deleted job always ends its streams with a `result` event.
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config";
-import type { EventHub } from "../events/hub";
+import type { EventLog } from "../events/event-log";
 import type { Dispatcher } from "../queue/dispatcher";
 import type { JobStore } from "../store/job-store";
+import { finishJob } from "./finish";
 import { isTerminal, type Job } from "./job";
 import type { SubmitBody } from "./submit-schema";
 
 export interface JobDeps {
   config: Config;
   store: JobStore;
-  hub: EventHub;
+  events: EventLog;
   dispatcher: Dispatcher;
   onFinished: (job: Job) => void;
 }
@@ -37,6 +38,8 @@ export function submitJob(deps: JobDeps, body: SubmitBody, now = Date.now()): Su
   );
   if (!inserted) return { ok: false, reason: "queue_full" };
   const job = deps.store.get(id)!;
+  // A queued job may wait long; its next event is numbered from the table, not kept in memory meanwhile.
+  deps.events.append(id, "status", { status: "queued" }, false);
   deps.dispatcher.pump();
   return { ok: true, job };
 }
@@ -44,10 +47,9 @@ export function submitJob(deps: JobDeps, body: SubmitBody, now = Date.now()): Su
 export type CancelResult = { ok: true; job: Job } | { ok: false; reason: "not_found" | "terminal" };
 
 export function cancelJob(deps: JobDeps, id: string): CancelResult {
-  const job = deps.store.cancel(id);
+  const job = finishJob(deps.store, deps.events, () => deps.store.cancel(id));
   if (!job) return { ok: false, reason: deps.store.get(id) ? "terminal" : "not_found" };
   deps.dispatcher.cancel(id); // kills the CLI's process group if it was running
-  deps.hub.publish(id, { event: "result", data: { status: job.status, result: job.result, error: job.error } });
   deps.onFinished(job);
   return { ok: true, job };
 }
@@ -57,5 +59,6 @@ export function deleteJob(deps: JobDeps, id: string): boolean {
   const job = deps.store.get(id);
   if (!job) return false;
   if (!isTerminal(job.status)) cancelJob(deps, id);
-  return deps.store.delete(id);
+  deps.events.forget(id);
+  return deps.store.delete(id); // its events go with it (ON DELETE CASCADE)
 }

@@ -56,7 +56,7 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
  * The JSON object for a job. Key order follows the original's struct; empty strings and absent values are
  * left out as its `omitempty` did. `metadata` is spliced in as raw JSON so it comes back byte-for-byte.
  */
-export function jobToJson(job: Job): string {
+export function jobToJson(job: Job, urls?: { get: string; cancel: string; stream: string }): string {
   const fields: [string, unknown][] = [
     ["job_id", job.id],
     ["prompt", job.prompt],
@@ -79,6 +79,7 @@ export function jobToJson(job: Job): string {
     ["duration_ms", job.duration_ms],
     ["num_turns", job.num_turns],
     ["session_id", job.session_id],
+    ["urls", urls],
   ];
   const parts: string[] = [];
   for (const [key, value] of fields) {

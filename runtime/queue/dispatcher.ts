@@ -1,12 +1,13 @@
 // Moves jobs from the queue (the jobs table) into CLI runs, at most `concurrency` at once, and applies what
-// each run reports: chunks go to the event hub, the outcome to the store (then the hub). A run's slot is
+// each run reports: chunks go to the event log, the outcome to the store and the log together. A run's slot is
 // freed only when its worker says `end`, i.e. when its CLI process group is gone, so the number of live CLI
 // processes never exceeds the limit even while one lingers after its result.
 import type { MessagePort } from "node:worker_threads";
 import type { Config } from "../config";
 import type { Job } from "../job/job";
-import type { EventHub } from "../events/hub";
+import type { EventLog } from "../events/event-log";
 import type { Finish, JobStore } from "../store/job-store";
+import { finishJob } from "../job/finish";
 import { buildRunSpec } from "../cli/run-spec";
 import type { CliPool } from "./cli-pool";
 import type { WorkerMessage } from "./run-protocol";
@@ -26,7 +27,7 @@ export class Dispatcher {
   constructor(
     private readonly config: Config,
     private readonly store: JobStore,
-    private readonly hub: EventHub,
+    private readonly events: EventLog,
     private readonly pool: CliPool,
     private readonly onFinished: (job: Job) => void = () => {},
   ) {}
@@ -41,7 +42,7 @@ export class Dispatcher {
   }
 
   private start(job: Job): void {
-    this.hub.publish(job.id, { event: "status", data: { status: "processing" } });
+    this.events.append(job.id, "status", { status: "processing", attempt: job.attempts });
     const { port, done } = this.pool.run(buildRunSpec(job, this.config));
     const run: Run = { job, port, ended: false };
     this.running.set(job.id, run);
@@ -62,12 +63,15 @@ export class Dispatcher {
         run.pid = m.pid;
         break;
       case "chunk":
-        this.hub.publish(run.job.id, { event: "chunk", data: { text: m.text } });
+        this.events.append(run.job.id, "chunk", { text: m.text });
+        break;
+      case "tool":
+        this.events.append(run.job.id, "tool", { name: m.name, tool_use_id: m.id });
         break;
       case "retry":
-        this.hub.publish(run.job.id, {
-          event: "status",
-          data: { status: "processing", retrying: { attempt: m.attempt, max_retries: m.maxRetries, delay_ms: m.delayMs, error_status: m.errorStatus } },
+        this.events.append(run.job.id, "status", {
+          status: "processing",
+          retrying: { attempt: m.attempt, max_retries: m.maxRetries, delay_ms: m.delayMs, error_status: m.errorStatus },
         });
         break;
       case "outcome":
@@ -84,10 +88,9 @@ export class Dispatcher {
   }
 
   private finish(run: Run, f: Finish): void {
-    const job = this.store.finish(run.job.id, run.job.attempts, f);
-    if (!job) return; // cancelled or deleted meanwhile: whoever did that has already told the subscribers
-    this.hub.publish(job.id, { event: "result", data: { status: job.status, result: job.result, error: job.error } });
-    this.onFinished(job);
+    const job = finishJob(this.store, this.events, () => this.store.finish(run.job.id, run.job.attempts, f));
+    // Undefined when cancelled or deleted meanwhile: whoever did that has already ended the job's streams.
+    if (job) this.onFinished(job);
   }
 
   private end(run: Run): void {

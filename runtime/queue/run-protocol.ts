@@ -23,6 +23,7 @@ export interface RunSpec {
 export type WorkerMessage =
   | { t: "spawned"; pid: number }
   | { t: "chunk"; text: string }
+  | { t: "tool"; name: string; id: string }
   | { t: "retry"; attempt: number; maxRetries: number; delayMs: number; errorStatus: number | null }
   | { t: "outcome"; finish: Finish }
   | { t: "interrupted" }

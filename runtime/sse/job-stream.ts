@@ -1,50 +1,93 @@
-// Streams one job's events to one client as Server-Sent Events, in the original's frame format. It subscribes
-// before it reads the job, so a job that ends between the two still delivers its `result` (the original's
-// stream could hang there), and it ends the response right after `result`.
+// Streams one job's events to one client as Server-Sent Events: the history first, then live events, in
+// order, with no gap and no duplicate, whenever the client connects (before the job starts, mid-stream, after
+// it ended). Subscribing, reading the history and writing it happen in one synchronous step, so no event can
+// slip between them; a sequence check drops anything already sent. A reader that falls behind by more than
+// MAX_BUFFERED_BYTES is cut off (it can resume from its last id); it never slows the job or other readers.
 import type { ServerResponse } from "node:http";
-import type { EventHub, JobEvent } from "../events/hub";
+import type { EventLog } from "../events/event-log";
+import type { EventHub } from "../events/hub";
+import { sseFrame, type JobEvent } from "../events/job-event";
 import type { JobStore } from "../store/job-store";
-import { isTerminal, jobToJson } from "../job/job";
+import { isTerminal, type Job } from "../job/job";
+import type { OpenStreams } from "./open-streams";
 
-const frame = (event: string, data: string) => `event: ${event}\ndata: ${data}\n\n`;
+export const MAX_BUFFERED_BYTES = 256 * 1024;
+const RETRY_MS = 3000;
 
-/** Resolves when the stream has ended (result sent, or client gone). False when the job does not exist. */
-export function streamJob(res: ServerResponse, jobId: string, hub: EventHub, store: JobStore): Promise<boolean> | false {
-  const buffered: JobEvent[] = [];
-  let live = false;
-  let write: (ev: JobEvent) => void = (ev) => buffered.push(ev);
-  const unsubscribe = hub.subscribe(jobId, (ev) => write(ev));
+export interface StreamDeps {
+  store: JobStore;
+  events: EventLog;
+  hub: EventHub;
+  streams: OpenStreams;
+  /** Renders the job object for the opening snapshot (with its URLs). */
+  render: (job: Job) => string;
+}
 
-  const job = store.get(jobId);
-  if (!job) {
-    unsubscribe();
-    return false;
+/**
+ * Opens the stream of a job from after sequence `after` (0 = from the start). Returns false for an unknown job,
+ * else a promise that settles when the stream ends.
+ */
+export function openJobStream(res: ServerResponse, jobId: string, after: number, deps: StreamDeps): false | Promise<void> {
+  const job = deps.store.get(jobId);
+  if (!job) return false;
+  if (isTerminal(job.status) && after > 0 && deps.events.history(jobId, after, 1).length === 0 && deps.events.hasResult(jobId)) {
+    // The client already has everything, result included: 204 tells EventSource to stop reconnecting.
+    res.writeHead(204).end();
+    return Promise.resolve();
   }
-  return new Promise<boolean>((resolve) => {
-    const end = () => {
-      unsubscribe();
-      if (!res.writableEnded) res.end();
-      resolve(true);
-    };
-    res.on("close", end);
-    res.writeHead(200, {
-      "Content-Type": "text/event-stream",
-      "Cache-Control": "no-cache",
-      Connection: "keep-alive",
-      "X-Accel-Buffering": "no",
-    });
-    if (isTerminal(job.status)) {
-      res.write(frame("result", jobToJson(job)));
-      return end();
-    }
-    res.write(frame("status", jobToJson(job)));
-    write = (ev) => {
-      if (!live && ev.event === "status" && ev.data.status === job.status && !("retrying" in ev.data)) return;
-      res.write(frame(ev.event, JSON.stringify(ev.data)));
-      if (ev.event === "result") end();
-    };
-    // Events published between subscribing and reading the job: skip what the snapshot already shows.
-    for (const ev of buffered.splice(0)) write(ev);
-    live = true;
+
+  res.writeHead(200, {
+    "Content-Type": "text/event-stream",
+    "Cache-Control": "no-cache",
+    Connection: "keep-alive",
+    "X-Accel-Buffering": "no",
   });
+  res.write(`retry: ${RETRY_MS}\n\n`);
+  // As the original: a fresh subscriber to an unfinished job first gets the whole job (a frame without an id,
+  // so it does not move the client's resumption point).
+  if (after === 0 && !isTerminal(job.status)) res.write(`event: status\ndata: ${deps.render(job)}\n\n`);
+
+  return new Promise<void>((resolve) => {
+    let last = after;
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      unsubscribe();
+      deps.streams.delete(res);
+      if (!res.writableEnded) res.end();
+      resolve();
+    };
+    const send = (ev: JobEvent) => {
+      if (ended || ev.seq <= last) return;
+      last = ev.seq;
+      res.write(sseFrame(ev));
+      if (ev.event === "result") return end();
+      if (res.writableLength > MAX_BUFFERED_BYTES) {
+        // A stalled reader: drop it rather than buffer without bound.
+        ended = true;
+        unsubscribe();
+        deps.streams.delete(res);
+        res.destroy();
+        resolve();
+      }
+    };
+
+    const unsubscribe = deps.hub.subscribe(jobId, send);
+    deps.streams.add(res);
+    res.on("close", end);
+    for (const ev of deps.events.history(jobId, after)) send(ev);
+    // A job that ended without a stored result event (finished before this log existed) still ends its streams.
+    if (!ended && isTerminal(job.status) && !deps.events.hasResult(jobId)) {
+      res.write(`event: result\ndata: ${JSON.stringify({ job_id: job.id, status: job.status, result: job.result, error: job.error })}\n\n`);
+      end();
+    }
+  });
+}
+
+/** The resumption point: `Last-Event-ID` (set by EventSource on reconnect) or `?after=`. */
+export function resumeAfter(lastEventId: string | undefined, afterParam: unknown): number | "invalid" {
+  const raw = lastEventId ?? (typeof afterParam === "string" ? afterParam : undefined);
+  if (raw === undefined || raw === "") return 0;
+  return /^\d{1,15}$/.test(raw.trim()) ? Number(raw.trim()) : "invalid";
 }

@@ -190,6 +190,11 @@ export class JobStore {
     return counts;
   }
 
+  /** Runs `fn` in one database transaction (nested calls join the outer one). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   ping(): void {
     this.q.ping.get();
   }

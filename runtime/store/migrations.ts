@@ -29,4 +29,18 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX jobs_status_completed ON jobs(status, completed_at);
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- Every event of a job, in order: what a stream replays to a subscriber who joins late or resumes.
+      CREATE TABLE job_events (
+        job_id     TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        seq        INTEGER NOT NULL,
+        event      TEXT NOT NULL,
+        data       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (job_id, seq)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

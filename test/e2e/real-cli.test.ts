@@ -39,7 +39,7 @@ describe("jobs run by the real CLI", () => {
     const chunks = events.filter((e) => e.event === "chunk").map((e) => JSON.parse(e.data).text);
     expect(chunks.length).toBe(8);
     const result = JSON.parse(events.at(-1)!.data);
-    expect(result).toEqual({ status: "completed", result: chunks.join(""), error: "" });
+    expect(result).toEqual({ job_id: job.job_id, status: "completed", result: chunks.join(""), error: "" });
     expect((await gw.waitJob(job.job_id)).result).toBe(chunks.join(""));
   });
 

@@ -1,13 +1,14 @@
 import { defineEventHandler, getQuery, setResponseHeader } from "h3";
 import { useGateway } from "../../../runtime/gateway";
-import { jobToJson } from "../../../runtime/job/job";
+import { renderJob } from "../../../runtime/job/render";
 import { listQuerySchema } from "../../../runtime/job/list-query";
 import { parseOrThrow } from "../../../runtime/http/validate";
 
 export default defineEventHandler((event) => {
   const q = parseOrThrow(listQuerySchema, getQuery(event));
-  const { jobs, total } = useGateway().store.list(q);
+  const g = useGateway();
+  const { jobs, total } = g.store.list(q);
   setResponseHeader(event, "Content-Type", "application/json");
   // Jobs are spliced as raw JSON so their metadata comes back byte for byte.
-  return `{"jobs":[${jobs.map(jobToJson).join(",")}],"limit":${q.limit},"offset":${q.offset},"total":${total}}`;
+  return `{"jobs":[${jobs.map((j) => renderJob(g, j)).join(",")}],"limit":${q.limit},"offset":${q.offset},"total":${total}}`;
 });
