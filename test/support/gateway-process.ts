@@ -128,11 +128,15 @@ export class GatewayProcess {
 export const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 
 /** Polls `check` until it returns a truthy value. */
-export async function waitUntil<T>(check: () => T | Promise<T>, timeoutMs = 30_000, what = "condition"): Promise<T> {
+export async function waitUntil<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 30_000,
+  what = "condition",
+): Promise<Exclude<T, false | 0 | "" | null | undefined>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
-    if (v) return v;
+    if (v) return v as Exclude<T, false | 0 | "" | null | undefined>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((res) => setTimeout(res, 25));
   }
