@@ -15,6 +15,5 @@ export function allowedMethods(routes: readonly RouteEntry[], path: string): str
     );
     if (pattern.test(path)) methods.add(r.method.toUpperCase());
   }
-  if (methods.has("GET")) methods.add("HEAD");
   return [...methods].sort();
 }

@@ -4,7 +4,8 @@ import { httpError } from "./errors";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-export async function readJsonBody(event: H3Event, limit = MAX_BODY_BYTES): Promise<unknown> {
+/** The parsed body and its text (for members that must be kept exactly as sent). */
+export async function readJsonBody(event: H3Event, limit = MAX_BODY_BYTES): Promise<{ value: unknown; text: string }> {
   const req = event.node.req;
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) throw httpError(413, `request body must be at most ${limit} bytes`);
@@ -18,8 +19,9 @@ export async function readJsonBody(event: H3Event, limit = MAX_BODY_BYTES): Prom
     }
     parts.push(chunk);
   }
+  const text = Buffer.concat(parts).toString("utf8");
   try {
-    return JSON.parse(Buffer.concat(parts).toString("utf8"));
+    return { value: JSON.parse(text), text };
   } catch {
     throw httpError(400, "invalid JSON body");
   }

@@ -1,7 +1,7 @@
-// Runs before every route: request id, CORS, start-up gate, API-key check, and the submit rate limit.
+// Runs before every route: request id, CORS, start-up gate, and the API-key check.
 import { randomUUID } from "node:crypto";
 import { defineEventHandler, getQuery, getRequestHeader, sendNoContent } from "h3";
-import { bootGateway, useGateway } from "../gateway";
+import { bootGateway } from "../gateway";
 import { KeyChecker } from "./auth";
 import { CorsPolicy } from "./cors";
 import { httpError } from "./errors";
@@ -45,11 +45,6 @@ export default defineEventHandler(async (event) => {
   if (key === undefined) throw httpError(401, "missing X-API-Key header");
   if (!keys.matches(key)) throw httpError(401, "invalid API key");
   event.context.apiKey = key;
-
-  if (event.method === "POST" && path === "/api/v1/jobs") {
-    const wait = useGateway().rateLimiter.take(key);
-    if (wait > 0) throw httpError(429, "rate limit exceeded, slow down", { "Retry-After": String(wait) });
-  }
 });
 
 function safeDecode(segment: string): string {

@@ -19,7 +19,8 @@ export interface JobDeps {
 
 export type SubmitResult = { ok: true; job: Job } | { ok: false; reason: "queue_full" };
 
-export function submitJob(deps: JobDeps, body: SubmitBody, now = Date.now()): SubmitResult {
+/** `rawMetadata` is the metadata's JSON text as sent; absent when the field was. */
+export function submitJob(deps: JobDeps, body: SubmitBody, rawMetadata?: string, now = Date.now()): SubmitResult {
   const id = randomUUID();
   const inserted = deps.store.insert(
     {
@@ -29,7 +30,7 @@ export function submitJob(deps: JobDeps, body: SubmitBody, now = Date.now()): Su
       model: body.model || deps.config.defaultModel,
       callbackUrl: body.callback_url ?? "",
       // `"metadata": null` is kept as null, an absent field stays absent (as the original).
-      metadata: body.metadata === undefined ? undefined : JSON.stringify(body.metadata),
+      metadata: rawMetadata,
       responseFormat: body.response_format ?? "",
       timeoutSeconds: body.timeout_seconds,
       createdAt: now,

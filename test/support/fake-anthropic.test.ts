@@ -1,0 +1,136 @@
+// Proves test/support/fake-anthropic.ts works with the REAL claude binary, and sanity-checks fake-claude.mjs.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startFakeAnthropic, type FakeAnthropic } from "./fake-anthropic.js";
+
+const CLAUDE = fileURLToPath(new URL("../../node_modules/.bin/claude", import.meta.url));
+const FAKE_CLAUDE = fileURLToPath(new URL("./fake-claude.mjs", import.meta.url));
+const BASE_ARGS = ["-p", "--verbose", "--output-format", "stream-json", "--include-partial-messages"];
+
+interface Run {
+  code: number | null;
+  stderr: string;
+  lines: any[];
+  result: any;
+  deltas: string[];
+}
+
+const homes: string[] = [];
+afterAll(() => homes.forEach((h) => rmSync(h, { recursive: true, force: true })));
+
+/** Spawns `bin` with the prompt on stdin (then closed) and parses its stream-json stdout. */
+function run(bin: string, args: string[], prompt: string, env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdio: "pipe" });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (c) => (stdout += c));
+    child.stderr.setEncoding("utf8").on("data", (c) => (stderr += c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000); // never let a hung CLI hang the suite
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const lines = stdout
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l));
+      const deltas = lines
+        .filter((l) => l.type === "stream_event" && l.event?.delta?.type === "text_delta")
+        .map((l) => l.event.delta.text as string);
+      resolve({ code, stderr, lines, result: lines.find((l) => l.type === "result"), deltas });
+    });
+    child.stdin.end(prompt);
+  });
+}
+
+describe("fake Anthropic API driven by the real claude CLI", () => {
+  let fake: FakeAnthropic;
+  beforeEach(async () => {
+    fake = await startFakeAnthropic();
+  });
+  afterEach(() => fake.close());
+
+  const runClaude = (prompt: string, extra: string[] = [], model = "haiku") => {
+    const home = mkdtempSync(join(tmpdir(), "claudegate-fake-home-"));
+    homes.push(home);
+    const env = { HOME: home, ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: "test" };
+    return run(CLAUDE, [...BASE_ARGS, "--model", model, "--tools", "", ...extra], prompt, env);
+  };
+  const mains = () => fake.requests.filter((r) => r.kind === "main");
+  const firstMain = () => {
+    const m = mains()[0];
+    if (!m) throw new Error(`no main request among ${fake.requests.length}`);
+    return m;
+  };
+
+  it("answers the default echo in several deltas and tells the title side request apart", async () => {
+    const r = await runClaude("what is a mutex?");
+    expect(r.code).toBe(0);
+    expect(r.deltas.length).toBeGreaterThanOrEqual(2);
+    expect(r.result).toMatchObject({ subtype: "success", is_error: false });
+    expect(r.result.result).toBe(r.deltas.join(""));
+    expect(r.result.result).toBe("echo: what is a mutex?");
+
+    expect(mains()).toHaveLength(1);
+    expect(firstMain()).toMatchObject({ prompt: "what is a mutex?", stream: true, model: "claude-haiku-4-5-20251001" });
+    expect(firstMain().path).toMatch(/^\/v1\/messages(\?|$)/);
+    // The CLI only asks for a session title for prompts of >= 10 characters; this one is long enough.
+    const side = fake.requests.filter((q) => q.kind === "side");
+    expect(side.length).toBeGreaterThanOrEqual(1);
+    expect(side[0]?.prompt).toContain("<session>");
+  });
+
+  it("[[reply:a|b|c]] streams exactly three deltas", async () => {
+    const r = await runClaude("[[reply:a|b|c]]");
+    expect(r.code).toBe(0);
+    expect(r.deltas).toEqual(["a", "b", "c"]);
+    expect(r.result.result).toBe("abc");
+  });
+
+  it("[[status:400]] ends with an is_error result carrying api_error_status 400", async () => {
+    const r = await runClaude("fail please [[status:400]]");
+    expect(r.code).toBe(1);
+    expect(r.result).toMatchObject({ is_error: true, api_error_status: 400 });
+    expect(r.result.result).toContain("API Error: 400");
+    expect(mains()).toHaveLength(1); // 400 is not retried
+  });
+
+  it("resolves the sonnet alias to a full model id before it reaches the server", async () => {
+    const r = await runClaude("[[reply:ok]]", [], "sonnet");
+    expect(r.result.result).toBe("ok");
+    const model = firstMain().model;
+    expect(model).toMatch(/^claude-sonnet-/);
+    expect(model).not.toBe("sonnet");
+  });
+
+  it("passes --system-prompt into the request's system", async () => {
+    const r = await runClaude("[[reply:ok]]", ["--system-prompt", "You are SYS-MARK-42."]);
+    expect(r.code).toBe(0);
+    expect(firstMain().system).toContain("You are SYS-MARK-42.");
+    // The session-id header groups a run's requests; it equals the init line's session_id.
+    expect(firstMain().headers["x-claude-code-session-id"]).toBe(r.lines[0].session_id);
+  });
+});
+
+describe("fake-claude.mjs", () => {
+  const argv = [...BASE_ARGS, "--model", "haiku", "--tools", ""];
+
+  it("[[reply:x|y]] gives a successful result xy", async () => {
+    const r = await run(FAKE_CLAUDE, argv, "hello [[reply:x|y]]");
+    expect(r.code).toBe(0);
+    expect(r.lines[0]).toMatchObject({ type: "system", subtype: "init" });
+    expect(r.deltas).toEqual(["x", "y"]);
+    expect(r.result).toMatchObject({ subtype: "success", is_error: false, result: "xy" });
+  });
+
+  it("[[crash]] exits 3 with stderr and no result line", async () => {
+    const r = await run(FAKE_CLAUDE, argv, "[[crash]]");
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("boom on stderr");
+    expect(r.result).toBeUndefined();
+  });
+});

@@ -1,0 +1,183 @@
+#!/usr/bin/env node
+// Scripted stand-in for `claude -p --verbose --output-format stream-json ...`, for faults the real CLI cannot be made
+// to show on demand (crashes, lingering, hanging children, huge lines). Argv is accepted and ignored (only --model is
+// echoed into the lines); the prompt is read from stdin until EOF, like the gateway feeds the real CLI.
+// Directives in the prompt, `[[name]]` or `[[name:arg]]`:
+//   (none)              success answering `fake: <first 40 chars of prompt>` in 2 deltas, exit 0
+//   [[reply:a|b]]       answer deltas split at `|`          [[delay:MS]]   wait MS between deltas
+//   [[crash]]           init, "boom on stderr" on stderr, exit 3, no result
+//   [[crash-mid]]       init + 2 deltas, exit 1, no result   [[exit0-noresult]]  init, exit 0
+//   [[linger]]          successful result, then stay alive 10 minutes
+//   [[hang]]            init, then silence forever           [[ignore-term]]  ignore SIGTERM, init, hang
+//   [[bigline:N]]       result text (and a single delta) of N bytes of "x"
+//   [[flood:N]]         N bytes of text in 64 KiB deltas as fast as the pipe takes them, then a result of it all
+//   [[grandchild]]      spawn `sleep 600` in our process group holding stdout, print
+//                       {"type":"system","subtype":"fake_grandchild","pid":N}, then result and exit 0
+//   [[spawn-hang]]      as grandchild, but then hang without a result
+//   [[api-error:CODE]]  result is_error:true, api_error_status:CODE, "API Error: CODE fake", exit 1
+//   [[error-exit0]]     result subtype success + is_error:true "Not logged in · Please run /login", exit 0
+//   [[invalid-lines]]   non-JSON garbage lines between the valid ones, then a normal result
+//   [[pid-file:PATH]]   first write our pid to PATH
+// Env FAKE_CLAUDE_LOG=<file>: after stdin is read, append {"argv","env","cwd","stdin"} as one JSON line.
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+
+const DIRECTIVE_RE = /\[\[([a-z][a-z0-9-]*)(?::((?:(?!\]\])[\s\S])*))?\]\]/g;
+const ALIASES = { haiku: "claude-haiku-4-5-20251001", sonnet: "claude-sonnet-5" };
+
+const argv = process.argv.slice(2);
+const modelArg = argv[argv.indexOf("--model") + 1];
+const model = argv.includes("--model") ? (ALIASES[modelArg] ?? modelArg) : "claude-sonnet-5";
+const sessionId = randomUUID();
+const started = Date.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const hangForever = () => setInterval(() => {}, 1 << 30);
+
+async function out(obj) {
+  const line = (typeof obj === "string" ? obj : JSON.stringify(obj)) + "\n";
+  // Respect backpressure so [[flood]] measures the reader, not our memory.
+  if (!process.stdout.write(line)) await new Promise((r) => process.stdout.once("drain", r));
+}
+
+function exit(code) {
+  process.stdout.write("", () => process.exit(code));
+}
+
+const base = () => ({ session_id: sessionId, uuid: randomUUID() });
+const event = (ev) => out({ type: "stream_event", event: ev, parent_tool_use_id: null, ...base() });
+
+async function init() {
+  await out({
+    type: "system", subtype: "init", cwd: process.cwd(), ...base(), tools: [], mcp_servers: [], model,
+    permissionMode: "default", slash_commands: [], apiKeySource: "ANTHROPIC_API_KEY",
+    claude_code_version: "2.1.197", output_style: "default", agents: [], skills: [], plugins: [], fast_mode_state: "off",
+  });
+  await out({ type: "system", subtype: "status", status: "requesting", ...base() });
+}
+
+function usage(outputTokens) {
+  return {
+    input_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: outputTokens,
+    server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 }, service_tier: "standard",
+  };
+}
+
+function result(text, { isError = false, apiStatus = null, outputTokens = 1 } = {}) {
+  return out({
+    type: "result", subtype: "success", is_error: isError, api_error_status: apiStatus,
+    duration_ms: Date.now() - started, duration_api_ms: Math.max(0, Date.now() - started - 5), num_turns: 1,
+    result: text, stop_reason: isError ? "stop_sequence" : "end_turn", session_id: sessionId,
+    total_cost_usd: isError ? 0 : 0.00004, usage: usage(isError ? 0 : outputTokens),
+    modelUsage: { [model]: { inputTokens: 10, outputTokens, costUSD: 0.00004, contextWindow: 200000 } },
+    permission_denials: [], terminal_reason: "completed", fast_mode_state: "off", uuid: randomUUID(),
+  });
+}
+
+async function streamStart() {
+  await event({
+    type: "message_start",
+    message: { id: "msg_fake", type: "message", role: "assistant", model, content: [], stop_reason: null,
+      stop_sequence: null, usage: { input_tokens: 10, output_tokens: 1 } },
+  });
+  await event({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } });
+}
+
+const delta = (text) => event({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text } });
+
+/** A whole successful turn, shaped like the real capture (assistant line before content_block_stop). */
+async function turn(deltas, { delayMs = 0, garbage = false } = {}) {
+  await streamStart();
+  for (let i = 0; i < deltas.length; i++) {
+    if (i > 0 && delayMs > 0) await sleep(delayMs);
+    await delta(deltas[i]);
+    if (garbage) await out(i % 2 ? "{not json at all" : "garbage line: <<<>>>");
+  }
+  const text = deltas.join("");
+  await out({
+    type: "assistant", parent_tool_use_id: null, ...base(),
+    message: { id: "msg_fake", type: "message", role: "assistant", model, content: [{ type: "text", text }],
+      stop_reason: null, stop_sequence: null, usage: { input_tokens: 10, output_tokens: deltas.length } },
+  });
+  if (garbage) await out("");
+  await event({ type: "content_block_stop", index: 0 });
+  await event({ type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: deltas.length } });
+  await event({ type: "message_stop" });
+  if (garbage) await out("Error: something printed to stdout that is not JSON");
+  return text;
+}
+
+async function spawnGrandchild() {
+  // Same process group (not detached), inherits our stdout, so the pipe stays open after we exit.
+  const child = spawn("sleep", ["600"], { stdio: ["ignore", "inherit", "inherit"] });
+  child.unref();
+  await out({ type: "system", subtype: "fake_grandchild", pid: child.pid, ...base() });
+}
+
+async function readStdin() {
+  const chunks = [];
+  for await (const c of process.stdin) chunks.push(c);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function main() {
+  const prompt = await readStdin();
+  if (process.env.FAKE_CLAUDE_LOG) {
+    const entry = { argv, env: process.env, cwd: process.cwd(), stdin: prompt };
+    fs.appendFileSync(process.env.FAKE_CLAUDE_LOG, JSON.stringify(entry) + "\n");
+  }
+  const d = {};
+  for (const m of prompt.matchAll(DIRECTIVE_RE)) d[m[1]] = m[2] ?? true;
+  if (typeof d["pid-file"] === "string") fs.writeFileSync(d["pid-file"], String(process.pid));
+  if (d["ignore-term"]) process.on("SIGTERM", () => {});
+
+  await init();
+  if (d.crash) {
+    process.stderr.write("boom on stderr\n");
+    return exit(3);
+  }
+  if (d["crash-mid"]) {
+    await streamStart();
+    await delta("partial one ");
+    await delta("partial two");
+    return exit(1);
+  }
+  if (d["exit0-noresult"]) return exit(0);
+  if (d["spawn-hang"]) {
+    await spawnGrandchild();
+    return hangForever();
+  }
+  if (d.hang || d["ignore-term"]) return hangForever();
+  if (d["api-error"]) {
+    const code = Number(d["api-error"]);
+    await result(`API Error: ${code} fake`, { isError: true, apiStatus: code });
+    return exit(1);
+  }
+  if (d["error-exit0"]) {
+    await result("Not logged in · Please run /login", { isError: true });
+    return exit(0);
+  }
+
+  let deltas;
+  if (typeof d.reply === "string") deltas = d.reply.split("|");
+  else if (d.bigline) deltas = ["x".repeat(Number(d.bigline))];
+  else if (d.flood) {
+    deltas = [];
+    for (let left = Number(d.flood); left > 0; left -= 65536) deltas.push("x".repeat(Math.min(left, 65536)));
+  } else {
+    const text = `fake: ${prompt.slice(0, 40)}`;
+    const half = Math.ceil(text.length / 2);
+    deltas = [text.slice(0, half), text.slice(half)];
+  }
+  const text = await turn(deltas, { delayMs: Number(d.delay) || 0, garbage: !!d["invalid-lines"] });
+
+  if (d.grandchild) await spawnGrandchild();
+  await result(text, { outputTokens: deltas.length });
+  if (d.linger) return setTimeout(() => exit(0), 10 * 60 * 1000);
+  exit(0);
+}
+
+main().catch((err) => {
+  process.stderr.write(`fake-claude internal error: ${err?.stack ?? err}\n`);
+  process.exit(70);
+});
