@@ -78,8 +78,11 @@ export class Dispatcher {
         this.finish(run, m.finish);
         break;
       case "interrupted":
-        // We stopped this run ourselves (shutdown): it goes back to the queue with its attempt refunded.
-        this.store.requeueRun(run.job.id, run.job.attempts);
+        // We stopped this run ourselves (shutdown): it goes back to the queue with its attempt refunded, and
+        // its subscribers learn why their stream is about to end.
+        if (this.store.requeueRun(run.job.id, run.job.attempts)) {
+          this.events.append(run.job.id, "status", { status: "queued", reason: "server restarting" }, false);
+        }
         break;
       case "end":
         this.end(run);

@@ -566,7 +566,9 @@ describe("cancel and delete", () => {
     const res = await fetch(`${gw.url}/api/v1/jobs/${queued.job_id}/sse`, { headers: { "X-API-Key": API_KEY }, signal: ac.signal });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
-    expect(new TextDecoder().decode((await reader.read()).value)).toMatch(/^event: status\n/);
+    let head = "";
+    while (!head.includes("event: status\n")) head += new TextDecoder().decode((await reader.read()).value);
+    expect(head).toMatch(/^retry: \d+\n\nevent: status\n/);
     expect(await subscribers()).toBe(before + 1);
     ac.abort();
     await waitUntil(async () => (await subscribers()) === before, 5000, "the subscriber to be dropped");
@@ -671,7 +673,7 @@ describe("SSE", () => {
     expect(errorOf(r)).toBe("job not found");
   });
 
-  it("sends a finished job exactly one `result` event with the full job, then ends the stream", async () => {
+  it("replays a finished job's whole history, ending with exactly one `result` event, then ends the stream", async () => {
     const job = await gws.main.submit({ prompt: "[[reply:done |and dusted]] sse-finished", metadata: { m: 1 } });
     const done = await gws.main.waitJob(job.job_id);
     expect(done.status).toBe("completed");
@@ -683,9 +685,9 @@ describe("SSE", () => {
     expect(res.headers.get("x-accel-buffering")).toBe("no");
     expect(res.headers.get("x-request-id")).toBeTruthy();
     const events = await readSse(res); // returns only once the server ends the stream
-    expect(events).toHaveLength(1);
-    expect(events[0]!.event).toBe("result");
-    expect(JSON.parse(events[0]!.data)).toStrictEqual(done);
+    expect(events.map((e) => e.event)).toEqual(["status", "status", "chunk", "chunk", "result"]);
+    expect(events.map((e) => Number(e.id))).toEqual([1, 2, 3, 4, 5]);
+    expect(JSON.parse(events.at(-1)!.data)).toStrictEqual({ job_id: done.job_id, status: "completed", result: "done and dusted", error: "" });
     expect(done).toMatchObject({ result: "done and dusted", metadata: { m: 1 } });
   });
 });

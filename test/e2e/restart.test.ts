@@ -2,7 +2,8 @@
 // process outlives the server.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
-import { FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
+import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
+import { readSse } from "../support/sse-client";
 import { cliProcesses, isAlive } from "../support/processes";
 
 let fake: FakeAnthropic;
@@ -90,11 +91,17 @@ describe("crash and restart", () => {
     const a = await gw.submit({ prompt: "[[chunks:40]][[delay:200]] term-a" });
     const b = await gw.submit({ prompt: "[[chunks:40]][[delay:200]] term-b" });
     await waitUntil(() => cliProcesses([a.job_id]).length > 0 && cliProcesses([b.job_id]).length > 0, 20_000, "both CLIs");
+    const stream = readSse(`${gw.url}/api/v1/jobs/${a.job_id}/sse`, { headers: { "X-API-Key": API_KEY } });
+    await waitUntil(async () => (await gw.json("GET", "/api/v1/stats")).body.stream_subscribers === 1, 10_000, "the stream");
     const t0 = Date.now();
     const exit = await gw.stop("SIGTERM");
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(exit.code).toBe(0);
     expect(cliProcesses([a.job_id, b.job_id])).toEqual([]);
+    // Its subscribers were told why the stream ended, and can resume from their last id on the next server.
+    const last = (await stream).events.at(-1)!;
+    expect(last.event).toBe("status");
+    expect(JSON.parse(last.data)).toEqual({ job_id: a.job_id, status: "queued", reason: "server restarting" });
 
     const again = await GatewayProcess.start({ dataDir: gw.dataDir, env });
     try {

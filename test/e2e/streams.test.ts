@@ -155,6 +155,30 @@ describe("durable streams", () => {
     expect((await gw.json("GET", `/api/v1/jobs/${job.job_id}/events?limit=0`)).status).toBe(400);
   });
 
+  it("reports the CLI's API retries as status events while the job waits", async () => {
+    const g = await GatewayProcess.start({ env: { ANTHROPIC_BASE_URL: fake.url, CLAUDE_CODE_MAX_RETRIES: "1" } });
+    try {
+      const job = await g.submit({ prompt: "[[status:529]] retry-events" });
+      const { events } = await readSse(`${g.url}/api/v1/jobs/${job.job_id}/sse`, { headers: auth });
+      const retrying = events.filter((e) => e.event === "status" && e.data.includes("retrying")).map((e) => JSON.parse(e.data));
+      expect(retrying).toEqual([
+        { job_id: job.job_id, status: "processing", retrying: { attempt: 1, max_retries: 1, delay_ms: expect.any(Number), error_status: 529 } },
+      ]);
+      expect(JSON.parse(events.at(-1)!.data)).toMatchObject({ status: "failed" });
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it("keeps a stream open for as long as its job runs, past every server timeout", async () => {
+    // 36 s of output, a chunk every 4.5 s: longer than the server's 30 s request timeout and the original's
+    // 120 s write cut-off is the same kind of limit.
+    const job = await gw.submit({ prompt: "[[chunks:8]][[delay:4500]] long-stream" });
+    const { events } = await readSse(sseUrl(job.job_id), { headers: auth });
+    expect(chunkTexts(events).length).toBe(8);
+    expect(events.at(-1)!.event).toBe("result");
+  }, 90_000);
+
   it("deletes a job's events with the job", async () => {
     const job = await gw.submit({ prompt: "[[reply:x|y]] delete-events" });
     await gw.waitJob(job.job_id);

@@ -41,6 +41,11 @@ describe("parseCliLine on a real capture", () => {
     expect(outcomeFromResult(result.result, { json: false })).toMatchObject({ status: "completed", result: assistant.text });
   });
 
+  it("reports the tools an assistant message uses", () => {
+    const line = JSON.stringify({ type: "assistant", message: { content: [{ type: "text", text: "Let me look." }, { type: "tool_use", id: "toolu_1", name: "Read", input: {} }] } });
+    expect(parseCliLine(line)).toEqual({ kind: "assistant", text: "Let me look.", tools: [{ name: "Read", id: "toolu_1" }] });
+  });
+
   it("ignores what is not a JSON object with a type", () => {
     for (const l of ["", "garbage", "{not json", "[1,2]", '{"no":"type"}', "null"]) expect(parseCliLine(l).kind).toBe("other");
   });
