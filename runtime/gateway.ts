@@ -11,6 +11,7 @@ import { log } from "./log";
 import { CliPool } from "./queue/cli-pool";
 import { startCleanup } from "./queue/cleanup";
 import { Dispatcher } from "./queue/dispatcher";
+import { QueuePause } from "./queue/queue-pause";
 import { reapRunProcesses } from "./queue/orphan-reaper";
 import { OpenStreams } from "./sse/open-streams";
 import { openDatabase, type Sqlite } from "./store/database";
@@ -27,6 +28,7 @@ export interface Gateway {
   tokens: StreamTokens;
   pool: CliPool;
   dispatcher: Dispatcher;
+  pause: QueuePause;
   jobs: JobDeps;
   rateLimiter: RateLimiter;
   startedAt: number;
@@ -70,7 +72,8 @@ function build(config: Config): Gateway {
   const events = new EventLog(db, hub);
   const pool = new CliPool(config.concurrency);
   const onFinished = () => {}; // webhook delivery hooks in here
-  const dispatcher = new Dispatcher(config, store, events, pool, onFinished);
+  const pause = new QueuePause(db);
+  const dispatcher = new Dispatcher(config, store, events, pool, pause, onFinished);
   const gateway: Gateway = {
     config,
     db,
@@ -81,6 +84,7 @@ function build(config: Config): Gateway {
     tokens: new StreamTokens(config.streamSecret, config.streamTokenTtlMs),
     pool,
     dispatcher,
+    pause,
     jobs: { config, store, events, dispatcher, onFinished },
     rateLimiter: new RateLimiter(config.rateLimit),
     startedAt: Date.now(),

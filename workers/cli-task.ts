@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { MessagePort } from "node:worker_threads";
 import { LineSplitter } from "../runtime/cli/line-splitter";
 import { parseCliLine } from "../runtime/cli/stream-parser";
-import { outcomeFromExit, outcomeFromResult } from "../runtime/cli/outcome";
+import { limitFromResult, outcomeFromExit, outcomeFromResult } from "../runtime/cli/outcome";
 import { cliExists } from "../runtime/config/claude-path";
 import type { Finish } from "../runtime/store/job-store";
 import type { MainMessage, RunSpec, WorkerMessage } from "../runtime/queue/run-protocol";
@@ -109,7 +109,8 @@ function supervise(spec: RunSpec, port: MessagePort, cwd: string, post: (m: Work
           break;
         case "result":
           if (Buffer.byteLength(parsed.result.result) > spec.maxResultBytes) return fail(tooLarge(spec));
-          decide({ t: "outcome", finish: outcomeFromResult(parsed.result, { json: spec.json }) });
+          const limit = limitFromResult(parsed.result);
+          decide(limit ? { t: "limited", limit } : { t: "outcome", finish: outcomeFromResult(parsed.result, { json: spec.json }) });
           // The result ends the job; a CLI that lingers after it is known to hang, so it gets a short grace.
           later(spec.lingerMs, () => killGroup("SIGKILL"));
           break;

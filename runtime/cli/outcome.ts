@@ -1,11 +1,22 @@
 // Decides how a run ended. The CLI often reports failures with exit code 0 and subtype "success", so the
 // `result` line's is_error / api_error_status / subtype decide, never the exit code alone.
-import type { Finish } from "../store/job-store";
+import type { Finish, LimitHit } from "../store/job-store";
 import type { RunStats } from "../job/job";
 import type { ResultLine } from "./stream-parser";
 import { isJson, stripCodeFences } from "./json-result";
 
 const AUTH_TEXT = /not logged in|invalid api key|oauth token has expired|authentication_error|please run \/login/i;
+const LIMIT_TEXT = /usage limit|limit reached|rate.?limit|request rejected \(429\)|hit your limit/i;
+
+/**
+ * The account hit its usage or rate limit (the CLI has already retried 429s itself by then). Older CLIs end
+ * the message with "|<epoch seconds>" of the reset; otherwise the caller falls back to its backoff.
+ */
+export function limitFromResult(r: ResultLine): LimitHit | undefined {
+  if (!r.isError || !(r.apiErrorStatus === 429 || LIMIT_TEXT.test(r.result))) return undefined;
+  const epoch = /\|(\d{10})\b/.exec(r.result);
+  return { message: r.result || "usage limit reached", resetAt: epoch ? Number(epoch[1]) * 1000 : undefined };
+}
 
 export function statsOf(r: ResultLine): RunStats {
   return {

@@ -28,6 +28,7 @@ export interface Config {
   cliEnv: string[];
   maxResultBytes: number;
   skipPermissions: boolean;
+  limitBackoffMs: number;
   sseHeartbeatMs: number;
   streamSecret: string;
   streamTokenTtlMs: number;
@@ -89,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cliEnv: e.CLAUDEGATE_CLI_ENV,
     maxResultBytes: e.CLAUDEGATE_MAX_RESULT_BYTES,
     skipPermissions: e.CLAUDEGATE_SKIP_PERMISSIONS,
+    limitBackoffMs: e.CLAUDEGATE_LIMIT_BACKOFF_SECONDS * 1000,
     sseHeartbeatMs: e.CLAUDEGATE_SSE_HEARTBEAT_SECONDS * 1000,
     streamSecret:
       e.CLAUDEGATE_STREAM_SECRET ??

@@ -12,9 +12,15 @@ export function checkHealth(g: Gateway): Record<string, string> {
     problems.push(`database unreachable: ${(err as Error).message}`);
   }
   if (!cliExists(g.config.claudePath)) problems.push(`claude CLI not found at "${g.config.claudePath}"`);
+  // A paused queue is not unhealthy (it is on purpose, or waiting out a usage limit), but an operator
+  // watching health should see it.
+  const pause = g.pause.current();
   return {
     status: problems.length ? "degraded" : "ok",
     ...(problems.length ? { reason: problems.join("; ") } : {}),
     ...readAuthInfo(),
+    ...(pause
+      ? { paused_until: pause.until === null ? "until resumed" : new Date(pause.until).toISOString(), paused_reason: pause.reason }
+      : {}),
   };
 }

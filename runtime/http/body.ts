@@ -5,7 +5,11 @@ import { httpError } from "./errors";
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** The parsed body and its text (for members that must be kept exactly as sent). */
-export async function readJsonBody(event: H3Event, limit = MAX_BODY_BYTES): Promise<{ value: unknown; text: string }> {
+export async function readJsonBody(
+  event: H3Event,
+  limit = MAX_BODY_BYTES,
+  opts: { allowEmpty?: boolean } = {},
+): Promise<{ value: unknown; text: string }> {
   const req = event.node.req;
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) throw httpError(413, `request body must be at most ${limit} bytes`);
@@ -20,6 +24,7 @@ export async function readJsonBody(event: H3Event, limit = MAX_BODY_BYTES): Prom
     parts.push(chunk);
   }
   const text = Buffer.concat(parts).toString("utf8");
+  if (opts.allowEmpty && text.trim() === "") return { value: undefined, text };
   try {
     return { value: JSON.parse(text), text };
   } catch {

@@ -11,6 +11,8 @@ import { finishJob } from "../job/finish";
 import { buildRunSpec } from "../cli/run-spec";
 import type { CliPool } from "./cli-pool";
 import type { WorkerMessage } from "./run-protocol";
+import type { QueuePause } from "./queue-pause";
+import { log } from "../log";
 
 interface Run {
   job: Job;
@@ -22,6 +24,7 @@ interface Run {
 export class Dispatcher {
   private readonly running = new Map<string, Run>();
   private stopping = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -29,16 +32,31 @@ export class Dispatcher {
     private readonly store: JobStore,
     private readonly events: EventLog,
     private readonly pool: CliPool,
+    private readonly pause: QueuePause,
     private readonly onFinished: (job: Job) => void = () => {},
   ) {}
 
   /** Claims queued jobs while there is a free slot. Called on submit, on each run's end, and at start-up. */
   pump(): void {
+    if (this.pausedNow()) return;
     while (!this.stopping && this.running.size < this.config.concurrency) {
       const job = this.store.claimNext();
       if (!job) return;
       this.start(job);
     }
+  }
+
+  /** True while the queue is paused; arranges to pump again when a timed pause runs out. */
+  private pausedNow(): boolean {
+    const p = this.pause.current();
+    clearTimeout(this.wakeTimer);
+    if (!p) return false;
+    if (p.until !== null) {
+      // setTimeout holds at most ~24.8 days; a longer pause is simply re-armed when the timer fires.
+      this.wakeTimer = setTimeout(() => this.pump(), Math.min(p.until - Date.now() + 5, 2 ** 31 - 1));
+      this.wakeTimer.unref();
+    }
+    return true;
   }
 
   private start(job: Job): void {
@@ -80,13 +98,26 @@ export class Dispatcher {
       case "interrupted":
         // We stopped this run ourselves (shutdown): it goes back to the queue with its attempt refunded, and
         // its subscribers learn why their stream is about to end.
-        if (this.store.requeueRun(run.job.id, run.job.attempts)) {
-          this.events.append(run.job.id, "status", { status: "queued", reason: "server restarting" }, false);
-        }
+        this.requeue(run, "server restarting");
         break;
+      case "limited": {
+        // The account, not the job, hit a limit: every queued job would fail the same way, so the job goes
+        // back to the queue (its attempt refunded) and the queue waits until the limit resets.
+        const until = m.limit.resetAt && m.limit.resetAt > Date.now() ? m.limit.resetAt : Date.now() + this.config.limitBackoffMs;
+        const pause = this.pause.pause(until, m.limit.message, "usage_limit");
+        log("warn", "usage limit: queue paused", { job_id: run.job.id, until: new Date(until).toISOString(), reason: pause.reason });
+        this.requeue(run, `usage limit reached; queue paused until ${new Date(until).toISOString()}`);
+        break;
+      }
       case "end":
         this.end(run);
         break;
+    }
+  }
+
+  private requeue(run: Run, reason: string): void {
+    if (this.store.requeueRun(run.job.id, run.job.attempts)) {
+      this.events.append(run.job.id, "status", { status: "queued", reason }, false);
     }
   }
 
@@ -120,6 +151,7 @@ export class Dispatcher {
   /** Stops claiming, stops every run (their jobs go back to the queue) and waits until no CLI is left. */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.wakeTimer);
     if (this.running.size === 0) return;
     const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     for (const run of this.running.values()) run.port.postMessage({ t: "shutdown" });

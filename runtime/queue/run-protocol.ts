@@ -1,5 +1,5 @@
 // What the main thread and a worker thread say to each other about one CLI run, over a MessagePort.
-import type { Finish } from "../store/job-store";
+import type { Finish, LimitHit } from "../store/job-store";
 
 export interface RunSpec {
   jobId: string;
@@ -26,6 +26,7 @@ export type WorkerMessage =
   | { t: "tool"; name: string; id: string }
   | { t: "retry"; attempt: number; maxRetries: number; delayMs: number; errorStatus: number | null }
   | { t: "outcome"; finish: Finish }
+  | { t: "limited"; limit: LimitHit }
   | { t: "interrupted" }
   | { t: "end" };
 

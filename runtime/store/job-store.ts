@@ -68,6 +68,13 @@ export interface Finish {
   stats?: RunStats;
 }
 
+/** A run that ended on the account's usage or rate limit: not the job's fault, so it is not a finish. */
+export interface LimitHit {
+  message: string;
+  /** When the CLI said the limit resets (epoch ms), if it said. */
+  resetAt?: number;
+}
+
 export class JobStore {
   private readonly q;
 

@@ -43,4 +43,18 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- Whether the queue is paused (by an operator, or until an account's usage limit resets). One row at most,
+      -- kept in the database so a restart does not resume a queue that should stay paused.
+      CREATE TABLE queue_pause (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        until       INTEGER,          -- epoch ms; NULL = until resumed by hand
+        reason      TEXT NOT NULL,
+        source      TEXT NOT NULL,    -- 'operator' | 'usage_limit'
+        created_at  INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -15,6 +15,8 @@
 //                       {"type":"system","subtype":"fake_grandchild","pid":N}, then result and exit 0
 //   [[spawn-hang]]      as grandchild, but then hang without a result
 //   [[api-error:CODE]]  result is_error:true, api_error_status:CODE, "API Error: CODE fake", exit 1
+//   [[usage-limit:EPOCH]] result is_error:true, api_error_status:429, "Claude AI usage limit reached|EPOCH", exit 1
+//   [[usage-limit-once:FILE]] the same on the first run only (creates FILE), a normal answer afterwards
 //   [[error-exit0]]     result subtype success + is_error:true "Not logged in · Please run /login", exit 0
 //   [[invalid-lines]]   non-JSON garbage lines between the valid ones, then a normal result
 //   [[pid-file:PATH]]   first write our pid to PATH
@@ -151,6 +153,15 @@ async function main() {
   if (d["api-error"]) {
     const code = Number(d["api-error"]);
     await result(`API Error: ${code} fake`, { isError: true, apiStatus: code });
+    return exit(1);
+  }
+  // The account's usage limit: `[[usage-limit:EPOCH]]` always, `[[usage-limit-once:FILE]]` only on the first run
+  // (FILE marks that it happened), so a requeued job can then succeed.
+  const limitOnce = typeof d["usage-limit-once"] === "string" && !fs.existsSync(d["usage-limit-once"]);
+  if (d["usage-limit"] || limitOnce) {
+    if (limitOnce) fs.writeFileSync(d["usage-limit-once"], "hit");
+    const reset = typeof d["usage-limit"] === "string" ? `|${d["usage-limit"]}` : "";
+    await result(`Claude AI usage limit reached${reset}`, { isError: true, apiStatus: 429 });
     return exit(1);
   }
   if (d["error-exit0"]) {

@@ -1,0 +1,11 @@
+import { defineEventHandler } from "h3";
+import { useGateway } from "../../../../runtime/gateway";
+import { pauseToJson } from "../../../../runtime/queue/pause-schema";
+
+// Ends a pause, whoever set it (an operator, or a usage limit the operator knows has been lifted).
+export default defineEventHandler(() => {
+  const g = useGateway();
+  g.pause.resume();
+  g.dispatcher.pump();
+  return pauseToJson(undefined);
+});
