@@ -12,6 +12,12 @@ import { CliPool } from "./queue/cli-pool";
 import { startCleanup } from "./queue/cleanup";
 import { Dispatcher } from "./queue/dispatcher";
 import { QueuePause } from "./queue/queue-pause";
+import { AddressPolicy } from "./webhooks/address-policy";
+import { networkDialer } from "./webhooks/dial";
+import { WebhookOutbox } from "./webhooks/outbox";
+import { WebhookSender } from "./webhooks/sender";
+import { WebhookSigner } from "./webhooks/signer";
+import { Webhooks } from "./webhooks/webhooks";
 import { reapRunProcesses } from "./queue/orphan-reaper";
 import { OpenStreams } from "./sse/open-streams";
 import { openDatabase, type Sqlite } from "./store/database";
@@ -30,6 +36,8 @@ export interface Gateway {
   dispatcher: Dispatcher;
   pause: QueuePause;
   jobs: JobDeps;
+  outbox: WebhookOutbox;
+  webhookSender: WebhookSender;
   rateLimiter: RateLimiter;
   startedAt: number;
   cliVersion: Promise<string | undefined>;
@@ -71,9 +79,17 @@ function build(config: Config): Gateway {
   const hub = new EventHub();
   const events = new EventLog(db, hub);
   const pool = new CliPool(config.concurrency);
-  const onFinished = () => {}; // webhook delivery hooks in here
+  const outbox = new WebhookOutbox(db);
+  const webhookSender = new WebhookSender(
+    outbox,
+    new AddressPolicy(config.webhookAllowedHosts),
+    new WebhookSigner(config.webhookSecret),
+    networkDialer,
+    { timeoutMs: config.webhookTimeoutMs, scheduleMs: config.webhookScheduleMs },
+  );
+  const webhooks = new Webhooks(outbox, webhookSender, config.webhookMaxAttempts);
   const pause = new QueuePause(db);
-  const dispatcher = new Dispatcher(config, store, events, pool, pause, onFinished);
+  const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks);
   const gateway: Gateway = {
     config,
     db,
@@ -85,13 +101,16 @@ function build(config: Config): Gateway {
     pool,
     dispatcher,
     pause,
-    jobs: { config, store, events, dispatcher, onFinished },
+    jobs: { config, store, events, dispatcher, webhooks },
+    outbox,
+    webhookSender,
     rateLimiter: new RateLimiter(config.rateLimit),
     startedAt: Date.now(),
     cliVersion: pool.cliVersion(config.claudePath).catch(() => undefined),
     stopCleanup: startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs),
   };
   dispatcher.pump();
+  webhookSender.wake(); // deliveries a previous run left pending
   return gateway;
 }
 
@@ -110,6 +129,7 @@ export async function stopGateway(): Promise<void> {
   current = undefined;
   g.stopCleanup();
   await g.dispatcher.stop();
+  await g.webhookSender.stop();
   g.streams.endAll();
   await g.pool.close();
   g.events.close();

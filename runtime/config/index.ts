@@ -6,6 +6,8 @@ import { envSchema, type Model } from "./schema";
 import { isLoopbackHost, type ListenAddr } from "./listen-addr";
 import { resolveClaudePath } from "./claude-path";
 import { loadOrCreateSecret, secretPathNextTo } from "./secret-file";
+import { AddressPolicy } from "../webhooks/address-policy";
+import { newWebhookSecret } from "../webhooks/signer";
 
 export interface Config {
   listen: ListenAddr;
@@ -29,6 +31,11 @@ export interface Config {
   maxResultBytes: number;
   skipPermissions: boolean;
   limitBackoffMs: number;
+  webhookSecret: string;
+  webhookMaxAttempts: number;
+  webhookAllowedHosts: string[];
+  webhookTimeoutMs: number;
+  webhookScheduleMs: number[];
   sseHeartbeatMs: number;
   streamSecret: string;
   streamTokenTtlMs: number;
@@ -50,6 +57,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(input);
   if (!parsed.success) throw new ConfigError(parsed.error.issues[0]!.message);
   const e = parsed.data;
+  try {
+    new AddressPolicy(e.CLAUDEGATE_WEBHOOK_ALLOWED_HOSTS);
+  } catch (err) {
+    throw new ConfigError(`CLAUDEGATE_WEBHOOK_ALLOWED_HOSTS: ${(err as Error).message}`);
+  }
 
   let apiKeys = e.CLAUDEGATE_API_KEYS;
   let generatedKey: Config["generatedKey"];
@@ -91,6 +103,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxResultBytes: e.CLAUDEGATE_MAX_RESULT_BYTES,
     skipPermissions: e.CLAUDEGATE_SKIP_PERMISSIONS,
     limitBackoffMs: e.CLAUDEGATE_LIMIT_BACKOFF_SECONDS * 1000,
+    webhookSecret:
+      e.CLAUDEGATE_WEBHOOK_SECRET ?? loadOrCreateSecret(secretPathNextTo(e.CLAUDEGATE_DB_PATH, "claudegate.webhook-secret"), newWebhookSecret).value,
+    webhookMaxAttempts: e.CLAUDEGATE_WEBHOOK_MAX_ATTEMPTS,
+    webhookAllowedHosts: e.CLAUDEGATE_WEBHOOK_ALLOWED_HOSTS,
+    webhookTimeoutMs: e.CLAUDEGATE_WEBHOOK_TIMEOUT_SECONDS * 1000,
+    webhookScheduleMs: e.CLAUDEGATE_WEBHOOK_RETRY_SCHEDULE,
     sseHeartbeatMs: e.CLAUDEGATE_SSE_HEARTBEAT_SECONDS * 1000,
     streamSecret:
       e.CLAUDEGATE_STREAM_SECRET ??

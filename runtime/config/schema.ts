@@ -3,6 +3,7 @@
 // at start-up when the value is bad, so it names the variable and the rule.
 import { z } from "zod";
 import { parseListenAddr } from "./listen-addr";
+import { DEFAULT_SCHEDULE_SECONDS } from "../webhooks/retry-policy";
 
 export const MODELS = ["haiku", "sonnet", "opus"] as const;
 export type Model = (typeof MODELS)[number];
@@ -80,6 +81,24 @@ export const envSchema = z.object({
   CLAUDEGATE_CLI_ENV: list,
   CLAUDEGATE_MAX_RESULT_BYTES: int("CLAUDEGATE_MAX_RESULT_BYTES", 1, 10 * 1024 * 1024),
   CLAUDEGATE_SKIP_PERMISSIONS: flag,
+  CLAUDEGATE_WEBHOOK_SECRET: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || /^whsec_[A-Za-z0-9+/=]{16,}$/.test(v), "CLAUDEGATE_WEBHOOK_SECRET must look like whsec_<base64>"),
+  CLAUDEGATE_WEBHOOK_MAX_ATTEMPTS: int("CLAUDEGATE_WEBHOOK_MAX_ATTEMPTS", 1, 9, 100),
+  CLAUDEGATE_WEBHOOK_ALLOWED_HOSTS: list,
+  CLAUDEGATE_WEBHOOK_TIMEOUT_SECONDS: int("CLAUDEGATE_WEBHOOK_TIMEOUT_SECONDS", 1, 15, 300),
+  CLAUDEGATE_WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default(DEFAULT_SCHEDULE_SECONDS.join(","))
+    .transform((v, ctx) => {
+      const parts = v.split(",").map((s) => s.trim());
+      if (!parts.every((s) => /^\d+(\.\d+)?$/.test(s) && Number(s) > 0 && Number(s) <= 7 * 24 * 3600)) {
+        ctx.addIssue({ code: "custom", message: "CLAUDEGATE_WEBHOOK_RETRY_SCHEDULE must be comma-separated positive seconds, e.g. 5,30,120" });
+        return z.NEVER;
+      }
+      return parts.map((s) => Math.round(Number(s) * 1000));
+    }),
   CLAUDEGATE_LIMIT_BACKOFF_SECONDS: int("CLAUDEGATE_LIMIT_BACKOFF_SECONDS", 1, 300, 7 * 24 * 3600),
   CLAUDEGATE_SSE_HEARTBEAT_SECONDS: int("CLAUDEGATE_SSE_HEARTBEAT_SECONDS", 1, 15, 3600),
   CLAUDEGATE_STREAM_SECRET: z

@@ -5,6 +5,7 @@ import type { Config } from "../config";
 import type { EventLog } from "../events/event-log";
 import type { Dispatcher } from "../queue/dispatcher";
 import type { JobStore } from "../store/job-store";
+import type { Webhooks } from "../webhooks/webhooks";
 import { finishJob } from "./finish";
 import { isTerminal, type Job } from "./job";
 import type { SubmitBody } from "./submit-schema";
@@ -14,7 +15,7 @@ export interface JobDeps {
   store: JobStore;
   events: EventLog;
   dispatcher: Dispatcher;
-  onFinished: (job: Job) => void;
+  webhooks: Webhooks;
 }
 
 export type SubmitResult = { ok: true; job: Job } | { ok: false; reason: "queue_full" };
@@ -29,6 +30,7 @@ export function submitJob(deps: JobDeps, body: SubmitBody, rawMetadata?: string,
       systemPrompt: body.system_prompt ?? "",
       model: body.model || deps.config.defaultModel,
       callbackUrl: body.callback_url ?? "",
+      webhookEvents: body.webhook_events_filter ?? ["completed"],
       // `"metadata": null` is kept as null, an absent field stays absent (as the original).
       metadata: rawMetadata,
       responseFormat: body.response_format ?? "",
@@ -48,10 +50,9 @@ export function submitJob(deps: JobDeps, body: SubmitBody, rawMetadata?: string,
 export type CancelResult = { ok: true; job: Job } | { ok: false; reason: "not_found" | "terminal" };
 
 export function cancelJob(deps: JobDeps, id: string): CancelResult {
-  const job = finishJob(deps.store, deps.events, () => deps.store.cancel(id));
+  const job = finishJob(deps, () => deps.store.cancel(id));
   if (!job) return { ok: false, reason: deps.store.get(id) ? "terminal" : "not_found" };
   deps.dispatcher.cancel(id); // kills the CLI's process group if it was running
-  deps.onFinished(job);
   return { ok: true, job };
 }
 

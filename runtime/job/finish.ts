@@ -1,15 +1,23 @@
-// A job's terminal transition and its `result` event are written in one transaction, so a reader never finds
-// a finished job whose stream has no end, nor a `result` event for a job that is still running.
+// A job's terminal transition, its `result` event and its webhook delivery are written in one transaction,
+// so a reader never finds a finished job whose stream has no end or whose callback was never queued.
 import type { EventLog } from "../events/event-log";
 import type { JobStore } from "../store/job-store";
+import type { Webhooks } from "../webhooks/webhooks";
 import type { Job } from "./job";
 
-export function finishJob(store: JobStore, events: EventLog, transition: () => Job | undefined): Job | undefined {
-  return store.transaction(() => {
+export interface FinishDeps {
+  store: JobStore;
+  events: EventLog;
+  webhooks: Webhooks;
+}
+
+export function finishJob(deps: FinishDeps, transition: () => Job | undefined): Job | undefined {
+  return deps.store.transaction(() => {
     const job = transition();
     if (job) {
-      events.append(job.id, "result", { status: job.status, result: job.result, error: job.error });
-      events.flush();
+      deps.events.append(job.id, "result", { status: job.status, result: job.result, error: job.error });
+      deps.events.flush();
+      deps.webhooks.jobFinished(job);
     }
     return job;
   });

@@ -19,6 +19,9 @@ export type ErrorCode =
 
 export type ResponseFormat = "" | "text" | "json";
 
+export const WEBHOOK_EVENTS = ["started", "completed"] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
 /** Figures the CLI's `result` line reports about a run. */
 export interface RunStats {
   usage?: unknown;
@@ -38,6 +41,8 @@ export interface Job extends RunStats {
   error: string;
   errorCode: ErrorCode | "";
   callbackUrl: string;
+  /** Which webhook events the job's callback gets ("completed" = any terminal status). */
+  webhookEvents: WebhookEvent[];
   /** Raw JSON text exactly as it will be returned, or undefined when the field was absent. */
   metadata: string | undefined;
   responseFormat: ResponseFormat;
@@ -67,6 +72,7 @@ export function jobToJson(job: Job, urls?: { get: string; cancel: string; stream
     ["error", job.error || undefined],
     ["error_code", job.errorCode || undefined],
     ["callback_url", job.callbackUrl || undefined],
+    ["webhook_events_filter", job.callbackUrl ? job.webhookEvents : undefined],
     ["metadata", undefined],
     ["response_format", job.responseFormat || undefined],
     ["timeout_seconds", job.timeoutSeconds],

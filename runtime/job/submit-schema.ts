@@ -1,8 +1,11 @@
 // The submit body. Messages are the original's where it had one; unknown fields are ignored.
 import { z } from "zod";
 import { MODELS } from "../config/schema";
+import { WEBHOOK_EVENTS } from "./job";
 
 const optionalString = (message: string) => z.string({ error: message }).optional();
+
+const FILTER_ERROR = 'webhook_events_filter must be a subset of ["started","completed"]';
 
 export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
@@ -19,6 +22,10 @@ export const submitSchema = z.object({
     "callback_url must be an absolute http or https URL",
   ),
   metadata: z.unknown().optional(),
+  webhook_events_filter: z
+    .array(z.enum(WEBHOOK_EVENTS, { error: FILTER_ERROR }), { error: FILTER_ERROR })
+    .transform((events) => [...new Set(events)])
+    .optional(),
   response_format: z
     .enum(["", "text", "json"], { error: "response_format must be 'text' or 'json'" })
     .optional(),

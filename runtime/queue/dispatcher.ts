@@ -8,6 +8,7 @@ import type { Job } from "../job/job";
 import type { EventLog } from "../events/event-log";
 import type { Finish, JobStore } from "../store/job-store";
 import { finishJob } from "../job/finish";
+import type { Webhooks } from "../webhooks/webhooks";
 import { buildRunSpec } from "../cli/run-spec";
 import type { CliPool } from "./cli-pool";
 import type { WorkerMessage } from "./run-protocol";
@@ -29,18 +30,22 @@ export class Dispatcher {
 
   constructor(
     private readonly config: Config,
-    private readonly store: JobStore,
-    private readonly events: EventLog,
+    readonly store: JobStore,
+    readonly events: EventLog,
     private readonly pool: CliPool,
     private readonly pause: QueuePause,
-    private readonly onFinished: (job: Job) => void = () => {},
+    readonly webhooks: Webhooks,
   ) {}
 
   /** Claims queued jobs while there is a free slot. Called on submit, on each run's end, and at start-up. */
   pump(): void {
     if (this.pausedNow()) return;
     while (!this.stopping && this.running.size < this.config.concurrency) {
-      const job = this.store.claimNext();
+      const job = this.store.transaction(() => {
+        const claimed = this.store.claimNext();
+        if (claimed) this.webhooks.jobStarted(claimed);
+        return claimed;
+      });
       if (!job) return;
       this.start(job);
     }
@@ -122,9 +127,9 @@ export class Dispatcher {
   }
 
   private finish(run: Run, f: Finish): void {
-    const job = finishJob(this.store, this.events, () => this.store.finish(run.job.id, run.job.attempts, f));
-    // Undefined when cancelled or deleted meanwhile: whoever did that has already ended the job's streams.
-    if (job) this.onFinished(job);
+    // Nothing happens when the job was cancelled or deleted meanwhile: whoever did that has already ended its
+    // streams and queued its webhook.
+    finishJob(this, () => this.store.finish(run.job.id, run.job.attempts, f));
   }
 
   private end(run: Run): void {

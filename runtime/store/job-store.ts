@@ -2,7 +2,7 @@
 // `queued` row, is claimed by an atomic UPDATE, and every later transition is a compare-and-set on the status
 // (and attempt) it expects, so a late writer can never overwrite a state it did not see.
 import type { Sqlite } from "./database";
-import type { ErrorCode, Job, JobStatus, ResponseFormat, RunStats } from "../job/job";
+import type { ErrorCode, Job, JobStatus, ResponseFormat, RunStats, WebhookEvent } from "../job/job";
 import type { Model } from "../config/schema";
 
 interface JobRow {
@@ -15,6 +15,7 @@ interface JobRow {
   error: string;
   error_code: string;
   callback_url: string;
+  webhook_events: string;
   metadata: string | null;
   response_format: string;
   timeout_seconds: number | null;
@@ -37,6 +38,7 @@ function rowToJob(r: JobRow): Job {
     error: r.error,
     errorCode: r.error_code as ErrorCode | "",
     callbackUrl: r.callback_url,
+    webhookEvents: JSON.parse(r.webhook_events) as WebhookEvent[],
     metadata: r.metadata ?? undefined,
     responseFormat: r.response_format as ResponseFormat,
     timeoutSeconds: r.timeout_seconds ?? undefined,
@@ -54,6 +56,7 @@ export interface NewJob {
   systemPrompt: string;
   model: Model;
   callbackUrl: string;
+  webhookEvents: WebhookEvent[];
   metadata: string | undefined;
   responseFormat: ResponseFormat;
   timeoutSeconds: number | undefined;
@@ -82,10 +85,10 @@ export class JobStore {
     const p = (sql: string) => db.prepare(sql);
     this.q = {
       // The queue cap is checked in the same statement as the insert, so a refused submit leaves no row.
-      insert: p(`INSERT INTO jobs (id, prompt, system_prompt, model, status, callback_url, metadata, response_format,
-                   timeout_seconds, created_at)
-                 SELECT @id, @prompt, @systemPrompt, @model, 'queued', @callbackUrl, @metadata, @responseFormat,
-                   @timeoutSeconds, @createdAt
+      insert: p(`INSERT INTO jobs (id, prompt, system_prompt, model, status, callback_url, webhook_events, metadata,
+                   response_format, timeout_seconds, created_at)
+                 SELECT @id, @prompt, @systemPrompt, @model, 'queued', @callbackUrl, @webhookEvents, @metadata,
+                   @responseFormat, @timeoutSeconds, @createdAt
                  WHERE (SELECT COUNT(*) FROM jobs WHERE status = 'queued') < @queueSize`),
       get: p(`SELECT * FROM jobs WHERE id = ?`),
       claimNext: p(`UPDATE jobs SET status = 'processing', started_at = @now, attempts = attempts + 1
@@ -117,7 +120,15 @@ export class JobStore {
 
   /** Inserts a queued job, or returns false when `queueSize` jobs are already waiting. */
   insert(job: NewJob, queueSize: number): boolean {
-    return this.q.insert.run({ ...job, metadata: job.metadata ?? null, timeoutSeconds: job.timeoutSeconds ?? null, queueSize }).changes === 1;
+    return (
+      this.q.insert.run({
+        ...job,
+        webhookEvents: JSON.stringify(job.webhookEvents),
+        metadata: job.metadata ?? null,
+        timeoutSeconds: job.timeoutSeconds ?? null,
+        queueSize,
+      }).changes === 1
+    );
   }
 
   get(id: string): Job | undefined {

@@ -57,4 +57,40 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 4,
+    sql: `
+      -- Which webhook events a job wants, as a JSON array of "started" / "completed".
+      ALTER TABLE jobs ADD COLUMN webhook_events TEXT NOT NULL DEFAULT '["completed"]';
+
+      -- The webhook outbox. A row is written in the same transaction as the job status it reports, and is
+      -- sent until delivered or given up, across restarts. No foreign key: a deleted job's delivery still goes.
+      CREATE TABLE webhook_deliveries (
+        id               TEXT PRIMARY KEY,   -- the webhook-id header: the same on every retry
+        job_id           TEXT NOT NULL,
+        type             TEXT NOT NULL,      -- job.started | job.completed | job.failed | job.cancelled
+        url              TEXT NOT NULL,
+        payload          TEXT NOT NULL,      -- the body, fixed when the event happened
+        status           TEXT NOT NULL,      -- pending | delivered | failed
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        max_attempts     INTEGER NOT NULL,
+        next_attempt_at  INTEGER,
+        last_error       TEXT,
+        created_at       INTEGER NOT NULL,
+        delivered_at     INTEGER
+      );
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at);
+      CREATE INDEX webhook_deliveries_job ON webhook_deliveries(job_id, created_at);
+
+      CREATE TABLE webhook_attempts (
+        delivery_id  TEXT NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+        n            INTEGER NOT NULL,
+        at           INTEGER NOT NULL,
+        status_code  INTEGER,
+        error        TEXT,
+        duration_ms  INTEGER NOT NULL,
+        PRIMARY KEY (delivery_id, n)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -1,0 +1,16 @@
+import { defineEventHandler, getRouterParam, setResponseStatus } from "h3";
+import { useGateway } from "../../../../../../../runtime/gateway";
+import { httpError } from "../../../../../../../runtime/http/errors";
+import { deliveryToJson } from "../../../../../../../runtime/webhooks/delivery-json";
+
+// Sends a delivered or given-up delivery once more (same webhook-id, so receivers can tell it is the same).
+export default defineEventHandler((event) => {
+  const g = useGateway();
+  const jobId = getRouterParam(event, "id", { decode: true })!;
+  const id = getRouterParam(event, "deliveryId", { decode: true })!;
+  if (!g.outbox.get(jobId, id)) throw httpError(404, "delivery not found");
+  if (!g.outbox.retry(jobId, id)) throw httpError(409, "delivery is still pending");
+  g.webhookSender.wake();
+  setResponseStatus(event, 202);
+  return deliveryToJson(g.outbox.get(jobId, id)!);
+});

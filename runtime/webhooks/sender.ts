@@ -1,0 +1,88 @@
+// Sends due deliveries from the outbox, a few at a time, and records each attempt. It holds nothing that
+// the outbox does not: after a restart it simply picks up the pending rows.
+import { log } from "../log";
+import type { AddressPolicy } from "./address-policy";
+import { attemptDelivery, type Dialer } from "./dial";
+import type { Delivery, WebhookOutbox } from "./outbox";
+import { describeOutcome, nextStep } from "./retry-policy";
+import type { WebhookSigner } from "./signer";
+
+export interface SenderOptions {
+  timeoutMs: number;
+  scheduleMs: readonly number[];
+  concurrency?: number;
+  /** The longest the sender sleeps without looking at the outbox (a safety net; wake() is the fast path). */
+  idlePollMs?: number;
+}
+
+export class WebhookSender {
+  private readonly inflight = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly outbox: WebhookOutbox,
+    private readonly policy: AddressPolicy,
+    private readonly signer: WebhookSigner,
+    private readonly dialer: Dialer,
+    private readonly opts: SenderOptions,
+  ) {}
+
+  /** Looks at the outbox now (after an enqueue or a manual retry). */
+  wake(): void {
+    this.arm(0);
+  }
+
+  private arm(ms: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), Math.max(0, Math.min(ms, this.opts.idlePollMs ?? 30_000)));
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    // One clock reading for the whole tick: a timer may fire a millisecond early, and reading the clock twice
+    // could then find nothing due yet but the next row already past, and sleep through it.
+    const now = Date.now();
+    const free = (this.opts.concurrency ?? 8) - this.inflight.size;
+    if (free > 0) {
+      for (const d of this.outbox.due(now, free + this.inflight.size)) {
+        if (this.inflight.size >= (this.opts.concurrency ?? 8)) break;
+        if (this.inflight.has(d.id)) continue;
+        const p = this.send(d).finally(() => {
+          this.inflight.delete(d.id);
+          this.wake();
+        });
+        this.inflight.set(d.id, p);
+      }
+    }
+    // A due row we did not start is in flight or waits for a free slot: a finishing send wakes us for it.
+    const next = this.outbox.nextDueAt();
+    this.arm(next === null || next <= now ? Number.MAX_SAFE_INTEGER : next - now);
+  }
+
+  private async send(d: Delivery): Promise<void> {
+    const n = d.attempts + 1;
+    const started = Date.now();
+    const outcome = await attemptDelivery(
+      d.url,
+      d.payload,
+      { ...this.signer.headers(d.id, d.payload, new Date(started)), "Content-Type": "application/json", "User-Agent": "ClaudeGate-Webhook/1" },
+      this.policy,
+      this.dialer,
+      this.opts.timeoutMs,
+    );
+    if (this.stopped) return; // shutting down: the row stays pending and is sent again after the restart
+    const next = nextStep(outcome, n, d.maxAttempts, this.opts.scheduleMs);
+    const { statusCode, error } = describeOutcome(outcome);
+    this.outbox.record(d, n, { at: started, statusCode, error, durationMs: Date.now() - started }, next);
+    if (next.state === "failed") log("warn", "webhook: delivery failed", { delivery_id: d.id, job_id: d.jobId, reason: next.reason });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    // In-flight attempts end by their own timeout; their rows stay pending if we exit first.
+  }
+}
