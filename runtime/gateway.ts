@@ -109,9 +109,16 @@ function build(config: Config): Gateway {
     cliVersion: pool.cliVersion(config.claudePath).catch(() => undefined),
     stopCleanup: startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs),
   };
-  dispatcher.pump();
-  webhookSender.wake(); // deliveries a previous run left pending
   return gateway;
+}
+
+/**
+ * Starts running queued jobs and sending pending webhooks. Separate from booting so that a server that
+ * cannot listen (the port is taken) exits without having claimed a job and spent one of its attempts.
+ */
+export function startWork(g: Gateway): void {
+  g.dispatcher.pump();
+  g.webhookSender.wake(); // deliveries a previous run left pending
 }
 
 export function useGateway(): Gateway {

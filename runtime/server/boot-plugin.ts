@@ -1,9 +1,10 @@
-// Nitro plugin: boots the gateway when the app is created (so queued jobs start without waiting for a
-// request) and stops it when Nitro closes (the dev server's reloads).
+// Nitro plugin: boots the gateway when the app is created and stops it when Nitro closes (the dev server's
+// reloads). Under `nitro dev` nothing else starts the work; the production entry starts it once it listens.
 import type { NitroApp } from "nitropack/types";
-import { bootGateway, stopGateway } from "../gateway";
+import { bootGateway, startWork, stopGateway } from "../gateway";
 
 export default function bootPlugin(nitroApp: NitroApp) {
-  void bootGateway();
+  const booted = bootGateway();
+  if (import.meta.dev) void booted.then(startWork);
   nitroApp.hooks.hook("close", () => stopGateway());
 }

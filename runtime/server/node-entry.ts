@@ -6,14 +6,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { toNodeListener } from "h3";
 import { useNitroApp } from "nitropack/runtime/internal/app";
-import type { Config } from "../config";
-import { bootGateway, stopGateway } from "../gateway";
+import { bootGateway, startWork, stopGateway, type Gateway } from "../gateway";
 import { log } from "../log";
 
 const nitroApp = useNitroApp();
-void bootGateway().then(({ config }) => serve(config));
+void bootGateway().then(serve);
 
-function serve(config: Config): void {
+function serve(gateway: Gateway): void {
+  const { config } = gateway;
   const server = createServer(toNodeListener(nitroApp.h3App));
   server.headersTimeout = 20_000; // slow-loris: headers must arrive promptly...
   server.requestTimeout = 30_000; // ...and a whole request body within 30 s (the original's ReadTimeout)
@@ -28,6 +28,7 @@ function serve(config: Config): void {
     const a = server.address() as AddressInfo;
     const host = a.family === "IPv6" ? `[${a.address}]` : a.address;
     log("info", "claudegate listening", { addr: `${host}:${a.port}`, url: `http://${host}:${a.port}`, cli: config.claudePath });
+    startWork(gateway);
     const gk = config.generatedKey;
     if (gk?.created) {
       process.stdout.write(`\nNo CLAUDEGATE_API_KEYS set: generated an API key (kept in ${gk.file}, mode 0600):\n\n    ${gk.value}\n\n`);

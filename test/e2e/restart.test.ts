@@ -1,5 +1,6 @@
 // The built server as a process, killed and stopped under load: no job is lost, none finishes twice, no CLI
 // process outlives the server.
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
@@ -68,6 +69,26 @@ describe("crash and restart", () => {
       expect(await again.waitJob(job.job_id)).toMatchObject({ status: "failed", error_code: "interrupted" });
     } finally {
       await again.stop();
+    }
+  });
+
+  it("a server that cannot listen exits 1 without claiming a job (no attempt spent)", async () => {
+    const env = { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI };
+    const first = await GatewayProcess.start({ env });
+    const job = await first.submit({ prompt: "[[hang]] port-taken" });
+    await first.waitJob(job.job_id, (j) => j.status === "processing");
+    await first.stop("SIGKILL");
+    const holder = await GatewayProcess.start({ env });
+    const port = new URL(holder.url).port;
+    try {
+      const blocked = await GatewayProcess.start({ dataDir: first.dataDir, env: { ...env, CLAUDEGATE_LISTEN_ADDR: `127.0.0.1:${port}` }, waitListening: false });
+      expect((await blocked.exited).code).toBe(1);
+      expect(blocked.output).toContain(`cannot listen on 127.0.0.1:${port}`);
+      const db = new Database(`${first.dataDir}/claudegate.db`, { readonly: true });
+      expect(db.prepare("SELECT status, attempts FROM jobs WHERE id = ?").get(job.job_id)).toEqual({ status: "queued", attempts: 1 });
+      db.close();
+    } finally {
+      await holder.stop();
     }
   });
 
