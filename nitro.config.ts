@@ -1,5 +1,7 @@
 import { build } from "esbuild";
+import { fileURLToPath } from "node:url";
 import { defineNitroConfig } from "nitropack/config";
+import type { Nitro } from "nitropack/types";
 
 /**
  * Piscina needs the worker as its own module at run time. Nitro's bundle cannot emit it (in dev every worker
@@ -28,7 +30,12 @@ export default defineNitroConfig({
   routesDir: "handlers",
   scanDirs: [],
   preset: "node-server",
-  entry: "./runtime/server/node-entry.ts",
+  modules: [
+    // Our own server entry in the build only: `nitro dev` keeps its dev worker entry (and its listhen server).
+    (nitro: Nitro) => {
+      if (!nitro.options.dev) nitro.options.entry = fileURLToPath(new URL("./runtime/server/node-entry.ts", import.meta.url));
+    },
+  ],
   errorHandler: "./runtime/http/error-handler.ts",
   plugins: ["./runtime/server/boot-plugin.ts"],
   handlers: [{ middleware: true, handler: "./runtime/http/middleware.ts" }],
