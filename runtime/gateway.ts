@@ -23,6 +23,7 @@ import { OpenStreams } from "./sse/open-streams";
 import { openDatabase, type Sqlite } from "./store/database";
 import { JobStore } from "./store/job-store";
 import { RateLimiter } from "./http/rate-limiter";
+import { IdempotencyKeys } from "./job/idempotency";
 
 export interface Gateway {
   config: Config;
@@ -39,6 +40,7 @@ export interface Gateway {
   outbox: WebhookOutbox;
   webhookSender: WebhookSender;
   rateLimiter: RateLimiter;
+  idempotency: IdempotencyKeys;
   startedAt: number;
   cliVersion: Promise<string | undefined>;
   stopCleanup: () => void;
@@ -105,6 +107,7 @@ function build(config: Config): Gateway {
     outbox,
     webhookSender,
     rateLimiter: new RateLimiter(config.rateLimit),
+    idempotency: new IdempotencyKeys(db),
     startedAt: Date.now(),
     cliVersion: pool.cliVersion(config.claudePath).catch(() => undefined),
     stopCleanup: startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs),
@@ -135,7 +138,8 @@ export async function stopGateway(): Promise<void> {
   if (!g) return;
   current = undefined;
   g.stopCleanup();
-  await g.dispatcher.stop();
+  g.idempotency.close();
+  await g.dispatcher.stop(g.config.shutdownGraceMs);
   await g.webhookSender.stop();
   g.streams.endAll();
   await g.pool.close();

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { MessagePort } from "node:worker_threads";
 import { LineSplitter } from "../runtime/cli/line-splitter";
 import { parseCliLine } from "../runtime/cli/stream-parser";
-import { limitFromResult, outcomeFromExit, outcomeFromResult } from "../runtime/cli/outcome";
+import { formatLimit, limitFromResult, outcomeFromExit, outcomeFromResult } from "../runtime/cli/outcome";
 import { cliExists } from "../runtime/config/claude-path";
 import type { Finish } from "../runtime/store/job-store";
 import type { MainMessage, RunSpec, WorkerMessage } from "../runtime/queue/run-protocol";
@@ -55,6 +55,7 @@ function supervise(spec: RunSpec, port: MessagePort, cwd: string, post: (m: Work
     const child = spawn(cmd, args, { cwd, env: spec.env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
 
     let decided = false; // an outcome has been posted; later events only affect clean-up
+    let stallTimer: NodeJS.Timeout | undefined;
     let exited = false;
     let stderrTail = "";
     let textBytes = 0;
@@ -122,7 +123,21 @@ function supervise(spec: RunSpec, port: MessagePort, cwd: string, post: (m: Work
       post({ t: "chunk", text });
     };
 
+    // The stall watchdog: the CLI is known to hang mid-stream, printing nothing. Any output resets the clock.
+    const watchStall = () => {
+      clearTimeout(stallTimer);
+      if (spec.stallMs <= 0 || decided) return;
+      stallTimer = setTimeout(() => {
+        if (decided) return;
+        const error = `no output from the CLI for ${formatLimit(spec.stallMs)}; killed as stalled`;
+        fail({ status: "failed", result: "", error, errorCode: "stalled" }, "SIGTERM");
+        later(spec.termGraceMs, () => killGroup("SIGKILL"));
+      }, spec.stallMs);
+    };
+    watchStall();
+
     child.stdout.on("data", (chunk: Buffer) => {
+      watchStall();
       for (const line of splitter.push(chunk)) onLine(line);
       // A line that never ends must not grow without bound: the result line of an allowed result fits in this.
       if (!decided && splitter.pending > spec.maxResultBytes + 1024 * 1024) fail(tooLarge(spec));
@@ -171,6 +186,7 @@ function supervise(spec: RunSpec, port: MessagePort, cwd: string, post: (m: Work
       if (done) return;
       done = true;
       for (const t of timers) clearTimeout(t);
+      clearTimeout(stallTimer);
       if (!exited) killGroup("SIGKILL");
       resolve();
     }

@@ -22,6 +22,7 @@ export function buildRunSpec(job: Job, config: Config, parentEnv: NodeJS.Process
     stdin: job.prompt,
     timeoutMs,
     timeoutError: `job timed out after ${formatLimit(timeoutMs)}`,
+    stallMs: config.stallTimeoutMs,
     maxResultBytes: config.maxResultBytes,
     json,
     lingerMs: LINGER_MS,

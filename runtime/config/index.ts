@@ -31,6 +31,8 @@ export interface Config {
   maxResultBytes: number;
   skipPermissions: boolean;
   limitBackoffMs: number;
+  stallTimeoutMs: number;
+  shutdownGraceMs: number;
   webhookSecret: string;
   webhookMaxAttempts: number;
   webhookAllowedHosts: string[];
@@ -103,6 +105,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxResultBytes: e.CLAUDEGATE_MAX_RESULT_BYTES,
     skipPermissions: e.CLAUDEGATE_SKIP_PERMISSIONS,
     limitBackoffMs: e.CLAUDEGATE_LIMIT_BACKOFF_SECONDS * 1000,
+    stallTimeoutMs: e.CLAUDEGATE_STALL_TIMEOUT_SECONDS * 1000,
+    shutdownGraceMs: e.CLAUDEGATE_SHUTDOWN_GRACE_SECONDS * 1000,
     webhookSecret:
       e.CLAUDEGATE_WEBHOOK_SECRET ?? loadOrCreateSecret(secretPathNextTo(e.CLAUDEGATE_DB_PATH, "claudegate.webhook-secret"), newWebhookSecret).value,
     webhookMaxAttempts: e.CLAUDEGATE_WEBHOOK_MAX_ATTEMPTS,

@@ -20,29 +20,40 @@ export interface JobDeps {
 
 export type SubmitResult = { ok: true; job: Job } | { ok: false; reason: "queue_full" };
 
-/** `rawMetadata` is the metadata's JSON text as sent; absent when the field was. */
-export function submitJob(deps: JobDeps, body: SubmitBody, rawMetadata?: string, now = Date.now()): SubmitResult {
+/**
+ * `rawMetadata` is the metadata's JSON text as sent (absent when the field was). `alongside` runs in the
+ * insert's transaction, so what it records (an idempotency key) exists exactly when the job does.
+ */
+export function submitJob(
+  deps: JobDeps,
+  body: SubmitBody,
+  rawMetadata?: string,
+  alongside?: (job: Job) => void,
+  now = Date.now(),
+): SubmitResult {
   const id = randomUUID();
-  const inserted = deps.store.insert(
-    {
-      id,
-      prompt: body.prompt,
-      systemPrompt: body.system_prompt ?? "",
-      model: body.model || deps.config.defaultModel,
-      callbackUrl: body.callback_url ?? "",
-      webhookEvents: body.webhook_events_filter ?? ["completed"],
-      // `"metadata": null` is kept as null, an absent field stays absent (as the original).
-      metadata: rawMetadata,
-      responseFormat: body.response_format ?? "",
-      timeoutSeconds: body.timeout_seconds,
-      createdAt: now,
-    },
-    deps.config.queueSize,
-  );
-  if (!inserted) return { ok: false, reason: "queue_full" };
-  const job = deps.store.get(id)!;
-  // A queued job may wait long; its next event is numbered from the table, not kept in memory meanwhile.
-  deps.events.append(id, "status", { status: "queued" }, false);
+  const row = {
+    id,
+    prompt: body.prompt,
+    systemPrompt: body.system_prompt ?? "",
+    model: body.model || deps.config.defaultModel,
+    callbackUrl: body.callback_url ?? "",
+    webhookEvents: body.webhook_events_filter ?? ["completed"],
+    // `"metadata": null` is kept as null, an absent field stays absent (as the original).
+    metadata: rawMetadata,
+    responseFormat: body.response_format ?? "",
+    timeoutSeconds: body.timeout_seconds,
+    createdAt: now,
+  };
+  const job = deps.store.transaction(() => {
+    if (!deps.store.insert(row, deps.config.queueSize)) return undefined;
+    const created = deps.store.get(id)!;
+    // A queued job may wait long; its next event is numbered from the table, not kept in memory meanwhile.
+    deps.events.append(id, "status", { status: "queued" }, false);
+    alongside?.(created);
+    return created;
+  });
+  if (!job) return { ok: false, reason: "queue_full" };
   deps.dispatcher.pump();
   return { ok: true, job };
 }

@@ -12,6 +12,7 @@ export type ErrorCode =
   | "cli_error"
   | "cli_missing"
   | "timeout"
+  | "stalled"
   | "cancelled"
   | "interrupted"
   | "output_too_large"
@@ -48,6 +49,8 @@ export interface Job extends RunStats {
   responseFormat: ResponseFormat;
   timeoutSeconds: number | undefined;
   attempts: number;
+  /** The CLI's latest API retry report while the run is retrying. */
+  retrying?: { attempt: number; max_retries: number; delay_ms: number; error_status: number | null };
   createdAt: number;
   startedAt: number | undefined;
   completedAt: number | undefined;
@@ -77,6 +80,7 @@ export function jobToJson(job: Job, urls?: { get: string; cancel: string; stream
     ["response_format", job.responseFormat || undefined],
     ["timeout_seconds", job.timeoutSeconds],
     ["attempts", job.attempts],
+    ["retrying", job.retrying],
     ["created_at", iso(job.createdAt)],
     ["started_at", iso(job.startedAt)],
     ["completed_at", iso(job.completedAt)],

@@ -91,12 +91,12 @@ export class Dispatcher {
       case "tool":
         this.events.append(run.job.id, "tool", { name: m.name, tool_use_id: m.id });
         break;
-      case "retry":
-        this.events.append(run.job.id, "status", {
-          status: "processing",
-          retrying: { attempt: m.attempt, max_retries: m.maxRetries, delay_ms: m.delayMs, error_status: m.errorStatus },
-        });
+      case "retry": {
+        const retrying = { attempt: m.attempt, max_retries: m.maxRetries, delay_ms: m.delayMs, error_status: m.errorStatus };
+        this.store.setRetrying(run.job.id, run.job.attempts, retrying);
+        this.events.append(run.job.id, "status", { status: "processing", retrying });
         break;
+      }
       case "outcome":
         this.finish(run, m.finish);
         break;
@@ -153,12 +153,18 @@ export class Dispatcher {
     return this.running.size;
   }
 
-  /** Stops claiming, stops every run (their jobs go back to the queue) and waits until no CLI is left. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming; gives running jobs `graceMs` to finish; then stops the rest (their jobs go back to the
+   * queue, attempt refunded) and waits until no CLI is left.
+   */
+  async stop(graceMs = 0): Promise<void> {
     this.stopping = true;
     clearTimeout(this.wakeTimer);
     if (this.running.size === 0) return;
     const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([idle, new Promise<void>((resolve) => (grace = setTimeout(resolve, graceMs)))]);
+    clearTimeout(grace);
     for (const run of this.running.values()) run.port.postMessage({ t: "shutdown" });
     await idle;
   }

@@ -12,6 +12,8 @@ export interface RunSpec {
   timeoutMs: number;
   /** Text of the timeout error, e.g. "job timed out after 30m". */
   timeoutError: string;
+  /** Kill a CLI that writes nothing on stdout for this long (0 = never). */
+  stallMs: number;
   maxResultBytes: number;
   json: boolean;
   /** How long a CLI may linger after its result line, and a TERM'd one may take before KILL. */

@@ -74,7 +74,7 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
     };
 
     const unsubscribe = deps.hub.subscribe(jobId, send);
-    deps.streams.add(res);
+    deps.streams.add(res, jobId);
     res.on("close", end);
     for (const ev of deps.events.history(jobId, after)) send(ev);
     // A job that ended without a stored result event (finished before this log existed) still ends its streams.

@@ -21,6 +21,7 @@ interface JobRow {
   timeout_seconds: number | null;
   attempts: number;
   stats: string | null;
+  retrying: string | null;
   created_at: number;
   started_at: number | null;
   completed_at: number | null;
@@ -43,6 +44,7 @@ function rowToJob(r: JobRow): Job {
     responseFormat: r.response_format as ResponseFormat,
     timeoutSeconds: r.timeout_seconds ?? undefined,
     attempts: r.attempts,
+    retrying: r.retrying ? JSON.parse(r.retrying) : undefined,
     createdAt: r.created_at,
     startedAt: r.started_at ?? undefined,
     completedAt: r.completed_at ?? undefined,
@@ -91,22 +93,23 @@ export class JobStore {
                    @responseFormat, @timeoutSeconds, @createdAt
                  WHERE (SELECT COUNT(*) FROM jobs WHERE status = 'queued') < @queueSize`),
       get: p(`SELECT * FROM jobs WHERE id = ?`),
-      claimNext: p(`UPDATE jobs SET status = 'processing', started_at = @now, attempts = attempts + 1
+      claimNext: p(`UPDATE jobs SET status = 'processing', started_at = @now, attempts = attempts + 1, retrying = NULL
                     WHERE seq = (SELECT seq FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1)
                     RETURNING *`),
       finish: p(`UPDATE jobs SET status = @status, result = @result, error = @error, error_code = @errorCode,
-                   stats = @stats, completed_at = @now
+                   stats = @stats, completed_at = @now, retrying = NULL
                  WHERE id = @id AND status = 'processing' AND attempts = @attempts
                  RETURNING *`),
       cancel: p(`UPDATE jobs SET status = 'cancelled', error = 'job cancelled by user', error_code = 'cancelled',
-                   completed_at = @now
+                   completed_at = @now, retrying = NULL
                  WHERE id = @id AND status IN ('queued', 'processing')
                  RETURNING *`),
-      requeueRun: p(`UPDATE jobs SET status = 'queued', started_at = NULL, attempts = attempts - 1
+      setRetrying: p(`UPDATE jobs SET retrying = @retrying WHERE id = @id AND status = 'processing' AND attempts = @attempts`),
+      requeueRun: p(`UPDATE jobs SET status = 'queued', started_at = NULL, attempts = attempts - 1, retrying = NULL
                      WHERE id = @id AND status = 'processing' AND attempts = @attempts`),
       delete: p(`DELETE FROM jobs WHERE id = ?`),
       interrupted: p(`SELECT id FROM jobs WHERE status = 'processing'`),
-      recoverRequeue: p(`UPDATE jobs SET status = 'queued', started_at = NULL
+      recoverRequeue: p(`UPDATE jobs SET status = 'queued', started_at = NULL, retrying = NULL
                          WHERE status = 'processing' AND attempts < @maxAttempts`),
       recoverFail: p(`UPDATE jobs SET status = 'failed', error_code = 'interrupted', completed_at = @now,
                         error = 'job interrupted ' || attempts || ' times by a server stop; giving up'
@@ -171,6 +174,11 @@ export class JobStore {
   cancel(id: string, now = Date.now()): Job | undefined {
     const row = this.q.cancel.get({ id, now }) as JobRow | undefined;
     return row && rowToJob(row);
+  }
+
+  /** Records the CLI's latest retry report on the job of run `attempts`. */
+  setRetrying(id: string, attempts: number, retrying: object): void {
+    this.q.setRetrying.run({ id, attempts, retrying: JSON.stringify(retrying) });
   }
 
   /** Puts a run that we stopped ourselves (graceful shutdown) back in the queue without spending its attempt. */

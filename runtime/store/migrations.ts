@@ -93,4 +93,25 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 5,
+    sql: `
+      -- The CLI's latest api_retry report while a run is retrying an API call (JSON), so a client that polls
+      -- sees why nothing is happening. Cleared when the run ends.
+      ALTER TABLE jobs ADD COLUMN retrying TEXT;
+
+      -- Idempotency-Key: a repeated submit with the same key (per API key) gets the first one's response.
+      CREATE TABLE idempotency_keys (
+        scope        TEXT NOT NULL,     -- SHA-256 of the API key, so keys of different clients never collide
+        key          TEXT NOT NULL,
+        body_hash    TEXT NOT NULL,
+        status_code  INTEGER NOT NULL,
+        response     TEXT NOT NULL,
+        job_id       TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        PRIMARY KEY (scope, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+    `,
+  },
 ];

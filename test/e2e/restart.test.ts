@@ -107,7 +107,8 @@ describe("crash and restart", () => {
   });
 
   it("SIGTERM with jobs running: exits 0 within 10 s, leaves no CLI, and the jobs run again on the next start", async () => {
-    const env = { ANTHROPIC_BASE_URL: fake.url, CLAUDEGATE_CONCURRENCY: "2" };
+    // A 1 s grace: these jobs need 8 s, so they are stopped and requeued, not waited for.
+    const env = { ANTHROPIC_BASE_URL: fake.url, CLAUDEGATE_CONCURRENCY: "2", CLAUDEGATE_SHUTDOWN_GRACE_SECONDS: "1" };
     const gw = await GatewayProcess.start({ env });
     const a = await gw.submit({ prompt: "[[chunks:40]][[delay:200]] term-a" });
     const b = await gw.submit({ prompt: "[[chunks:40]][[delay:200]] term-b" });
@@ -120,9 +121,12 @@ describe("crash and restart", () => {
     expect(exit.code).toBe(0);
     expect(cliProcesses([a.job_id, b.job_id])).toEqual([]);
     // Its subscribers were told why the stream ended, and can resume from their last id on the next server.
-    const last = (await stream).events.at(-1)!;
-    expect(last.event).toBe("status");
-    expect(JSON.parse(last.data)).toEqual({ job_id: a.job_id, status: "queued", reason: "server restarting" });
+    const events = (await stream).events;
+    const requeued = events.at(-2)!;
+    expect(requeued.event).toBe("status");
+    expect(JSON.parse(requeued.data)).toEqual({ job_id: a.job_id, status: "queued", reason: "server restarting" });
+    expect(events.at(-1)).toMatchObject({ event: "restarting", id: undefined });
+    expect(JSON.parse(events.at(-1)!.data)).toEqual({ job_id: a.job_id, reason: "server restarting" });
 
     const again = await GatewayProcess.start({ dataDir: gw.dataDir, env });
     try {
