@@ -1,0 +1,52 @@
+// A submit request after its body has been read: an Idempotency-Key replay, or validation and a new job.
+// Returns what the response must carry; throws the API's errors.
+import type { Gateway } from "../gateway";
+import { httpError } from "../http/errors";
+import { rawJsonMember } from "../http/raw-json-member";
+import { parseOrThrow } from "../http/validate";
+import { submitJob } from "./commands";
+import { sha256 } from "./idempotency";
+import { renderJob } from "./render";
+import { submitSchema } from "./submit-schema";
+
+export interface SubmitRequest {
+  /** The parsed body and its text. */
+  value: unknown;
+  text: string;
+  /** SHA-256 of the API key: the Idempotency-Key's scope. */
+  scope: string;
+  idempotencyKey?: string;
+}
+
+export interface SubmitResponse {
+  status: number;
+  jobId: string;
+  body: string;
+  replayed: boolean;
+}
+
+export function handleSubmit(g: Gateway, req: SubmitRequest): SubmitResponse {
+  const bodyHash = sha256(req.text);
+  if (req.idempotencyKey !== undefined) {
+    const prior = g.idempotency.lookup(req.scope, req.idempotencyKey);
+    if (prior) {
+      if (prior.bodyHash !== bodyHash) throw httpError(422, "Idempotency-Key was already used with a different request body");
+      return { status: prior.statusCode, jobId: prior.jobId, body: prior.response, replayed: true };
+    }
+  }
+  const { value } = req;
+  if (value !== null && (typeof value !== "object" || Array.isArray(value))) throw httpError(400, "invalid JSON body");
+  const body = parseOrThrow(submitSchema, value ?? {});
+  // Metadata is stored as the client wrote it (compacted), so big numbers survive.
+  const metadata = body.metadata === undefined ? undefined : rawJsonMember(req.text, "metadata");
+  let response = "";
+  const submitted = submitJob(g.jobs, body, metadata, (job) => {
+    response = renderJob(g, job);
+    // Recorded in the job's own transaction: the key exists exactly when the job does.
+    if (req.idempotencyKey !== undefined) {
+      g.idempotency.save(req.scope, req.idempotencyKey, { bodyHash, statusCode: 202, response, jobId: job.id });
+    }
+  });
+  if (!submitted.ok) throw httpError(503, "server busy, retry later");
+  return { status: 202, jobId: submitted.job.id, body: response, replayed: false };
+}
