@@ -31,7 +31,15 @@ export class EventLog {
   append(jobId: string, event: EventName, payload: object, keepCounter = true): JobEvent {
     const seq = this.allocate(jobId);
     if (!keepCounter || event === "result") this.nextSeq.delete(jobId);
-    const ev = makeEvent(jobId, seq, event, payload);
+    return this.record(makeEvent(jobId, seq, event, payload));
+  }
+
+  /** The first event of a job just created: number 1, with nothing to look up. */
+  appendFirst(jobId: string, event: EventName, payload: object): JobEvent {
+    return this.record(makeEvent(jobId, 1, event, payload));
+  }
+
+  private record(ev: JobEvent): JobEvent {
     this.pending.push(ev);
     this.timer ??= setTimeout(() => this.flush(), this.flushMs);
     this.hub.publish(ev);

@@ -49,7 +49,7 @@ export function submitJob(
     if (!deps.store.insert(row, deps.config.queueSize)) return undefined;
     const created = deps.store.get(id)!;
     // A queued job may wait long; its next event is numbered from the table, not kept in memory meanwhile.
-    deps.events.append(id, "status", { status: "queued" }, false);
+    deps.events.appendFirst(id, "status", { status: "queued" });
     alongside?.(created);
     return created;
   });

@@ -91,7 +91,7 @@ export class JobStore {
                    response_format, timeout_seconds, created_at)
                  SELECT @id, @prompt, @systemPrompt, @model, 'queued', @callbackUrl, @webhookEvents, @metadata,
                    @responseFormat, @timeoutSeconds, @createdAt
-                 WHERE (SELECT COUNT(*) FROM jobs WHERE status = 'queued') < @queueSize`),
+                 WHERE (SELECT n FROM job_counts WHERE status = 'queued') < @queueSize`),
       get: p(`SELECT * FROM jobs WHERE id = ?`),
       claimNext: p(`UPDATE jobs SET status = 'processing', started_at = @now, attempts = attempts + 1, retrying = NULL
                     WHERE seq = (SELECT seq FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1)
@@ -116,7 +116,8 @@ export class JobStore {
                       WHERE status = 'processing' AND attempts >= @maxAttempts`),
       deleteExpired: p(`DELETE FROM jobs WHERE status IN ('completed', 'failed', 'cancelled')
                           AND completed_at IS NOT NULL AND completed_at < ?`),
-      countByStatus: p(`SELECT status, COUNT(*) AS n FROM jobs GROUP BY status`),
+      countByStatus: p(`SELECT status, n FROM job_counts`),
+      countAll: p(`SELECT SUM(n) FROM job_counts`).pluck(),
       ping: p(`SELECT 1`),
     };
   }
@@ -142,7 +143,7 @@ export class JobStore {
   list(opts: { limit: number; offset: number; status?: JobStatus }): { jobs: Job[]; total: number } {
     const where = opts.status ? "WHERE status = ?" : "";
     const args = opts.status ? [opts.status] : [];
-    const total = (this.db.prepare(`SELECT COUNT(*) FROM jobs ${where}`).pluck().get(...args) as number) ?? 0;
+    const total = opts.status ? this.countByStatus()[opts.status] : ((this.q.countAll.get() as number | null) ?? 0);
     const rows = this.db
       .prepare(`SELECT * FROM jobs ${where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`)
       .all(...args, opts.limit, opts.offset) as JobRow[];

@@ -114,4 +114,26 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
     `,
   },
+  {
+    version: 6,
+    sql: `
+      -- Jobs per status, kept by triggers, so the queue cap on every submit and the counts in stats and list
+      -- totals cost one row read instead of a count over every queued job.
+      CREATE TABLE job_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO job_counts (status, n)
+        SELECT s.status, (SELECT COUNT(*) FROM jobs WHERE jobs.status = s.status)
+        FROM (SELECT 'queued' AS status UNION ALL SELECT 'processing' UNION ALL SELECT 'completed'
+              UNION ALL SELECT 'failed' UNION ALL SELECT 'cancelled') AS s;
+      CREATE TRIGGER job_counts_insert AFTER INSERT ON jobs BEGIN
+        UPDATE job_counts SET n = n + 1 WHERE status = NEW.status;
+      END;
+      CREATE TRIGGER job_counts_delete AFTER DELETE ON jobs BEGIN
+        UPDATE job_counts SET n = n - 1 WHERE status = OLD.status;
+      END;
+      CREATE TRIGGER job_counts_update AFTER UPDATE OF status ON jobs WHEN OLD.status <> NEW.status BEGIN
+        UPDATE job_counts SET n = n - 1 WHERE status = OLD.status;
+        UPDATE job_counts SET n = n + 1 WHERE status = NEW.status;
+      END;
+    `,
+  },
 ];

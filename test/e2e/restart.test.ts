@@ -46,6 +46,11 @@ describe("crash and restart", () => {
       // Each queued job reached the API exactly once: none ran twice.
       for (let i = 0; i < 4; i++) expect(fake.requests.filter((r) => r.kind === "main" && r.prompt.endsWith(`kill9-q${i}`)).length).toBe(1);
       expect((await again.json("GET", "/api/v1/jobs")).body.total).toBe(5);
+      // The per-status counts the triggers keep agree with the rows, across the crash.
+      const db = new Database(`${gw.dataDir}/claudegate.db`, { readonly: true });
+      const counted = Object.fromEntries(db.prepare("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status").all().map((r: any) => [r.status, r.n]));
+      db.close();
+      expect((await again.json("GET", "/api/v1/stats")).body.queue).toEqual({ queued: 0, processing: 0, completed: 5, failed: 0, cancelled: 0, ...counted });
     } finally {
       await again.stop();
     }
