@@ -14,7 +14,12 @@ export function checkHealth(g: Gateway): Record<string, string> {
   if (!cliExists(g.config.claudePath)) problems.push(`claude CLI not found at "${g.config.claudePath}"`);
   // A paused queue is not unhealthy (it is on purpose, or waiting out a usage limit), but an operator
   // watching health should see it.
-  const pause = g.pause.current();
+  let pause: ReturnType<Gateway["pause"]["current"]>;
+  try {
+    pause = g.pause.current(); // clearing an expired pause writes to the database, which may be what is down
+  } catch {
+    pause = undefined;
+  }
   return {
     status: problems.length ? "degraded" : "ok",
     ...(problems.length ? { reason: problems.join("; ") } : {}),

@@ -1,0 +1,32 @@
+// Health's "degraded" states that an outside test cannot cause: a database that stops answering.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Gateway } from "../../../runtime/gateway";
+import { checkHealth } from "../../../runtime/health/check";
+import { QueuePause } from "../../../runtime/queue/queue-pause";
+import { openDatabase } from "../../../runtime/store/database";
+import { JobStore } from "../../../runtime/store/job-store";
+
+function gatewayOn(claudePath: string) {
+  const db = openDatabase(join(mkdtempSync(join(tmpdir(), "cg-health-")), "h.db"));
+  const g = { store: new JobStore(db), pause: new QueuePause(db), config: { claudePath } } as unknown as Gateway;
+  return { g, db };
+}
+
+describe("checkHealth", () => {
+  it("is ok with a working database and an existing CLI", () => {
+    const { g } = gatewayOn(process.execPath);
+    expect(checkHealth(g)).toMatchObject({ status: "ok" });
+  });
+
+  it("says degraded, with the reason, when the database does not answer", () => {
+    const { g, db } = gatewayOn(process.execPath);
+    g.pause.pause(Date.now() - 1, "expired", "operator"); // clearing it will need the database too
+    db.close();
+    const h = checkHealth(g);
+    expect(h.status).toBe("degraded");
+    expect(h.reason).toMatch(/^database unreachable: /);
+  });
+});
