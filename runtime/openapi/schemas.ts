@@ -90,12 +90,22 @@ export const resultEventSchema = z
   .object({ job_id: z.uuid(), status: z.enum(["completed", "failed", "cancelled"]), result: z.string(), error: z.string() })
   .describe("`result` event: always the last one");
 
-export const storedEventSchema = z.object({
-  id: z.int().min(1).describe("Per-job sequence number: the SSE `id:`"),
-  event: z.enum(["status", "chunk", "tool", "result"]),
-  data: z.union([statusEventSchema, chunkEventSchema, toolEventSchema, resultEventSchema]),
-  created_at: timestamp,
-});
+const storedEvent = <N extends string>(event: N, data: z.ZodType) =>
+  z.object({
+    id: z.int().min(1).describe("Per-job sequence number: the SSE `id:`"),
+    event: z.literal(event),
+    data,
+    created_at: timestamp,
+  });
+
+export const storedEventSchema = z
+  .discriminatedUnion("event", [
+    storedEvent("status", statusEventSchema),
+    storedEvent("chunk", chunkEventSchema),
+    storedEvent("tool", toolEventSchema),
+    storedEvent("result", resultEventSchema),
+  ])
+  .describe("One event of a job's stream, with the same id, name and payload as over SSE");
 
 export const eventPageSchema = z.object({
   job_id: z.uuid(),

@@ -76,6 +76,7 @@ export class RunView {
   private setStatus(status: string): void {
     this.status.textContent = status;
     this.status.dataset.status = status;
+    this.answer.classList.toggle("streaming", !TERMINAL.has(status));
     if (TERMINAL.has(status)) this.stopTicker();
   }
 
