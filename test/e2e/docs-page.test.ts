@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // /docs in a real browser: Swagger UI, served from the gateway's own build, renders the gateway's OpenAPI
 // document with every path, loads nothing from anywhere else, and its "Try it out" reaches the gateway.
 import type { Browser } from "playwright-core";

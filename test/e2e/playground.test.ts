@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The playground at `/`, in a real browser, against the built gateway running the real CLI on the fake
 // Messages API: a key is entered, a prompt submitted, the answer streams in token by token, the job shows up
 // in the history, a hanging job is cancelled from there, and a wrong key gets a message a person understands.
@@ -51,7 +52,8 @@ describe.skipIf(skip)("the playground", () => {
     await page.goto(`${gw.url}/`);
     await expect.poll(() => page.textContent("#health")).toBe("gateway ok");
     await enterKey(page, API_KEY);
-    await page.fill("#prompt", `[[reply:${ANSWER}]][[delay:150]] Explain what a mutex is in one sentence.`);
+    // The question first, then the line that scripts the fake Messages API (this page is the README's picture).
+    await page.fill("#prompt", `Explain what a mutex is in one sentence.\n\n[[reply:${ANSWER}]][[delay:150]]`);
     await page.selectOption("#model", "haiku");
     await recordRenders(page);
     await page.press("#prompt", "Control+Enter");
