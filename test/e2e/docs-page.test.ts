@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, localPage, screenshot, skipWithoutChromium } from "../support/browser";
 import { GatewayProcess, FAKE_CLI } from "../support/gateway-process";
 import { documentedRoutes, handlerRoutes } from "../support/handler-routes";
+import { startPrefixProxy } from "../support/prefix-proxy";
 
 const skip = skipWithoutChromium();
 let gw: GatewayProcess;
@@ -25,6 +26,7 @@ describe.skipIf(skip)("the API reference at /docs", () => {
   it("renders every documented path and method, from local files only", async () => {
     const { page, external, errors } = await localPage(browser, { width: 1200, height: 1000 });
     await page.goto(`${gw.url}/docs`);
+    expect(page.url()).toBe(`${gw.url}/docs/`); // a folder's page lives at its trailing-slash URL
     const doc = (await gw.json("GET", "/api/v1/openapi.json")).body;
     const expected = documentedRoutes(doc);
     expect(expected).toEqual(handlerRoutes());
@@ -49,5 +51,21 @@ describe.skipIf(skip)("the API reference at /docs", () => {
     await op.locator(".execute").click();
     await expect.poll(() => op.locator(".live-responses-table tr.response .response-col_status").first().textContent()).toContain("200");
     expect(await op.locator(".request-url pre").textContent()).toBe(`${gw.url}/api/v1/health`);
+  });
+
+  it("works behind a path prefix", async () => {
+    const proxy = await startPrefixProxy("/claude", gw.url);
+    try {
+      const { page } = await localPage(browser);
+      const paths: string[] = [];
+      page.on("request", (r) => paths.push(new URL(r.url()).pathname));
+      await page.goto(`${proxy.url}/claude/docs`);
+      await expect.poll(() => page.locator(".opblock").count()).toBe(handlerRoutes().length);
+      expect(page.url()).toBe(`${proxy.url}/claude/docs/`);
+      expect(paths).toContain("/claude/api/v1/openapi.json");
+      expect(paths.filter((p) => !p.startsWith("/claude/"))).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -15,7 +15,7 @@ try {
 }
 
 const ui = SwaggerUIBundle({
-  url: new URL("api/v1/openapi.json", document.baseURI).href,
+  url: new URL("../api/v1/openapi.json", document.baseURI).href,
   dom_id: "#docs",
   presets: [SwaggerUIBundle.presets.apis],
   layout: "BaseLayout",
