@@ -18,8 +18,8 @@ export class RunView {
   private ticker?: ReturnType<typeof setInterval>;
   private current?: string;
 
-  /** Called with the job id when a stream ends (the history refreshes then). */
-  constructor(private readonly onEnd: (jobId: string) => void) {}
+  /** Called with the job id when its status changes and when its stream ends (the history refreshes then). */
+  constructor(private readonly onChange: (jobId: string) => void) {}
 
   /** Shows `job` and follows its stream; a job that has ended replays its whole history. */
   watch(job: Job, startedAt = Date.parse(job.created_at)): void {
@@ -30,12 +30,16 @@ export class RunView {
     this.stats.textContent = "";
     notice(this.error, "");
     this.jobLabel.textContent = job.job_id;
-    this.setStatus(job.status);
+    this.elapsed.textContent = "";
     this.ticker = setInterval(() => (this.elapsed.textContent = formatSeconds(Math.max(0, Date.now() - startedAt))), 100);
+    this.setStatus(job.status);
 
     const es = new EventSource(apiUrl(job.urls.stream));
     this.source = es;
-    es.addEventListener("status", (e) => this.setStatus(JSON.parse(e.data).status));
+    es.addEventListener("status", (e) => {
+      this.setStatus(JSON.parse(e.data).status);
+      this.onChange(job.job_id);
+    });
     es.addEventListener("chunk", (e) => this.answer.append(JSON.parse(e.data).text));
     es.addEventListener("result", (e) => void this.finish(job.job_id, JSON.parse(e.data)));
     es.onerror = () => {
@@ -59,7 +63,7 @@ export class RunView {
     } catch {
       /* the job may have been deleted meanwhile: the text is all there is */
     }
-    this.onEnd(jobId);
+    this.onChange(jobId);
   }
 
   private showFigures(job: Job): void {
