@@ -58,12 +58,14 @@ describe.skipIf(skip)("the playground", () => {
     await recordRenders(page);
     await page.press("#prompt", "Control+Enter");
 
-    // Mid-stream: the job is still processing and part of the answer is on screen.
+    // Mid-stream (the job still processing, part of the answer on screen) for the screenshot; should the machine
+    // be too slow to see four renderings, the assertions below still decide.
     await page.waitForFunction(() => {
       const r = (window as unknown as { renders: [string, string][] }).renders;
-      return new Set(r.filter(([s, t]) => s === "processing" && t).map(([, t]) => t)).size >= 4;
+      const live = new Set(r.filter(([s, t]) => s === "processing" && t).map(([, t]) => t)).size;
+      return live >= 4 || ["completed", "failed", "cancelled"].includes(r.at(-1)?.[0] ?? "");
     });
-    await screenshot(page, "playground-streaming");
+    if ((await page.getAttribute("#run-status", "data-status")) === "processing") await screenshot(page, "playground-streaming");
 
     await page.waitForSelector('#run-status[data-status="completed"]');
     const jobId = (await page.textContent("#run-job"))!;
