@@ -115,6 +115,29 @@ describe.skipIf(skip)("the playground", () => {
     expect((await gw.json("GET", `/api/v1/jobs/${done.job_id}`)).status).toBe(404);
   });
 
+  it("sends the model, system prompt, JSON mode, timeout and metadata, and refuses metadata that is not JSON", async () => {
+    const { page } = await localPage(browser);
+    await page.goto(`${gw.url}/`);
+    await enterKey(page, API_KEY);
+    await page.fill("#prompt", '[[reply:{"ok": |true}]] every-field');
+    await page.selectOption("#model", "sonnet");
+    await page.check("#json-mode");
+    await page.fill("#timeout", "90");
+    await page.click("details summary");
+    await page.fill("#system-prompt", "Answer in JSON.");
+    await page.fill("#metadata", "{not json");
+    await page.click("#submit");
+    await expect.poll(() => page.textContent("#form-notice")).toContain("Metadata must be JSON");
+    expect(await page.isVisible("#run")).toBe(false);
+
+    await page.fill("#metadata", '{"ticket": 42}');
+    await page.click("#submit");
+    await page.waitForSelector('#run-status[data-status="completed"]');
+    const job = (await gw.json("GET", `/api/v1/jobs/${await page.textContent("#run-job")}`)).body;
+    expect(job).toMatchObject({ model: "sonnet", system_prompt: "Answer in JSON.", response_format: "json", timeout_seconds: 90, metadata: { ticket: 42 } });
+    expect(await page.textContent("#answer")).toBe('{"ok": true}');
+  });
+
   it("tells a person with a wrong key what is wrong", async () => {
     const { page } = await localPage(browser);
     await page.goto(`${gw.url}/`);
