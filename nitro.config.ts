@@ -2,6 +2,7 @@ import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 import { defineNitroConfig } from "nitropack/config";
 import type { Nitro } from "nitropack/types";
+import uiModule from "./ui/nitro-module";
 
 /**
  * Piscina needs the worker as its own module at run time. Nitro's bundle cannot emit it (in dev every worker
@@ -35,6 +36,8 @@ export default defineNitroConfig({
     (nitro: Nitro) => {
       if (!nitro.options.dev) nitro.options.entry = fileURLToPath(new URL("./runtime/server/node-entry.ts", import.meta.url));
     },
+    // The playground (/) and the API reference (/docs), built with esbuild and served as public assets.
+    uiModule,
   ],
   errorHandler: "./runtime/http/error-handler.ts",
   plugins: ["./runtime/server/boot-plugin.ts"],

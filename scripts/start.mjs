@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const entry = join(root, ".output", "server", "index.mjs");
-const SOURCES = ["handlers", "runtime", "workers", "nitro.config.ts", "package.json"];
+const SOURCES = ["handlers", "runtime", "workers", "ui", "nitro.config.ts", "package.json"];
 
 function newestMtime(path) {
   if (!existsSync(path)) return 0;

@@ -6,7 +6,7 @@ import { KeyChecker } from "./auth";
 import { CorsPolicy } from "./cors";
 import { httpError } from "./errors";
 
-const PUBLIC_API_PATHS = new Set(["/api/v1/health"]);
+const PUBLIC_API_PATHS = new Set(["/api/v1/health", "/api/v1/openapi.json"]);
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const STREAM_PATH = /^\/api\/v1\/jobs\/([^/]+)\/sse$/;
 

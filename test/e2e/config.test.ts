@@ -16,6 +16,9 @@ async function startFailing(env: Record<string, string>) {
     gw.exited,
     new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`still running:\n${gw.output}`)), 15_000)),
   ]).finally(() => gw.stop("SIGKILL"));
+  // 'exit' can come before the last output is read (a loaded machine showed an empty stderr): wait for its end.
+  const err = gw.child.stderr!;
+  if (!err.readableEnded) await new Promise((resolve) => err.once("close", resolve));
   return { exit, stderr, output: gw.output };
 }
 

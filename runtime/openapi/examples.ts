@@ -1,0 +1,128 @@
+// Example values for the document, the same ones the README shows. A test parses each with its response
+// schema, so an example cannot drift from the schema it illustrates.
+const ID = "3479044e-64ff-4f0d-8cd3-d0b06a93d07f";
+const urls = {
+  get: `/api/v1/jobs/${ID}`,
+  cancel: `/api/v1/jobs/${ID}/cancel`,
+  stream: `/api/v1/jobs/${ID}/sse?token=1795506121.p61hC9uOpbtyJYO5f1Glqwug-meC0Z14p1QaKeUDG1E`,
+};
+
+export const queuedJob = {
+  job_id: ID,
+  prompt: "Explain what a mutex is in one sentence.",
+  system_prompt: "Be concise.",
+  model: "haiku",
+  status: "queued",
+  metadata: { ticket: 42 },
+  response_format: "text",
+  timeout_seconds: 120,
+  attempts: 0,
+  created_at: "2026-11-24T06:05:10.432Z",
+  urls,
+};
+
+export const completedJob = {
+  ...queuedJob,
+  status: "completed",
+  result: "A mutex is a lock that lets only one thread into a critical section at a time.",
+  attempts: 1,
+  started_at: "2026-11-24T06:05:10.439Z",
+  completed_at: "2026-11-24T06:05:11.338Z",
+  usage: { input_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 19, service_tier: "standard" },
+  cost_usd: 0.00004,
+  duration_ms: 829,
+  num_turns: 1,
+  session_id: "ab884a95-5ebb-4138-9a27-db4ef0443f2b",
+};
+
+export const failedJob = {
+  job_id: "9e664cfe-38bc-4261-9a2c-7801cdcb44d6",
+  prompt: "Hello",
+  model: "haiku",
+  status: "failed",
+  error: "Not logged in · Please run /login",
+  error_code: "auth_required",
+  attempts: 1,
+  created_at: "2026-11-24T06:05:35.892Z",
+  started_at: "2026-11-24T06:05:36.840Z",
+  completed_at: "2026-11-24T06:05:37.403Z",
+  urls: { ...urls, get: "/api/v1/jobs/9e664cfe-38bc-4261-9a2c-7801cdcb44d6" },
+};
+
+export const jobList = { jobs: [failedJob], limit: 20, offset: 0, total: 1 };
+
+export const eventPage = {
+  job_id: ID,
+  events: [
+    { id: 3, event: "chunk", data: { job_id: ID, text: "A mutex " }, created_at: "2026-11-24T06:05:22.101Z" },
+    { id: 4, event: "chunk", data: { job_id: ID, text: "is a lock that lets one thread in at a time." }, created_at: "2026-11-24T06:05:22.180Z" },
+  ],
+  last_id: 4,
+  has_more: true,
+  done: false,
+};
+
+export const sseTranscript = [
+  "retry: 3000",
+  "",
+  "id: 1",
+  "event: status",
+  `data: {"job_id":"${ID}","status":"queued"}`,
+  "",
+  "id: 2",
+  "event: status",
+  `data: {"job_id":"${ID}","status":"processing","attempt":1}`,
+  "",
+  "id: 3",
+  "event: chunk",
+  `data: {"job_id":"${ID}","text":"A mutex "}`,
+  "",
+  "id: 4",
+  "event: result",
+  `data: {"job_id":"${ID}","status":"completed","result":"A mutex ","error":""}`,
+  "",
+  "",
+].join("\n");
+
+export const delivery = {
+  id: "msg_2fQjv0t8mXc9hKJ3aBnY1w",
+  job_id: ID,
+  type: "job.completed",
+  url: "https://example.com/webhook",
+  status: "delivered",
+  attempt_count: 2,
+  max_attempts: 9,
+  next_attempt_at: null,
+  last_error: null,
+  created_at: "2026-11-24T06:05:11.340Z",
+  delivered_at: "2026-11-24T06:05:16.402Z",
+  attempts: [
+    { n: 1, at: "2026-11-24T06:05:11.341Z", status_code: 500, error: null, duration_ms: 12 },
+    { n: 2, at: "2026-11-24T06:05:16.393Z", status_code: 200, error: null, duration_ms: 9 },
+  ],
+};
+
+export const deliveryList = { job_id: ID, deliveries: [delivery] };
+
+export const pausedState = {
+  paused: true,
+  paused_until: "2026-11-24T06:15:00.000Z",
+  reason: "maintenance",
+  source: "operator",
+  since: "2026-11-24T06:05:00.000Z",
+};
+
+export const stats = {
+  queue: { queued: 2, processing: 1, completed: 1, failed: 0, cancelled: 0 },
+  pause: { paused: false },
+  running_clis: 1,
+  concurrency: 1,
+  queue_size: 1000,
+  stream_subscribers: 2,
+  cli_version: "2.1.197",
+  started_at: "2026-11-24T06:05:02.884Z",
+  uptime_seconds: 21,
+};
+
+export const health = { status: "ok", claude_auth: "valid", token_expires_at: "2026-11-24T14:00:00Z", token_expires_in: "7h30m0s" };
+export const degradedHealth = { status: "degraded", reason: 'claude CLI not found at "/usr/local/bin/claude"', claude_auth: "unknown" };

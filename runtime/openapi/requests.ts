@@ -1,0 +1,50 @@
+// The request schemas the handlers validate with, with descriptions and examples added for the document.
+// `.meta()` returns a copy, so the handlers' schemas are untouched, and a field added to them shows up in the
+// document by itself (a test fails if it has no description).
+import { z } from "zod";
+import { eventsQuerySchema } from "../events/events-query";
+import { listQuerySchema } from "../job/list-query";
+import { MAX_TIMEOUT_SECONDS, submitSchema } from "../job/submit-schema";
+import { MAX_PAUSE_SECONDS, pauseSchema } from "../queue/pause-schema";
+
+type Meta = z.core.GlobalMeta;
+
+/** The object schema with `meta` merged into the fields it names. */
+function documented<T extends z.ZodObject>(schema: T, meta: { [K in keyof T["shape"]]?: Meta }): z.ZodObject {
+  const shape = Object.fromEntries(
+    Object.entries(schema.shape).map(([key, field]) => [key, meta[key] ? (field as z.ZodType).meta(meta[key]!) : field]),
+  );
+  return schema.extend(shape);
+}
+
+export const submitRequest = documented(submitSchema, {
+  prompt: { description: "The prompt, sent to the CLI on stdin. Must contain something other than whitespace.", examples: ["Explain what a mutex is in one sentence."] },
+  model: { description: "Model alias. Empty or absent: the server's `CLAUDEGATE_DEFAULT_MODEL`.", examples: ["haiku"] },
+  system_prompt: { description: "Added after the gateway's own system prompt.", examples: ["Be concise."] },
+  callback_url: { description: "Absolute http(s) URL that gets a signed webhook when the job ends.", examples: ["https://example.com/webhook"] },
+  metadata: { description: "Any JSON value. Stored and returned as sent (numbers keep their digits).", examples: [{ ticket: 42 }] },
+  webhook_events_filter: { description: 'Which webhooks to send; default `["completed"]` (any end).', examples: [["started", "completed"]] },
+  response_format: { description: "`json` asks for raw JSON and fails the job with `invalid_json` when the result is not JSON." },
+  timeout_seconds: { description: `Time limit of this job's run, 1–${MAX_TIMEOUT_SECONDS} s; replaces \`CLAUDEGATE_JOB_TIMEOUT_MINUTES\`.`, examples: [120] },
+}).describe("Unknown fields are ignored. Validation stops at the first problem, in the order of the fields.");
+
+// Query values arrive as strings and are coerced by transforms, which JSON Schema cannot show: the types and
+// ranges they accept are stated here.
+export const listQuery = documented(listQuerySchema, {
+  limit: { type: "integer", description: "Page size. Not an integer, or 0 or less: 20. Over 100: 100. Default 20." },
+  offset: { type: "integer", description: "Jobs to skip. Not an integer or negative: 0. Default 0." },
+  status: { description: "Only jobs in this status. Empty: all." },
+});
+
+export const eventsQuery = documented(eventsQuerySchema, {
+  after: { type: "integer", minimum: 0, description: "Return events with an id greater than this. Default 0." },
+  limit: { type: "integer", minimum: 1, maximum: 1000, description: "Page size, 1–1000. Default 100." },
+});
+
+export const pauseRequest = documented(pauseSchema, {
+  seconds: { description: `How long to pause, 1–${MAX_PAUSE_SECONDS} s. Absent: until resumed.`, examples: [600] },
+  reason: { description: "Shown in stats and health. Default `paused by an operator`.", examples: ["maintenance"] },
+}).describe("Both fields are optional; an empty body pauses until resumed.");
+
+/** Body and query schemas by the name they have under `components.schemas` (only bodies are referenced). */
+export const requestSchemas = { SubmitJobRequest: submitRequest, PauseRequest: pauseRequest } as const;

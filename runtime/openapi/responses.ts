@@ -1,0 +1,57 @@
+// Small builders for the OpenAPI objects the operations repeat: JSON bodies, error responses with one example
+// per message the handler can send, and headers.
+type Obj = Record<string, unknown>;
+
+export const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+/** A JSON response whose body is the named component schema, with one example (or a map of named ones). */
+export function jsonResponse(description: string, schema: string, example?: unknown, headers: Obj = {}, kind: "example" | "examples" = "example"): Obj {
+  return {
+    description,
+    headers: { "X-Request-ID": headerRef("RequestId"), ...headers },
+    content: { "application/json": { schema: schemaRef(schema), ...(example === undefined ? {} : { [kind]: example }) } },
+  };
+}
+
+/** Error responses, `{"error": "..."}`, with an example per message. */
+export function errorResponses(byStatus: Record<number, { description: string; messages: string[]; headers?: Obj }>): Obj {
+  const out: Obj = {};
+  for (const [status, { description, messages, headers }] of Object.entries(byStatus)) {
+    const examples = Object.fromEntries(messages.map((m, i) => [`e${i + 1}`, { summary: m, value: { error: m } }]));
+    out[status] = {
+      description,
+      headers: { "X-Request-ID": headerRef("RequestId"), ...headers },
+      content: { "application/json": { schema: schemaRef("Error"), examples } },
+    };
+  }
+  return out;
+}
+
+/** The 401s every keyed endpoint can answer. */
+export const AUTH_ERRORS = {
+  401: { description: "No API key, or a wrong one", messages: ["missing X-API-Key header", "invalid API key"] },
+};
+
+export const JOB_NOT_FOUND = { 404: { description: "No job with this id", messages: ["job not found"] } };
+
+export const noContent = (description: string): Obj => ({ description, headers: { "X-Request-ID": headerRef("RequestId") } });
+
+/** `components.headers`: response headers shared by many operations. */
+export const HEADERS = {
+  RequestId: {
+    description: "The client's `X-Request-ID` when it is 1–128 characters of letters, digits and `_ . : -`; otherwise a new UUID.",
+    schema: { type: "string" },
+  },
+  Location: { description: "Path of the job", schema: { type: "string" }, example: "/api/v1/jobs/3479044e-64ff-4f0d-8cd3-d0b06a93d07f" },
+  RetryAfter: { description: "Seconds to wait before trying again", schema: { type: "integer" }, example: 1 },
+};
+
+export const headerRefs = { location: headerRef("Location"), retryAfter: headerRef("RetryAfter") };
+
+/** `components.parameters`. */
+export const PARAMETERS = {
+  JobId: { name: "id", in: "path", required: true, description: "The job's `job_id`", schema: { type: "string" }, example: "3479044e-64ff-4f0d-8cd3-d0b06a93d07f" },
+};
+
+export const parameterRef = (name: keyof typeof PARAMETERS) => ({ $ref: `#/components/parameters/${name}` });

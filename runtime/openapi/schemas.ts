@@ -1,0 +1,193 @@
+// Zod schemas of what the API answers. The handlers build these bodies by hand (job JSON is spliced as raw
+// text so metadata survives byte for byte), so nothing validates against these at run time: they exist to
+// generate the OpenAPI document, and the end-to-end tests parse real responses with them so they stay true.
+import { z } from "zod";
+import { MODELS } from "../config/schema";
+import { STATUSES, WEBHOOK_EVENTS, type ErrorCode } from "../job/job";
+import type { DeliveryType } from "../webhooks/outbox";
+
+// `satisfies` keeps these lists in step with the types the runtime uses.
+export const ERROR_CODES = [
+  "api_error",
+  "auth_required",
+  "cli_error",
+  "cli_missing",
+  "timeout",
+  "cancelled",
+  "interrupted",
+  "output_too_large",
+  "invalid_json",
+] as const satisfies readonly ErrorCode[];
+const DELIVERY_TYPES = ["job.started", "job.completed", "job.failed", "job.cancelled"] as const satisfies readonly DeliveryType[];
+
+const timestamp = z.iso.datetime().describe("RFC 3339 in UTC with milliseconds");
+const count = z.int().min(0);
+
+export const errorSchema = z
+  .object({ error: z.string().describe("Human-readable reason") })
+  .describe("Every error the API returns has this shape.");
+
+export const jobUrlsSchema = z
+  .object({
+    get: z.string().describe("Path of this job"),
+    cancel: z.string().describe("Path that cancels this job (POST)"),
+    stream: z.string().describe("Path of the job's SSE stream with a signed, expiring `token`: works in `EventSource` without a key"),
+  })
+  .describe("Relative paths; `stream` is fresh on every response.");
+
+export const jobSchema = z
+  .object({
+    job_id: z.uuid(),
+    prompt: z.string(),
+    system_prompt: z.string().optional().describe("Present when not empty"),
+    model: z.enum(MODELS),
+    status: z.enum(STATUSES),
+    result: z.string().optional().describe("The CLI's final answer, when not empty"),
+    error: z.string().optional().describe("Why the job failed or was cancelled"),
+    error_code: z.enum(ERROR_CODES).optional().describe("Machine-readable kind of `error`"),
+    callback_url: z.string().optional(),
+    webhook_events_filter: z.array(z.enum(WEBHOOK_EVENTS)).optional().describe("Present with `callback_url`"),
+    metadata: z.unknown().optional().describe("Any JSON value, returned as it was sent (present when it was given, `null` included)"),
+    response_format: z.enum(["text", "json"]).optional(),
+    timeout_seconds: z.int().min(1).optional(),
+    attempts: count.describe("Runs started for this job; 0 while it waits for its first"),
+    created_at: timestamp,
+    started_at: timestamp.optional().describe("When the current run started"),
+    completed_at: timestamp.optional(),
+    usage: z.record(z.string(), z.unknown()).optional().describe("The CLI's usage object, passed through as is"),
+    cost_usd: z.number().optional(),
+    duration_ms: count.optional(),
+    num_turns: count.optional(),
+    session_id: z.string().optional(),
+    urls: jobUrlsSchema,
+  })
+  .describe("A job. Keys whose value is empty or absent are left out.");
+
+export const jobListSchema = z.object({
+  jobs: z.array(jobSchema).describe("Newest first"),
+  limit: z.int().min(1).max(100).describe("The limit used, after clamping"),
+  offset: count.describe("The offset used, after clamping"),
+  total: count.describe("Jobs matching the `status` filter"),
+});
+
+export const cancelledSchema = z.object({ status: z.literal("cancelled") });
+
+export const statusEventSchema = z
+  .object({
+    job_id: z.uuid(),
+    status: z.enum(STATUSES),
+    attempt: z.int().min(1).optional().describe("With `processing`: which run started"),
+    retrying: z
+      .object({ attempt: z.int(), max_retries: z.int(), delay_ms: z.number(), error_status: z.int().nullable() })
+      .optional()
+      .describe("The CLI is retrying a failed API call"),
+    reason: z.string().optional().describe("Why the job went back to the queue"),
+  })
+  .describe("`status` event");
+export const chunkEventSchema = z.object({ job_id: z.uuid(), text: z.string() }).describe("`chunk` event: answer text as it is written");
+export const toolEventSchema = z.object({ job_id: z.uuid(), name: z.string(), tool_use_id: z.string() }).describe("`tool` event");
+export const resultEventSchema = z
+  .object({ job_id: z.uuid(), status: z.enum(["completed", "failed", "cancelled"]), result: z.string(), error: z.string() })
+  .describe("`result` event: always the last one");
+
+const storedEvent = <N extends string>(event: N, data: z.ZodType) =>
+  z.object({
+    id: z.int().min(1).describe("Per-job sequence number: the SSE `id:`"),
+    event: z.literal(event),
+    data,
+    created_at: timestamp,
+  });
+
+export const storedEventSchema = z
+  .discriminatedUnion("event", [
+    storedEvent("status", statusEventSchema),
+    storedEvent("chunk", chunkEventSchema),
+    storedEvent("tool", toolEventSchema),
+    storedEvent("result", resultEventSchema),
+  ])
+  .describe("One event of a job's stream, with the same id, name and payload as over SSE");
+
+export const eventPageSchema = z.object({
+  job_id: z.uuid(),
+  events: z.array(storedEventSchema),
+  last_id: count.describe("Pass as `after` to get the next page"),
+  has_more: z.boolean(),
+  done: z.boolean().describe("The page ends with the `result` event"),
+});
+
+export const deliverySchema = z.object({
+  id: z.string().describe("`msg_…`, the `webhook-id` header of every attempt"),
+  job_id: z.uuid(),
+  type: z.enum(DELIVERY_TYPES),
+  url: z.string(),
+  status: z.enum(["pending", "delivered", "failed"]),
+  attempt_count: count,
+  max_attempts: z.int().min(1),
+  next_attempt_at: timestamp.nullable(),
+  last_error: z.string().nullable(),
+  created_at: timestamp,
+  delivered_at: timestamp.nullable(),
+  attempts: z.array(
+    z.object({ n: z.int().min(1), at: timestamp, status_code: z.int().nullable(), error: z.string().nullable(), duration_ms: count }),
+  ),
+});
+
+export const deliveryListSchema = z.object({ job_id: z.uuid(), deliveries: z.array(deliverySchema) });
+
+export const pauseStateSchema = z
+  .union([
+    z.object({ paused: z.literal(false) }),
+    z.object({
+      paused: z.literal(true),
+      paused_until: timestamp.nullable().describe("`null`: until resumed"),
+      reason: z.string(),
+      source: z.enum(["operator", "usage_limit"]),
+      since: timestamp,
+    }),
+  ])
+  .describe("Whether the queue is paused");
+
+export const statsSchema = z.object({
+  queue: z.record(z.enum(STATUSES), count).describe("Jobs by status"),
+  pause: pauseStateSchema,
+  running_clis: count,
+  concurrency: z.int().min(1),
+  queue_size: z.int().min(1),
+  stream_subscribers: count.describe("Open SSE streams"),
+  cli_version: z.string().nullable(),
+  started_at: timestamp,
+  uptime_seconds: count,
+});
+
+export const healthSchema = z.object({
+  status: z.enum(["ok", "degraded"]),
+  reason: z.string().optional().describe("Only when degraded"),
+  claude_auth: z.enum(["unknown", "valid", "expired"]),
+  token_expires_at: z.string().optional(),
+  token_expires_in: z.string().optional().describe("Go duration, e.g. `7h30m0s`; time since expiry once expired"),
+  paused_until: z.string().optional().describe("A timestamp, or `until resumed`; only while the queue is paused"),
+  paused_reason: z.string().optional(),
+});
+
+export const webhookSecretSchema = z.object({ secret: z.string().describe("`whsec_<base64>`") });
+
+/** Every response body, by the name it has under `components.schemas`. */
+export const responseSchemas = {
+  Error: errorSchema,
+  Job: jobSchema,
+  JobUrls: jobUrlsSchema,
+  JobList: jobListSchema,
+  Cancelled: cancelledSchema,
+  StatusEvent: statusEventSchema,
+  ChunkEvent: chunkEventSchema,
+  ToolEvent: toolEventSchema,
+  ResultEvent: resultEventSchema,
+  StoredEvent: storedEventSchema,
+  EventPage: eventPageSchema,
+  Delivery: deliverySchema,
+  DeliveryList: deliveryListSchema,
+  PauseState: pauseStateSchema,
+  Stats: statsSchema,
+  Health: healthSchema,
+  WebhookSecret: webhookSecretSchema,
+} as const;

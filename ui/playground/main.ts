@@ -1,0 +1,72 @@
+// The playground: wires the key field, the submit form, the answer panel and the history together.
+import "./style.css";
+import { api, isAuthError } from "./api";
+import { byId, notice } from "./dom";
+import { onSubmit, readForm } from "./form";
+import { refreshHealth } from "./health";
+import { History } from "./history";
+import { getKey, setKey } from "./key";
+import { RunView } from "./run-view";
+import type { Job } from "./types";
+
+const keyInput = byId<HTMLInputElement>("api-key");
+const keyNotice = byId("key-notice");
+const formNotice = byId("form-notice");
+const submitButton = byId<HTMLButtonElement>("submit");
+
+/** A refused key is shown next to the key field, where it can be fixed; returns whether `err` was one. */
+function showAuthError(err: unknown): boolean {
+  if (!isAuthError(err)) return false;
+  notice(keyNotice, (err as Error).message);
+  keyInput.setAttribute("aria-invalid", "true");
+  return true;
+}
+
+const history = new History((job) => void open(job), showAuthError);
+const run = new RunView(() => void history.refresh());
+
+/** Replays a job from the history: a fresh job object carries a fresh stream token. */
+async function open(job: Job): Promise<void> {
+  try {
+    run.watch(await api<Job>("GET", job.urls.get));
+  } catch (err) {
+    if (!showAuthError(err)) notice(formNotice, (err as Error).message);
+  }
+}
+
+async function submit(): Promise<void> {
+  const form = readForm();
+  if ("problem" in form) return notice(formNotice, form.problem);
+  notice(formNotice, "");
+  submitButton.disabled = true;
+  try {
+    const startedAt = Date.now();
+    const job = await api<Job>("POST", "/api/v1/jobs", form.body);
+    run.watch(job, startedAt);
+    void history.refresh();
+  } catch (err) {
+    if (!showAuthError(err)) notice(formNotice, (err as Error).message);
+  } finally {
+    submitButton.disabled = false;
+  }
+}
+
+function saveKey(): void {
+  setKey(keyInput.value.trim());
+  keyInput.removeAttribute("aria-invalid");
+  notice(keyNotice, getKey() ? "Key saved in this browser." : "Key removed.", "info");
+  void history.refresh();
+}
+
+keyInput.value = getKey();
+byId("key-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  saveKey();
+});
+onSubmit(() => void submit());
+byId("shortcut").textContent = /Mac|iPhone|iPad/.test(navigator.platform) ? "⌘ Enter" : "Ctrl Enter";
+
+void refreshHealth();
+setInterval(() => void refreshHealth(), 30_000);
+if (getKey()) void history.refresh();
+else notice(keyNotice, "Enter an API key to submit jobs and see the history.", "info");
