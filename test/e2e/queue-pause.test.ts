@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FAKE_CLI, GatewayProcess } from "../support/gateway-process";
+import { FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
 
 let gw: GatewayProcess;
 const scratch = mkdtempSync(join(tmpdir(), "cg-pause-"));
@@ -16,6 +16,12 @@ afterAll(async () => {
 });
 
 const stats = async () => (await gw.json("GET", "/api/v1/stats")).body;
+/** Waits for the job's event saying it went back to the queue on a usage limit (a fresh job is queued too). */
+const requeuedOnLimit = (id: string) =>
+  waitUntil(async () => {
+    const { events } = (await gw.json("GET", `/api/v1/jobs/${id}/events`)).body;
+    return events.some((e: any) => e.event === "status" && e.data.status === "queued" && /usage limit/.test(e.data.reason ?? ""));
+  }, 10_000, "the job to be requeued on the usage limit");
 
 describe("queue pause", () => {
   it("accepts jobs while paused by an operator, starts none, and runs them in order on resume", async () => {
@@ -58,7 +64,9 @@ describe("queue pause", () => {
     const marker = join(scratch, "limit-hit");
     const job = await gw.submit({ prompt: `[[usage-limit-once:${marker}]][[reply:after the reset]] limited` });
     const behind = await gw.submit({ prompt: "[[reply:behind]] queued behind" });
-    const requeued = await gw.waitJob(job.job_id, (j) => j.status === "queued" && j.attempts === 0, 10_000);
+    await requeuedOnLimit(job.job_id);
+    const requeued = (await gw.json("GET", `/api/v1/jobs/${job.job_id}`)).body;
+    expect(requeued).toMatchObject({ status: "queued", attempts: 0 });
     expect(requeued.error).toBeUndefined();
     const s = await stats();
     expect(s.pause).toMatchObject({ paused: true, source: "usage_limit", reason: "Claude AI usage limit reached" });
@@ -72,7 +80,7 @@ describe("queue pause", () => {
   it("uses the reset time the CLI reports", async () => {
     const reset = Math.floor(Date.now() / 1000) + 3600;
     const job = await gw.submit({ prompt: `[[usage-limit:${reset}]] limited-long` });
-    await gw.waitJob(job.job_id, (j) => j.status === "queued" && j.attempts === 0, 10_000);
+    await requeuedOnLimit(job.job_id);
     const pause = (await stats()).pause;
     expect(pause).toMatchObject({ paused: true, source: "usage_limit", paused_until: new Date(reset * 1000).toISOString() });
     expect((await gw.json("POST", "/api/v1/jobs/" + job.job_id + "/cancel")).status).toBe(200);
