@@ -97,6 +97,37 @@ describe("crash and restart", () => {
     }
   });
 
+  it("deletes finished jobs older than CLAUDEGATE_JOB_TTL_HOURS at start-up, with their events, and keeps the rest", async () => {
+    const env = { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI };
+    const gw = await GatewayProcess.start({ env });
+    const old = await gw.submit({ prompt: "[[reply:old]] ttl-old" });
+    const recent = await gw.submit({ prompt: "[[reply:recent]] ttl-recent" });
+    await gw.waitJob(old.job_id);
+    await gw.waitJob(recent.job_id);
+    await gw.json("POST", "/api/v1/queue/pause");
+    const waiting = await gw.submit({ prompt: "ttl-queued" });
+    await gw.stop();
+    // Age one finished job and the queued one by two days.
+    const db = new Database(`${gw.dataDir}/claudegate.db`);
+    const twoDaysAgo = Date.now() - 48 * 3600_000;
+    db.prepare("UPDATE jobs SET completed_at = ?, created_at = ? WHERE id = ?").run(twoDaysAgo, twoDaysAgo, old.job_id);
+    db.prepare("UPDATE jobs SET created_at = ? WHERE id = ?").run(twoDaysAgo, waiting.job_id);
+    db.close();
+    const again = await GatewayProcess.start({ dataDir: gw.dataDir, env: { ...env, CLAUDEGATE_JOB_TTL_HOURS: "24" } });
+    try {
+      expect((await again.json("GET", `/api/v1/jobs/${old.job_id}`)).status).toBe(404);
+      expect((await again.json("GET", `/api/v1/jobs/${old.job_id}/events`)).status).toBe(404);
+      expect((await again.json("GET", `/api/v1/jobs/${recent.job_id}`)).body.status).toBe("completed");
+      expect((await again.json("GET", `/api/v1/jobs/${waiting.job_id}`)).body.status).toBe("queued"); // never deleted
+      expect(again.output).toMatch(/"msg":"cleanup: deleted old jobs","count":1/);
+      const check = new Database(`${gw.dataDir}/claudegate.db`, { readonly: true });
+      expect(check.prepare("SELECT COUNT(*) FROM job_events WHERE job_id = ?").pluck().get(old.job_id)).toBe(0);
+      check.close();
+    } finally {
+      await again.stop();
+    }
+  });
+
   it("fails a job `interrupted` once it has used CLAUDEGATE_MAX_ATTEMPTS", async () => {
     const env = { ANTHROPIC_BASE_URL: fake.url, CLAUDEGATE_MAX_ATTEMPTS: "1" };
     const gw = await GatewayProcess.start({ env });
