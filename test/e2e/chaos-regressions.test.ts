@@ -1,0 +1,40 @@
+// Bugs the chaos suite (npm run test:chaos) found, each pinned by a small deterministic test.
+import { afterAll, describe, expect, it } from "vitest";
+import { FAKE_CLI, GatewayProcess } from "../support/gateway-process";
+import { startReceiver, type Receiver } from "../support/webhook-receiver";
+
+const receivers: Receiver[] = [];
+afterAll(async () => {
+  await Promise.all(receivers.map((r) => r.close()));
+});
+
+describe("start-up recovery", () => {
+  it("ends a job it fails `interrupted` like any other end: a `result` event closes its log, and its webhook is sent", async () => {
+    const receiver = await startReceiver("127.0.0.1");
+    receivers.push(receiver);
+    const env = { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_MAX_ATTEMPTS: "1", CLAUDEGATE_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1" };
+    const gw = await GatewayProcess.start({ env });
+    const job = await gw.submit({ prompt: "[[hang]] interrupted for good", callback_url: receiver.url });
+    await gw.waitJob(job.job_id, (j) => j.status === "processing");
+    await gw.stop("SIGKILL");
+
+    const again = await GatewayProcess.start({ dataDir: gw.dataDir, env });
+    try {
+      expect(await again.waitJob(job.job_id)).toMatchObject({ status: "failed", error_code: "interrupted" });
+      const { events, done } = (await again.json("GET", `/api/v1/jobs/${job.job_id}/events`)).body;
+      expect(done).toBe(true);
+      expect(events.at(-1)).toMatchObject({
+        event: "result",
+        data: { job_id: job.job_id, status: "failed", result: "", error: "job interrupted 1 times by a server stop; giving up" },
+      });
+      expect(events.filter((e: any) => e.event === "result")).toHaveLength(1);
+      // A client resuming after the result is told the stream is over.
+      const resumed = await again.request("GET", `/api/v1/jobs/${job.job_id}/sse`, undefined, { "Last-Event-ID": String(events.at(-1).id) });
+      expect(resumed.status).toBe(204);
+      await expect.poll(() => receiver.received.length, { timeout: 10_000 }).toBe(1);
+      expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({ type: "job.failed", job_id: job.job_id, status: "failed" });
+    } finally {
+      await again.stop();
+    }
+  });
+});
