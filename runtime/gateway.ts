@@ -74,8 +74,8 @@ function build(config: Config): Gateway {
   const db = openDatabase(config.dbPath);
   const store = new JobStore(db);
 
-  // Crash recovery: end what the last run left behind...
-  const reaped = reapRunProcesses(store.processingIds());
+  // Crash recovery: end what the last server's runs left behind (any job of this database: none runs yet)...
+  const reaped = reapRunProcesses((jobId) => store.get(jobId) !== undefined);
 
   const hub = new EventHub();
   const events = new EventLog(db, hub);

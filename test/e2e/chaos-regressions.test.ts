@@ -1,6 +1,7 @@
 // Bugs the chaos suite (npm run test:chaos) found, each pinned by a small deterministic test.
 import { afterAll, describe, expect, it } from "vitest";
-import { FAKE_CLI, GatewayProcess } from "../support/gateway-process";
+import { FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
+import { cliProcesses } from "../support/processes";
 import { startReceiver, type Receiver } from "../support/webhook-receiver";
 
 const receivers: Receiver[] = [];
@@ -35,6 +36,28 @@ describe("start-up recovery", () => {
       expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({ type: "job.failed", job_id: job.job_id, status: "failed" });
     } finally {
       await again.stop();
+    }
+  });
+
+  it("reaps what a run left behind even when its job had already ended (killed between the result and the clean-up)", async () => {
+    const env = { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI };
+    const gw = await GatewayProcess.start({ env });
+    // The CLI starts a grandchild in its group, prints its result, and lingers: the job is completed at once,
+    // and the group is killed 2 s later. The server dies in between.
+    const job = await gw.submit({ prompt: "[[grandchild]][[reply:done]][[linger]] killed before the clean-up" });
+    await gw.waitJob(job.job_id, (j) => j.status === "completed", 20_000);
+    expect(cliProcesses([job.job_id]).length).toBeGreaterThanOrEqual(1);
+    await gw.stop("SIGKILL");
+    // The CLI dies with the server (pdeathsig); its grandchild does not.
+    await waitUntil(() => cliProcesses([job.job_id]).length === 1, 10_000, "only the grandchild to be left");
+
+    const again = await GatewayProcess.start({ dataDir: gw.dataDir, env });
+    try {
+      await waitUntil(() => cliProcesses([job.job_id]).length === 0, 10_000, "the restart to reap the grandchild");
+      expect((await again.json("GET", `/api/v1/jobs/${job.job_id}`)).body).toMatchObject({ status: "completed", result: "done", attempts: 1 });
+    } finally {
+      await again.stop();
+      for (const p of cliProcesses([job.job_id])) process.kill(p.pid, "SIGKILL");
     }
   });
 });
