@@ -1,7 +1,8 @@
 // Bugs the chaos suite (npm run test:chaos) found, each pinned by a small deterministic test.
 import { afterAll, describe, expect, it } from "vitest";
-import { FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
+import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
 import { cliProcesses } from "../support/processes";
+import { rawRequest } from "../support/chaos/raw-http";
 import { startReceiver, type Receiver } from "../support/webhook-receiver";
 
 const receivers: Receiver[] = [];
@@ -58,6 +59,34 @@ describe("start-up recovery", () => {
     } finally {
       await again.stop();
       for (const p of cliProcesses([job.job_id])) process.kill(p.pid, "SIGKILL");
+    }
+  });
+});
+
+describe("hostile input", () => {
+  it("a body cut off mid-way (broken chunked framing, a client gone mid-body) is not an internal error", async () => {
+    const gw = await GatewayProcess.start({ env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI } });
+    try {
+      const port = Number(new URL(gw.url).port);
+      let n = 0;
+      const head = (path: string, framing: string) =>
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nX-API-Key: ${API_KEY}\r\nIdempotency-Key: cut-off-${++n}\r\n${framing}\r\n`;
+      for (const path of ["/api/v1/jobs", "/api/v1/queue/pause"]) {
+        // Node answers the broken framing itself (400) and closes; the handler reading the body sees it end.
+        const bad = await rawRequest(port, Buffer.from(head(path, "Transfer-Encoding: chunked\r\n") + "zz\r\nabc\r\n0\r\n\r\n"));
+        expect(bad.status).toBe(400);
+        // Half a body, then the client goes away.
+        const gone = await rawRequest(port, Buffer.from(head(path, "Content-Length: 50\r\n") + '{"prompt":'), { timeoutMs: 300 });
+        expect(gone.failure).toBe("timeout");
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(gw.output).not.toContain("unhandled error");
+      // The keys of the requests that never completed are free again.
+      for (let i = 1; i <= n; i++) {
+        expect((await gw.json("POST", "/api/v1/jobs", { prompt: `[[reply:ok]] after ${i}` }, { "Idempotency-Key": `cut-off-${i}` })).status).toBe(202);
+      }
+    } finally {
+      await gw.stop();
     }
   });
 });
