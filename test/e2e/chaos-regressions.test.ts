@@ -3,6 +3,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
 import { cliProcesses } from "../support/processes";
 import { rawRequest } from "../support/chaos/raw-http";
+import { readSse } from "../support/sse-client";
+import { connect } from "node:net";
 import { startReceiver, type Receiver } from "../support/webhook-receiver";
 
 const receivers: Receiver[] = [];
@@ -85,6 +87,61 @@ describe("hostile input", () => {
       for (let i = 1; i <= n; i++) {
         expect((await gw.json("POST", "/api/v1/jobs", { prompt: `[[reply:ok]] after ${i}` }, { "Idempotency-Key": `cut-off-${i}` })).status).toBe(202);
       }
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
+describe("streams larger than the slow-reader limit (256 KiB)", () => {
+  it("replays a long history whole to a late subscriber, and a big prompt's snapshot to an early one", async () => {
+    const gw = await GatewayProcess.start({ env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI } });
+    const headers = { "X-API-Key": API_KEY };
+    try {
+      // One 1 MB chunk, and 600 KB in 64 KiB chunks: both ended before anyone subscribed.
+      for (const [prompt, length] of [["[[bigline:1000000]] one big chunk", 1_000_000], ["[[flood:600000]] many chunks", 600_000]] as const) {
+        const job = await gw.submit({ prompt });
+        expect((await gw.waitJob(job.job_id)).status).toBe("completed");
+        const { status, events } = await readSse(`${gw.url}/api/v1/jobs/${job.job_id}/sse`, { headers });
+        expect(status).toBe(200);
+        expect(events.at(-1)!.event).toBe("result");
+        const text = events.filter((e) => e.event === "chunk").map((e) => JSON.parse(e.data).text).join("");
+        expect(text.length).toBe(length);
+      }
+      // A queued job with a 600 KB prompt: the opening snapshot carries the whole job.
+      await gw.json("POST", "/api/v1/queue/pause");
+      const queued = await gw.submit({ prompt: "p".repeat(600_000) });
+      const { status, events } = await readSse(`${gw.url}/api/v1/jobs/${queued.job_id}/sse`, { headers, until: (ev) => ev.length >= 2 });
+      expect(status).toBe(200);
+      expect(JSON.parse(events[0]!.data).prompt.length).toBe(600_000);
+      expect(events[1]).toMatchObject({ id: "1", event: "status" });
+      await gw.json("POST", `/api/v1/jobs/${queued.job_id}/cancel`);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it("still cuts off a reader that stops reading while the job streams on", async () => {
+    const gw = await GatewayProcess.start({ env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI } });
+    try {
+      await gw.json("POST", "/api/v1/queue/pause");
+      const job = await gw.submit({ prompt: "[[flood:9000000]] to a reader that does not read" });
+      // Subscribe while it is queued, then stop reading: the kernel's buffers hold a few MB, the rest is ours.
+      const sock = connect(Number(new URL(gw.url).port), "127.0.0.1");
+      await new Promise((r) => sock.once("connect", r));
+      sock.write(`GET /api/v1/jobs/${job.job_id}/sse HTTP/1.1\r\nHost: x\r\nX-API-Key: ${API_KEY}\r\n\r\n`);
+      await waitUntil(async () => (await gw.json("GET", "/api/v1/stats")).body.stream_subscribers === 1, 10_000, "the subscription");
+      sock.pause();
+      await gw.json("POST", "/api/v1/queue/resume");
+      expect((await gw.waitJob(job.job_id, undefined, 30_000)).status).toBe("completed");
+      // Cut off: no longer subscribed, and what it gets when it reads again has no `result`.
+      expect((await gw.json("GET", "/api/v1/stats")).body.stream_subscribers).toBe(0);
+      let got = "";
+      sock.on("data", (d) => (got += d.toString("latin1")));
+      sock.resume();
+      await new Promise((r) => sock.once("close", r));
+      expect(got).toMatch(/^HTTP\/1\.1 200/);
+      expect(got).not.toContain("event: result");
     } finally {
       await gw.stop();
     }
