@@ -148,6 +148,7 @@ export async function stopGateway(): Promise<void> {
   g.idempotency.close();
   await g.dispatcher.stop(g.config.shutdownGraceMs);
   await g.webhookSender.stop();
+  g.events.flush(); // streams get the events of the stop (jobs requeued) before they end
   g.streams.endAll();
   await g.pool.close();
   g.events.close();

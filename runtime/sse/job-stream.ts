@@ -53,8 +53,11 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
     let ended = false;
     // How far behind the reader may be. The opening may be megabytes (a 1 MiB prompt in the snapshot, a long
     // answer in the history) and is written in one go: no limit until it is, then what it left unread plus
-    // MAX_BUFFERED_BYTES. Checked before each later event, so one event larger than the limit still goes out.
+    // MAX_BUFFERED_BYTES. Events come in batches (the event log publishes what it has just stored); the check
+    // is made once per batch, before it, so neither one big event nor one busy batch cuts a reader that keeps up.
     let allowed = Infinity;
+    let inBatch = false;
+    let behind = 0;
     const end = () => {
       if (ended) return;
       ended = true;
@@ -65,7 +68,12 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
     };
     const send = (ev: JobEvent) => {
       if (ended || ev.seq <= last) return;
-      if (res.writableLength > allowed) {
+      if (!inBatch) {
+        inBatch = true;
+        behind = res.writableLength;
+        queueMicrotask(() => (inBatch = false));
+      }
+      if (behind > allowed) {
         // A stalled reader: drop it rather than buffer without bound.
         ended = true;
         unsubscribe();

@@ -147,3 +147,37 @@ describe("streams larger than the slow-reader limit (256 KiB)", () => {
     }
   });
 });
+
+describe("stream ids across a crash", () => {
+  it("never gives a live subscriber an event id that a crash can lose and the next server reuse", async () => {
+    const env = { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI };
+    const gw = await GatewayProcess.start({ env });
+    // 200 small chunks, 5 ms apart: whenever the server dies, some were sent in the last 50 ms.
+    const deltas = Array.from({ length: 200 }, (_, i) => `t${i} `);
+    const job = await gw.submit({ prompt: `[[reply:${deltas.join("|")}]][[delay:5]] ids across a crash` });
+    const seen = new Map<string, string>();
+    const stream = readSse(`${gw.url}/api/v1/jobs/${job.job_id}/sse`, {
+      headers: { "X-API-Key": API_KEY },
+      onEvent: (e) => e.id !== undefined && seen.set(e.id, e.data),
+    }).catch(() => undefined); // cut by the kill
+    await waitUntil(() => [...seen.values()].filter((d) => d.includes('"text"')).length >= 40, 20_000, "the stream to be well under way");
+    await gw.stop("SIGKILL");
+    await stream;
+
+    const again = await GatewayProcess.start({ dataDir: gw.dataDir, env });
+    try {
+      expect((await again.waitJob(job.job_id, undefined, 30_000)).status).toBe("completed");
+      const stored = new Map<string, string>();
+      for (const e of (await again.json("GET", `/api/v1/jobs/${job.job_id}/events?limit=1000`)).body.events) stored.set(String(e.id), JSON.stringify(e.data));
+      // Every id the subscriber got still names the event it got: resuming from any of them misses nothing.
+      const reused = [...seen].filter(([id, data]) => stored.get(id) !== data);
+      expect(reused).toEqual([]);
+      // And resuming from the last one it got ends with the result, the new run's text all there.
+      const last = Math.max(...[...seen.keys()].map(Number));
+      const { events } = await readSse(`${again.url}/api/v1/jobs/${job.job_id}/sse`, { headers: { "X-API-Key": API_KEY, "Last-Event-ID": String(last) } });
+      expect(events.at(-1)!.event).toBe("result");
+    } finally {
+      await again.stop();
+    }
+  });
+});
