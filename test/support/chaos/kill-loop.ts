@@ -14,13 +14,16 @@
 //     run with its CG_JOB_ID; real-CLI runs are counted at the fake Messages API), and never after the job
 //     completed;
 //   - every submit carries an Idempotency-Key, and a submit cut off by the kill is retried with the same key on
-//     the next server: the database ends with exactly one job per key.
+//     the next server: the database ends with exactly one job per key;
+//   - the jobs running shortly before each kill are watched over SSE while the server dies under them: every
+//     event id a watcher got names the same event in the final log (so resuming from it misses nothing).
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FakeAnthropic } from "../fake-anthropic";
 import { API_KEY, FAKE_CLI, GatewayProcess, REAL_CLI, TERMINAL } from "../gateway-process";
 import { cliProcesses, isAlive } from "../processes";
+import { readSse } from "../sse-client";
 import { Prng } from "./prng";
 import { emptyRow, type ChaosRow } from "./report";
 
@@ -50,11 +53,11 @@ export interface KillLoopReport {
 
 type Kind =
   | "fast" | "slow" | "crash" | "crash-mid" | "api-error" | "noresult" | "error-exit0"
-  | "grandchild" | "linger" | "timeout" | "cancel" | "long" | "real";
+  | "grandchild" | "linger" | "timeout" | "cancel" | "long" | "stream" | "real";
 
 const MIX: [number, Kind][] = [
   [40, "fast"], [15, "slow"], [5, "crash"], [4, "crash-mid"], [4, "api-error"], [3, "noresult"], [3, "error-exit0"],
-  [5, "grandchild"], [4, "linger"], [4, "timeout"], [8, "cancel"], [4, "long"],
+  [5, "grandchild"], [4, "linger"], [4, "timeout"], [8, "cancel"], [4, "long"], [6, "stream"],
 ];
 
 interface Planned {
@@ -68,6 +71,8 @@ interface Planned {
   jobId?: string;
   /** Submit again with the same key right after the 202: must answer the same job. */
   resubmit: boolean;
+  /** What an SSE watcher got before the stream ended (the kill, or the job's end): id → data. */
+  watched?: Map<string, string>;
   /** Milliseconds after acceptance to cancel it (kind "cancel"). */
   cancelAfterMs?: number;
   cancel?: "cancelled" | "too-late" | "unknown";
@@ -108,6 +113,11 @@ function plan(rng: Prng, round: number, index: number, kind: Kind, seed: number)
     case "long":
       // Long enough to be running at the next kill too, so some jobs use up their attempts.
       return { ...base, body: p(`[[reply:a|b|c|d|e|${tag}]][[delay:1000]]`), expect: { status: "completed", result: `abcde${tag}` } };
+    case "stream": {
+      // A dense token stream (60 chunks, 40 ms apart): a kill while it runs always catches events in flight.
+      const parts = Array.from({ length: 60 }, (_, k) => `t${k}.`);
+      return { ...base, body: p(`[[reply:${parts.join("|")}]][[delay:40]]`), expect: { status: "completed", result: parts.join("") } };
+    }
     case "real":
       // The marker in the system prompt makes the CLI wrapper exec the real CLI (see cliWrapper).
       return {
@@ -214,6 +224,25 @@ export async function runKillLoop(o: KillLoopOptions): Promise<KillLoopReport> {
     return true;
   };
   const cancels: Promise<void>[] = [];
+  const watchers: Promise<void>[] = [];
+  /** Subscribes to the streams of the jobs running now (the kill is about to hit them). */
+  const watchRunning = async (row: ChaosRow) => {
+    const r = await call(row, "GET", "/api/v1/jobs?status=processing&limit=20");
+    for (const running of r?.body?.jobs ?? []) {
+      const job = all.find((j) => j.jobId === running.job_id);
+      if (!job || job.watched) continue;
+      const seen = (job.watched = new Map<string, string>());
+      watchers.push(
+        readSse(`${gw.url}/api/v1/jobs/${job.jobId}/sse`, {
+          headers: { "X-API-Key": API_KEY },
+          onEvent: (e) => void (e.id !== undefined && seen.set(e.id, e.data)),
+        }).then(
+          () => undefined,
+          () => undefined, // cut by the kill
+        ),
+      );
+    }
+  };
 
   let realLeft = o.realCliJobs;
   for (let round = 1; round <= o.rounds; round++) {
@@ -239,7 +268,9 @@ export async function runKillLoop(o: KillLoopOptions): Promise<KillLoopReport> {
     let killed = false;
     let atKill: { pid: number; jobId: string }[] = [];
     const killer = (async () => {
-      await sleep(killAfter);
+      await sleep(Math.max(0, killAfter - 400));
+      await watchRunning(row);
+      await sleep(Math.min(killAfter, 400));
       atKill = cliProcesses();
       await gw.stop("SIGKILL");
       atKill.push(...cliProcesses()); // and whatever started meanwhile, still dying
@@ -280,6 +311,7 @@ export async function runKillLoop(o: KillLoopOptions): Promise<KillLoopReport> {
   // The last server runs every job to its end.
   const drainStart = Date.now();
   await Promise.all(cancels);
+  await Promise.all(watchers);
   const accepted = all.filter((j) => j.jobId !== undefined);
   for (const deadline = Date.now() + o.drainTimeoutMs; ; await sleep(250)) {
     const s = await call(endRow, "GET", "/api/v1/stats");
@@ -319,6 +351,12 @@ export async function runKillLoop(o: KillLoopOptions): Promise<KillLoopReport> {
     }
     const gaps = events.some((e, i) => e.id !== i + 1);
     if (gaps) bad(`event ids are not 1..n: ${events.map((e) => e.id).join(",")}`, "other");
+    if (job.watched && process.env.CHAOS_DEBUG) log(`watched ${job.tag} ${job.kind}: saw ${job.watched.size} ids, ran ${runs.get(job.jobId!)?.length}, ${j.status}`);
+    if (job.watched) {
+      const stored = new Map(events.map((e) => [String(e.id), JSON.stringify(e.data)]));
+      const reused = [...job.watched].filter(([id, data]) => stored.get(id) !== data);
+      if (reused.length) bad(`a watcher got ids that now name other events (${reused.map(([id]) => id).join(",")}): resuming from them misses events`, "other");
+    }
     const results = events.filter((e) => e.event === "result");
     if (results.length === 0) bad("no result event", "lost");
     else if (results.length > 1) bad(`${results.length} result events`, "duplicated");
