@@ -24,6 +24,7 @@ import { openDatabase, type Sqlite } from "./store/database";
 import { JobStore } from "./store/job-store";
 import { RateLimiter } from "./http/rate-limiter";
 import { IdempotencyKeys } from "./job/idempotency";
+import { finishJob } from "./job/finish";
 
 export interface Gateway {
   config: Config;
@@ -73,10 +74,8 @@ function build(config: Config): Gateway {
   const db = openDatabase(config.dbPath);
   const store = new JobStore(db);
 
-  // Crash recovery: end what the last run left behind, then put its interrupted jobs back in the queue.
-  const reaped = reapRunProcesses(store.processingIds());
-  const recovered = store.recoverInterrupted(config.maxAttempts);
-  if (reaped.length || recovered.requeued || recovered.failed) log("info", "recovery", { reaped: reaped.length, ...recovered });
+  // Crash recovery: end what the last server's runs left behind (any job of this database: none runs yet)...
+  const reaped = reapRunProcesses((jobId) => store.get(jobId) !== undefined);
 
   const hub = new EventHub();
   const events = new EventLog(db, hub);
@@ -90,6 +89,14 @@ function build(config: Config): Gateway {
     { timeoutMs: config.webhookTimeoutMs, scheduleMs: config.webhookScheduleMs },
   );
   const webhooks = new Webhooks(outbox, webhookSender, config.webhookMaxAttempts);
+  // ...then put its interrupted jobs back in the queue, or end those that used their attempts as any job ends:
+  // with a `result` event closing their streams and their webhook queued, in the transaction that fails them.
+  const recovered = store.transaction(() => {
+    const r = store.recoverInterrupted(config.maxAttempts);
+    for (const job of r.failed) finishJob({ store, events, webhooks }, () => job);
+    return { requeued: r.requeued, failed: r.failed.length };
+  });
+  if (reaped.length || recovered.requeued || recovered.failed) log("info", "recovery", { reaped: reaped.length, ...recovered });
   const pause = new QueuePause(db);
   const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks);
   const gateway: Gateway = {
@@ -141,6 +148,7 @@ export async function stopGateway(): Promise<void> {
   g.idempotency.close();
   await g.dispatcher.stop(g.config.shutdownGraceMs);
   await g.webhookSender.stop();
+  g.events.flush(); // streams get the events of the stop (jobs requeued) before they end
   g.streams.endAll();
   await g.pool.close();
   g.events.close();

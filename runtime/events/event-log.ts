@@ -1,7 +1,8 @@
-// The durable log of every job's events. Appending numbers the event, hands it to the hub at once (live
-// subscribers see it immediately) and queues it for the database; queued events are written in one
-// transaction at most `flushMs` later, so a token stream does not cost one SQLite transaction per token.
-// Readers see the database rows plus what is still queued, so history never has a gap.
+// The durable log of every job's events. Appending numbers the event and queues it for the database; queued
+// events are written in one transaction at most `flushMs` later, so a token stream does not cost one SQLite
+// transaction per token. Only then are they handed to the hub (live subscribers): an id a client has seen is
+// always stored, so a crash cannot lose it and let the next server give it to another event. Readers see the
+// database rows; what is still queued reaches them through the hub, so history never has a gap.
 import type { Sqlite } from "../store/database";
 import type { EventHub } from "./hub";
 import { makeEvent, type EventName, type JobEvent } from "./job-event";
@@ -11,6 +12,9 @@ export class EventLog {
   /** Next sequence number of jobs that are appending now (running ones); others are read from the table. */
   private readonly nextSeq = new Map<string, number>();
   private pending: JobEvent[] = [];
+  /** Stored, not yet handed to the hub (inside a transaction: until it has committed). */
+  private unpublished: JobEvent[] = [];
+  private publishQueued = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly q;
 
@@ -42,7 +46,6 @@ export class EventLog {
   private record(ev: JobEvent): JobEvent {
     this.pending.push(ev);
     this.timer ??= setTimeout(() => this.flush(), this.flushMs);
-    this.hub.publish(ev);
     return ev;
   }
 
@@ -56,7 +59,7 @@ export class EventLog {
     return next;
   }
 
-  /** Writes queued events now. Safe to call inside a transaction. */
+  /** Writes queued events now, then publishes them. Safe to call inside a transaction. */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -66,36 +69,48 @@ export class EventLog {
     const write = (ev: JobEvent) => this.q.insert.run(ev.jobId, ev.seq, ev.event, ev.data, ev.createdAt);
     try {
       this.db.transaction(() => batch.forEach(write))();
+      this.unpublished.push(...batch);
     } catch {
       // One bad row (its job deleted meanwhile) must not lose the others.
       for (const ev of batch) {
         try {
           write(ev);
+          this.unpublished.push(ev);
         } catch (err) {
           log("warn", "event not stored", { job_id: ev.jobId, seq: ev.seq, error: (err as Error).message });
         }
       }
     }
+    this.publish();
   }
 
-  /** Events of a job after `after`, in order: stored ones, then those still queued. */
+  /** Hands stored events to the hub, in order: now, or once the enclosing transaction has committed. */
+  private publish(): void {
+    if (this.db.inTransaction) {
+      // Transactions are synchronous: by the time a microtask runs, this one has committed.
+      if (!this.publishQueued) {
+        this.publishQueued = true;
+        queueMicrotask(() => {
+          this.publishQueued = false;
+          this.publish();
+        });
+      }
+      return;
+    }
+    const batch = this.unpublished;
+    this.unpublished = [];
+    for (const ev of batch) this.hub.publish(ev);
+  }
+
+  /** Stored events of a job after `after`, in order (those still queued follow through the hub). */
   history(jobId: string, after: number, limit = Number.MAX_SAFE_INTEGER): JobEvent[] {
     const rows = this.q.after.all(jobId, after, limit) as { seq: number; event: EventName; data: string; created_at: number }[];
-    const events: JobEvent[] = rows.map((r) => ({ jobId, seq: r.seq, event: r.event, data: r.data, createdAt: r.created_at }));
-    let last = events.at(-1)?.seq ?? after;
-    for (const ev of this.pending) {
-      if (events.length >= limit) break;
-      if (ev.jobId === jobId && ev.seq > last) {
-        events.push(ev);
-        last = ev.seq;
-      }
-    }
-    return events;
+    return rows.map((r) => ({ jobId, seq: r.seq, event: r.event, data: r.data, createdAt: r.created_at }));
   }
 
-  /** Whether the job's log is closed by a `result` event (always its last one). */
+  /** Whether the job's stored log is closed by a `result` event (always its last one; never left queued). */
   hasResult(jobId: string): boolean {
-    return this.q.lastEvent.get(jobId) === "result" || this.pending.some((ev) => ev.jobId === jobId && ev.event === "result");
+    return this.q.lastEvent.get(jobId) === "result";
   }
 
   /** Drops what is queued for a job about to be deleted (its rows go with it). */

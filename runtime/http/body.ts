@@ -1,5 +1,5 @@
 // Reads a JSON request body with a hard size cap, without buffering more than the cap.
-import type { H3Event } from "h3";
+import { isError, type H3Event } from "h3";
 import { httpError } from "./errors";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -15,13 +15,20 @@ export async function readJsonBody(
   if (Number.isFinite(declared) && declared > limit) throw httpError(413, `request body must be at most ${limit} bytes`);
   const parts: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume(); // drain the rest so the 413 can be written on this connection
-      throw httpError(413, `request body must be at most ${limit} bytes`);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) {
+        req.resume(); // drain the rest so the 413 can be written on this connection
+        throw httpError(413, `request body must be at most ${limit} bytes`);
+      }
+      parts.push(chunk);
     }
-    parts.push(chunk);
+  } catch (err) {
+    if (isError(err)) throw err;
+    // The body never ended: the client went away mid-body, or broke the chunked framing (Node has already
+    // answered that 400 and closed). Nobody is left to answer, but this is the client's doing, not a 500.
+    throw httpError(400, "request body was not complete");
   }
   const text = Buffer.concat(parts).toString("utf8");
   if (opts.allowEmpty && text.trim() === "") return { value: undefined, text };

@@ -1,14 +1,16 @@
 // After a crash (the server SIGKILLed, the machine's OOM killer), CLI processes or their children may still
 // run. `setpriv --pdeathsig` takes the CLI down with us, but not its grandchildren. Every process of a run
 // carries CG_JOB_ID in its environment, so a restarting server finds them in /proc and ends them before the
-// jobs run again. Linux only; elsewhere this finds nothing.
+// jobs run again. That includes runs whose job had already ended: a crash between a job's result and the
+// clean-up of its process group (a CLI lingering after its result, with a tool shell) leaves them too. At
+// start-up no run of ours exists yet, so every process marked with one of our jobs is a leftover. Linux only;
+// elsewhere this finds nothing.
 import { readdirSync, readFileSync } from "node:fs";
 import { JOB_MARKER_VAR } from "../cli/env";
 
-/** Pids of live processes whose environment names one of `jobIds`. */
-export function findRunProcesses(jobIds: Iterable<string>, procDir = "/proc"): number[] {
-  const wanted = new Set([...jobIds].map((id) => `${JOB_MARKER_VAR}=${id}`));
-  if (wanted.size === 0) return [];
+/** Pids of live processes whose CG_JOB_ID names a job for which `isOurs` holds. */
+export function findRunProcesses(isOurs: (jobId: string) => boolean, procDir = "/proc"): number[] {
+  const prefix = `${JOB_MARKER_VAR}=`;
   let entries: string[];
   try {
     entries = readdirSync(procDir);
@@ -24,13 +26,14 @@ export function findRunProcesses(jobIds: Iterable<string>, procDir = "/proc"): n
     } catch {
       continue; // gone, or not ours to read
     }
-    if (environ.split("\0").some((kv) => wanted.has(kv))) pids.push(Number(name));
+    const marker = environ.split("\0").find((kv) => kv.startsWith(prefix));
+    if (marker !== undefined && isOurs(marker.slice(prefix.length))) pids.push(Number(name));
   }
   return pids;
 }
 
-export function reapRunProcesses(jobIds: Iterable<string>): number[] {
-  const pids = findRunProcesses(jobIds);
+export function reapRunProcesses(isOurs: (jobId: string) => boolean): number[] {
+  const pids = findRunProcesses(isOurs);
   for (const pid of pids) {
     try {
       process.kill(pid, "SIGKILL");

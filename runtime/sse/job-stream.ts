@@ -1,7 +1,8 @@
 // Streams one job's events to one client as Server-Sent Events: the history first, then live events, in
 // order, with no gap and no duplicate, whenever the client connects (before the job starts, mid-stream, after
 // it ended). Subscribing, reading the history and writing it happen in one synchronous step, so no event can
-// slip between them; a sequence check drops anything already sent. A reader that falls behind by more than
+// slip between them; a sequence check drops anything already sent. The opening (the job snapshot and the
+// history) is written whole, however large; a reader that then falls further behind by more than
 // MAX_BUFFERED_BYTES is cut off (it can resume from its last id); it never slows the job or other readers.
 import type { ServerResponse } from "node:http";
 import type { EventLog } from "../events/event-log";
@@ -50,6 +51,13 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
   return new Promise<void>((resolve) => {
     let last = after;
     let ended = false;
+    // How far behind the reader may be. The opening may be megabytes (a 1 MiB prompt in the snapshot, a long
+    // answer in the history) and is written in one go: no limit until it is, then what it left unread plus
+    // MAX_BUFFERED_BYTES. Events come in batches (the event log publishes what it has just stored); the check
+    // is made once per batch, before it, so neither one big event nor one busy batch cuts a reader that keeps up.
+    let allowed = Infinity;
+    let inBatch = false;
+    let behind = 0;
     const end = () => {
       if (ended) return;
       ended = true;
@@ -60,23 +68,30 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
     };
     const send = (ev: JobEvent) => {
       if (ended || ev.seq <= last) return;
-      last = ev.seq;
-      res.write(sseFrame(ev));
-      if (ev.event === "result") return end();
-      if (res.writableLength > MAX_BUFFERED_BYTES) {
+      if (!inBatch) {
+        inBatch = true;
+        behind = res.writableLength;
+        queueMicrotask(() => (inBatch = false));
+      }
+      if (behind > allowed) {
         // A stalled reader: drop it rather than buffer without bound.
         ended = true;
         unsubscribe();
         deps.streams.delete(res);
         res.destroy();
         resolve();
+        return;
       }
+      last = ev.seq;
+      res.write(sseFrame(ev));
+      if (ev.event === "result") return end();
     };
 
     const unsubscribe = deps.hub.subscribe(jobId, send);
     deps.streams.add(res, jobId);
     res.on("close", end);
     for (const ev of deps.events.history(jobId, after)) send(ev);
+    allowed = res.writableLength + MAX_BUFFERED_BYTES;
     // A job that ended without a stored result event (finished before this log existed) still ends its streams.
     if (!ended && isTerminal(job.status) && !deps.events.hasResult(jobId)) {
       res.write(`event: result\ndata: ${JSON.stringify({ job_id: job.id, status: job.status, result: job.result, error: job.error })}\n\n`);

@@ -111,9 +111,10 @@ export class JobStore {
       interrupted: p(`SELECT id FROM jobs WHERE status = 'processing'`),
       recoverRequeue: p(`UPDATE jobs SET status = 'queued', started_at = NULL, retrying = NULL
                          WHERE status = 'processing' AND attempts < @maxAttempts`),
-      recoverFail: p(`UPDATE jobs SET status = 'failed', error_code = 'interrupted', completed_at = @now,
+      recoverFail: p(`UPDATE jobs SET status = 'failed', error_code = 'interrupted', completed_at = @now, retrying = NULL,
                         error = 'job interrupted ' || attempts || ' times by a server stop; giving up'
-                      WHERE status = 'processing' AND attempts >= @maxAttempts`),
+                      WHERE status = 'processing' AND attempts >= @maxAttempts
+                      RETURNING *`),
       deleteExpired: p(`DELETE FROM jobs WHERE status IN ('completed', 'failed', 'cancelled')
                           AND completed_at IS NOT NULL AND completed_at < ?`),
       countByStatus: p(`SELECT status, n FROM job_counts`),
@@ -193,11 +194,12 @@ export class JobStore {
 
   /**
    * Start-up recovery: a `processing` row means the last server died mid-run. It goes back to the queue, or
-   * fails `interrupted` once it has used its attempts.
+   * fails `interrupted` once it has used its attempts; the jobs failed so are returned, for their `result`
+   * event and webhook (call it inside the transaction that writes those).
    */
-  recoverInterrupted(maxAttempts: number, now = Date.now()): { requeued: number; failed: number } {
+  recoverInterrupted(maxAttempts: number, now = Date.now()): { requeued: number; failed: Job[] } {
     return this.db.transaction(() => {
-      const failed = this.q.recoverFail.run({ maxAttempts, now }).changes;
+      const failed = (this.q.recoverFail.all({ maxAttempts, now }) as JobRow[]).map(rowToJob);
       const requeued = this.q.recoverRequeue.run({ maxAttempts }).changes;
       return { requeued, failed };
     })();

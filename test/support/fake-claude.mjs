@@ -20,7 +20,8 @@
 //   [[error-exit0]]     result subtype success + is_error:true "Not logged in · Please run /login", exit 0
 //   [[invalid-lines]]   non-JSON garbage lines between the valid ones, then a normal result
 //   [[pid-file:PATH]]   first write our pid to PATH
-// Env FAKE_CLAUDE_LOG=<file>: after stdin is read, append {"argv","env","cwd","stdin"} as one JSON line.
+// Env FAKE_CLAUDE_LOG=<file>: after stdin is read, append {"argv","env","cwd","stdin","at"} as one JSON line (`at`:
+// epoch ms, so a test can tell a run that started after its job had ended).
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -125,7 +126,7 @@ async function readStdin() {
 async function main() {
   const prompt = await readStdin();
   if (process.env.FAKE_CLAUDE_LOG) {
-    const entry = { argv, env: process.env, cwd: process.cwd(), stdin: prompt };
+    const entry = { argv, env: process.env, cwd: process.cwd(), stdin: prompt, at: Date.now() };
     fs.appendFileSync(process.env.FAKE_CLAUDE_LOG, JSON.stringify(entry) + "\n");
   }
   const d = {};
