@@ -1,8 +1,10 @@
 // The durable log of every job's events. Appending numbers the event and queues it for the database; queued
 // events are written in one transaction at most `flushMs` later, so a token stream does not cost one SQLite
 // transaction per token. Only then are they handed to the hub (live subscribers): an id a client has seen is
-// always stored, so a crash cannot lose it and let the next server give it to another event. Readers see the
-// database rows; what is still queued reaches them through the hub, so history never has a gap.
+// always stored, so a crash cannot lose it and let the next server give it to another event. A job someone is
+// watching is flushed at the end of the current event-loop turn instead, so its readers wait for one small
+// transaction, not for the batch window. Readers see the database rows; what is still queued reaches them
+// through the hub, so history never has a gap.
 import type { Sqlite } from "../store/database";
 import type { EventHub } from "./hub";
 import { makeEvent, type EventName, type JobEvent } from "./job-event";
@@ -16,6 +18,7 @@ export class EventLog {
   private unpublished: JobEvent[] = [];
   private publishQueued = false;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private readonly q;
 
   constructor(
@@ -45,7 +48,8 @@ export class EventLog {
 
   private record(ev: JobEvent): JobEvent {
     this.pending.push(ev);
-    this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+    if (this.hub.watched(ev.jobId)) this.immediate ??= setImmediate(() => this.flush());
+    else this.timer ??= setTimeout(() => this.flush(), this.flushMs);
     return ev;
   }
 
@@ -61,8 +65,10 @@ export class EventLog {
 
   /** Writes queued events now, then publishes them. Safe to call inside a transaction. */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
+    clearTimeout(this.timer);
+    clearImmediate(this.immediate);
     this.timer = undefined;
+    this.immediate = undefined;
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];

@@ -24,6 +24,11 @@ export class EventHub {
     if (ev.event === "result") this.subs.delete(ev.jobId);
   }
 
+  /** Whether anyone is subscribed to the job now. */
+  watched(jobId: string): boolean {
+    return this.subs.has(jobId);
+  }
+
   subscriberCount(): number {
     let n = 0;
     for (const set of this.subs.values()) n += set.size;
