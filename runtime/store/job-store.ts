@@ -108,7 +108,6 @@ export class JobStore {
       requeueRun: p(`UPDATE jobs SET status = 'queued', started_at = NULL, attempts = attempts - 1, retrying = NULL
                      WHERE id = @id AND status = 'processing' AND attempts = @attempts`),
       delete: p(`DELETE FROM jobs WHERE id = ?`),
-      interrupted: p(`SELECT id FROM jobs WHERE status = 'processing'`),
       recoverRequeue: p(`UPDATE jobs SET status = 'queued', started_at = NULL, retrying = NULL
                          WHERE status = 'processing' AND attempts < @maxAttempts`),
       recoverFail: p(`UPDATE jobs SET status = 'failed', error_code = 'interrupted', completed_at = @now, retrying = NULL,
@@ -203,10 +202,6 @@ export class JobStore {
       const requeued = this.q.recoverRequeue.run({ maxAttempts }).changes;
       return { requeued, failed };
     })();
-  }
-
-  processingIds(): string[] {
-    return (this.q.interrupted.all() as { id: string }[]).map((r) => r.id);
   }
 
   deleteTerminalBefore(cutoff: number): number {
