@@ -22,6 +22,7 @@ import { reapRunProcesses } from "./queue/orphan-reaper";
 import { OpenStreams } from "./sse/open-streams";
 import { openDatabase, type Sqlite } from "./store/database";
 import { JobStore } from "./store/job-store";
+import { WriteBatcher } from "./store/write-batcher";
 import { RateLimiter } from "./http/rate-limiter";
 import { IdempotencyKeys } from "./job/idempotency";
 import { finishJob } from "./job/finish";
@@ -110,7 +111,7 @@ function build(config: Config): Gateway {
     pool,
     dispatcher,
     pause,
-    jobs: { config, store, events, dispatcher, webhooks },
+    jobs: { config, store, events, dispatcher, webhooks, writes: new WriteBatcher(db) },
     outbox,
     webhookSender,
     rateLimiter: new RateLimiter(config.rateLimit),

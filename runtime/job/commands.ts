@@ -5,6 +5,7 @@ import type { Config } from "../config";
 import type { EventLog } from "../events/event-log";
 import type { Dispatcher } from "../queue/dispatcher";
 import type { JobStore } from "../store/job-store";
+import type { WriteBatcher } from "../store/write-batcher";
 import type { Webhooks } from "../webhooks/webhooks";
 import { finishJob } from "./finish";
 import { isTerminal, type Job } from "./job";
@@ -16,6 +17,7 @@ export interface JobDeps {
   events: EventLog;
   dispatcher: Dispatcher;
   webhooks: Webhooks;
+  writes: WriteBatcher;
 }
 
 export type SubmitResult = { ok: true; job: Job } | { ok: false; reason: "queue_full" };
@@ -24,13 +26,13 @@ export type SubmitResult = { ok: true; job: Job } | { ok: false; reason: "queue_
  * `rawMetadata` is the metadata's JSON text as sent (absent when the field was). `alongside` runs in the
  * insert's transaction, so what it records (an idempotency key) exists exactly when the job does.
  */
-export function submitJob(
+export async function submitJob(
   deps: JobDeps,
   body: SubmitBody,
   rawMetadata?: string,
   alongside?: (job: Job) => void,
   now = Date.now(),
-): SubmitResult {
+): Promise<SubmitResult> {
   const id = randomUUID();
   const row = {
     id,
@@ -45,7 +47,8 @@ export function submitJob(
     timeoutSeconds: body.timeout_seconds,
     createdAt: now,
   };
-  const job = deps.store.transaction(() => {
+  // Submits arriving together share one commit; this resolves once ours is stored.
+  const job = await deps.writes.run(() => {
     if (!deps.store.insert(row, deps.config.queueSize)) return undefined;
     const created = deps.store.get(id)!;
     // A queued job may wait long; its next event is numbered from the table, not kept in memory meanwhile.

@@ -25,7 +25,7 @@ export interface SubmitResponse {
   replayed: boolean;
 }
 
-export function handleSubmit(g: Gateway, req: SubmitRequest): SubmitResponse {
+export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<SubmitResponse> {
   const bodyHash = sha256(req.text);
   if (req.idempotencyKey !== undefined) {
     const prior = g.idempotency.lookup(req.scope, req.idempotencyKey);
@@ -40,7 +40,7 @@ export function handleSubmit(g: Gateway, req: SubmitRequest): SubmitResponse {
   // Metadata is stored as the client wrote it (compacted), so big numbers survive.
   const metadata = body.metadata === undefined ? undefined : rawJsonMember(req.text, "metadata");
   let response = "";
-  const submitted = submitJob(g.jobs, body, metadata, (job) => {
+  const submitted = await submitJob(g.jobs, body, metadata, (job) => {
     response = renderJob(g, job);
     // Recorded in the job's own transaction: the key exists exactly when the job does.
     if (req.idempotencyKey !== undefined) {
