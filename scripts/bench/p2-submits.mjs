@@ -51,8 +51,9 @@ export async function run({ log }) {
       });
       notes.push(
         `P2 limit: a durable submit costs the gateway's one JavaScript thread ≈ ${fmt(1000 / gwRate, 2)} ms against ` +
-          `${fmt(1000 / bareRate, 3)} ms for the bare server, which does no I/O. Each submit is one SQLite write transaction ` +
-          `(BEGIN, INSERT with the queue-cap check, the job read back, its \`queued\` event, COMMIT to the WAL) plus HTTP parsing, ` +
+          `${fmt(1000 / bareRate, 3)} ms for the bare server, which does no I/O. Each submit is a SQLite write (INSERT with ` +
+          `the queue-cap check, the job read back, its \`queued\` event, in a savepoint; submits that arrive in the same ` +
+          `event-loop turn share one BEGIN/COMMIT to the WAL) plus HTTP parsing, ` +
           `h3 routing, zod validation, the job's JSON and the HMAC of its stream URL, all on one thread. Top self time of a ` +
           `profiled gateway under the same load (share of its busy time): ` +
           frames.map((f) => `${f.name} ${fmt(f.share * 100, 1)}%`).join(", ") +
