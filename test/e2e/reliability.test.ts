@@ -92,12 +92,13 @@ describe("Idempotency-Key", () => {
       return r.status === 409 && r;
     }, 5_000, "the 409");
     expect(busy.body).toEqual({ error: "a request with this Idempotency-Key is still being handled" });
-    sock.end(body.slice(10));
+    sock.write(body.slice(10)); // no half-close: the answer comes after the commit, a turn later
     await waitUntil(() => raw.includes("\r\n\r\n{"), 5_000, "the first response");
     expect(raw).toMatch(/^HTTP\/1.1 202/);
     const jobId = /"job_id":"([^"]+)"/.exec(raw)![1];
     const replay = await submit({ prompt: "[[reply:slow body]] idem-3" }, "order-3003");
     expect(replay.body.job_id).toBe(jobId);
+    sock.destroy();
   });
 });
 
