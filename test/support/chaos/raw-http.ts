@@ -1,7 +1,7 @@
 // HTTP at the byte level, for requests no HTTP client will send: invalid UTF-8 in the path, NUL bytes, broken
 // framing, 10 MB headers. One connection per request; only the status line is needed, so the socket is dropped
 // as soon as it has arrived (an SSE stream would otherwise stay open as long as its job).
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 
 export interface RawAnswer {
   /** The status code, or undefined when the connection ended without one. */
@@ -19,42 +19,40 @@ export interface RawOptions {
 }
 
 export function rawRequest(port: number, request: Buffer, opts: RawOptions = {}): Promise<RawAnswer> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    const sock = connect(port, "127.0.0.1");
-    let head = "";
-    let settled = false;
-    const settle = (a: Omit<RawAnswer, "ms">) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      sock.destroy();
-      resolve({ ...a, ms: Date.now() - t0 });
-    };
-    const timer = setTimeout(() => settle({ failure: "timeout" }), opts.timeoutMs ?? 10_000);
-    sock.on("data", (d: Buffer) => {
-      head += d.toString("latin1");
-      const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-      if (m) settle({ status: Number(m[1]) });
-      else if (head.length > 64 || head.includes("\r\n")) settle({ failure: `garbage answer ${JSON.stringify(head.slice(0, 40))}` });
-    });
-    sock.on("error", (err: NodeJS.ErrnoException) => settle({ failure: err.code === "ECONNRESET" || err.code === "EPIPE" ? "reset" : `error ${err.code}` }));
-    sock.on("close", () => settle({ failure: "closed" }));
-    sock.on("connect", async () => {
-      if (!opts.dribble) {
-        sock.write(request);
-        return;
-      }
-      for (let i = 0; i < request.length && !settled; i += opts.dribble.pieceBytes) {
-        sock.write(request.subarray(i, i + opts.dribble.pieceBytes));
-        await new Promise((r) => setTimeout(r, opts.dribble!.pauseMs));
-      }
-    });
+  return statusOf(port, opts.timeoutMs ?? 10_000, true, async (sock, settled) => {
+    if (!opts.dribble) {
+      sock.write(request);
+      return;
+    }
+    for (let i = 0; i < request.length && !settled(); i += opts.dribble.pieceBytes) {
+      sock.write(request.subarray(i, i + opts.dribble.pieceBytes));
+      await new Promise((r) => setTimeout(r, opts.dribble!.pauseMs));
+    }
   });
 }
 
 /** Writes a huge request in 64 KiB pieces, respecting backpressure, and stops as soon as the server answers. */
 export function hugeRequest(port: number, head: string, fillBytes: number, tail: string, timeoutMs = 20_000): Promise<RawAnswer> {
+  return statusOf(port, timeoutMs, false, async (sock, settled) => {
+    sock.write(head);
+    const piece = Buffer.alloc(65536, "a");
+    for (let sent = 0; sent < fillBytes && !settled(); sent += piece.length) {
+      if (!sock.write(piece)) await new Promise((r) => sock.once("drain", r));
+    }
+    if (!settled()) sock.write(tail);
+  });
+}
+
+/**
+ * Connects, lets `send` write the request, and settles with the status line the server answers, or with how
+ * the connection ended without one. `strict`: anything else first on the wire is a "garbage answer".
+ */
+function statusOf(
+  port: number,
+  timeoutMs: number,
+  strict: boolean,
+  send: (sock: Socket, settled: () => boolean) => Promise<void>,
+): Promise<RawAnswer> {
   const t0 = Date.now();
   return new Promise((resolve) => {
     const sock = connect(port, "127.0.0.1");
@@ -72,16 +70,10 @@ export function hugeRequest(port: number, head: string, fillBytes: number, tail:
       got += d.toString("latin1");
       const m = /^HTTP\/1\.[01] (\d{3})/.exec(got);
       if (m) settle({ status: Number(m[1]) });
+      else if (strict && (got.length > 64 || got.includes("\r\n"))) settle({ failure: `garbage answer ${JSON.stringify(got.slice(0, 40))}` });
     });
     sock.on("error", (err: NodeJS.ErrnoException) => settle({ failure: err.code === "ECONNRESET" || err.code === "EPIPE" ? "reset" : `error ${err.code}` }));
     sock.on("close", () => settle({ failure: "closed" }));
-    sock.on("connect", async () => {
-      sock.write(head);
-      const piece = Buffer.alloc(65536, "a");
-      for (let sent = 0; sent < fillBytes && !settled; sent += piece.length) {
-        if (!sock.write(piece)) await new Promise((r) => sock.once("drain", r));
-      }
-      if (!settled) sock.write(tail);
-    });
+    sock.on("connect", () => void send(sock, () => settled));
   });
 }
