@@ -1,5 +1,6 @@
 // One event of a job, as stored and as streamed. `data` is serialised once, when the event is made, so a
 // thousand subscribers share one string (and one SSE frame) instead of re-encoding it each.
+import type { Job } from "../job/job";
 
 export type EventName = "status" | "chunk" | "tool" | "result";
 
@@ -16,6 +17,11 @@ export interface JobEvent {
 
 export function makeEvent(jobId: string, seq: number, event: EventName, payload: object, createdAt = Date.now()): JobEvent {
   return { jobId, seq, event, data: JSON.stringify({ job_id: jobId, ...payload }), createdAt };
+}
+
+/** The `result` event's payload (besides `job_id`): the original's three keys, always present. */
+export function resultPayload(job: Pick<Job, "status" | "result" | "error">): { status: string; result: string; error: string } {
+  return { status: job.status, result: job.result, error: job.error };
 }
 
 /** The SSE frame of an event, built once and cached on it. */

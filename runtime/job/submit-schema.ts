@@ -1,6 +1,7 @@
 // The submit body. Messages are the original's where it had one; unknown fields are ignored.
 import { z } from "zod";
 import { MODELS } from "../config/schema";
+import { positiveIntField } from "../http/validate";
 import { WEBHOOK_EVENTS } from "./job";
 
 const optionalString = (message: string) => z.string({ error: message }).optional();
@@ -29,12 +30,7 @@ export const submitSchema = z.object({
   response_format: z
     .enum(["", "text", "json"], { error: "response_format must be 'text' or 'json'" })
     .optional(),
-  timeout_seconds: z
-    .number({ error: "timeout_seconds must be a positive integer" })
-    .int("timeout_seconds must be a positive integer")
-    .min(1, "timeout_seconds must be a positive integer")
-    .max(MAX_TIMEOUT_SECONDS, `timeout_seconds must be at most ${MAX_TIMEOUT_SECONDS}`)
-    .optional(),
+  timeout_seconds: positiveIntField("timeout_seconds", MAX_TIMEOUT_SECONDS),
 });
 
 export type SubmitBody = z.infer<typeof submitSchema>;

@@ -1,16 +1,12 @@
 // POST /api/v1/queue/pause body (optional): how long, and why (shown in stats and health).
 import { z } from "zod";
+import { positiveIntField } from "../http/validate";
 import type { PauseState } from "./queue-pause";
 
 export const MAX_PAUSE_SECONDS = 30 * 24 * 3600;
 
 export const pauseSchema = z.object({
-  seconds: z
-    .number({ error: "seconds must be a positive integer" })
-    .int("seconds must be a positive integer")
-    .min(1, "seconds must be a positive integer")
-    .max(MAX_PAUSE_SECONDS, `seconds must be at most ${MAX_PAUSE_SECONDS}`)
-    .optional(),
+  seconds: positiveIntField("seconds", MAX_PAUSE_SECONDS),
   reason: z.string({ error: "reason must be a string" }).max(500, "reason must be at most 500 characters").optional(),
 });
 

@@ -7,7 +7,7 @@
 import type { ServerResponse } from "node:http";
 import type { EventLog } from "../events/event-log";
 import type { EventHub } from "../events/hub";
-import { sseFrame, type JobEvent } from "../events/job-event";
+import { resultPayload, sseFrame, type JobEvent } from "../events/job-event";
 import type { JobStore } from "../store/job-store";
 import { isTerminal, type Job } from "../job/job";
 import type { OpenStreams } from "./open-streams";
@@ -58,12 +58,14 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
     let allowed = Infinity;
     let inBatch = false;
     let behind = 0;
-    const end = () => {
+    /** Ends the stream; `cutOff` drops the connection instead (a stalled reader). */
+    const end = (cutOff = false) => {
       if (ended) return;
       ended = true;
       unsubscribe();
       deps.streams.delete(res);
-      if (!res.writableEnded) res.end();
+      if (cutOff) res.destroy();
+      else if (!res.writableEnded) res.end();
       resolve();
     };
     const send = (ev: JobEvent) => {
@@ -73,15 +75,8 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
         behind = res.writableLength;
         queueMicrotask(() => (inBatch = false));
       }
-      if (behind > allowed) {
-        // A stalled reader: drop it rather than buffer without bound.
-        ended = true;
-        unsubscribe();
-        deps.streams.delete(res);
-        res.destroy();
-        resolve();
-        return;
-      }
+      // A stalled reader: drop it rather than buffer without bound.
+      if (behind > allowed) return end(true);
       last = ev.seq;
       res.write(sseFrame(ev));
       if (ev.event === "result") return end();
@@ -89,12 +84,12 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
 
     const unsubscribe = deps.hub.subscribe(jobId, send);
     deps.streams.add(res, jobId);
-    res.on("close", end);
+    res.on("close", () => end());
     for (const ev of deps.events.history(jobId, after)) send(ev);
     allowed = res.writableLength + MAX_BUFFERED_BYTES;
     // A job that ended without a stored result event (finished before this log existed) still ends its streams.
     if (!ended && isTerminal(job.status) && !deps.events.hasResult(jobId)) {
-      res.write(`event: result\ndata: ${JSON.stringify({ job_id: job.id, status: job.status, result: job.result, error: job.error })}\n\n`);
+      res.write(`event: result\ndata: ${JSON.stringify({ job_id: job.id, ...resultPayload(job) })}\n\n`);
       end();
     }
   });
