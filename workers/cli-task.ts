@@ -76,9 +76,16 @@ function supervise(spec: RunSpec, port: MessagePort, cwd: string, post: (m: Work
       decided = true;
       post(m);
     };
-    const fail = (finish: Finish, signal: NodeJS.Signals = "SIGKILL") => {
+    const fail = (finish: Finish) => {
       decide({ t: "outcome", finish });
-      killGroup(signal);
+      killGroup("SIGKILL");
+    };
+    /** Fails the run and asks the group to stop: SIGTERM, then SIGKILL for whatever ignores it. */
+    const terminate = (finish: Finish) => {
+      if (decided) return;
+      decide({ t: "outcome", finish });
+      killGroup("SIGTERM");
+      later(spec.termGraceMs, () => killGroup("SIGKILL"));
     };
 
     child.on("error", (err: NodeJS.ErrnoException) => {
@@ -128,10 +135,8 @@ function supervise(spec: RunSpec, port: MessagePort, cwd: string, post: (m: Work
       clearTimeout(stallTimer);
       if (spec.stallMs <= 0 || decided) return;
       stallTimer = setTimeout(() => {
-        if (decided) return;
         const error = `no output from the CLI for ${formatLimit(spec.stallMs)}; killed as stalled`;
-        fail({ status: "failed", result: "", error, errorCode: "stalled" }, "SIGTERM");
-        later(spec.termGraceMs, () => killGroup("SIGKILL"));
+        terminate({ status: "failed", result: "", error, errorCode: "stalled" });
       }, spec.stallMs);
     };
     watchStall();
@@ -156,11 +161,7 @@ function supervise(spec: RunSpec, port: MessagePort, cwd: string, post: (m: Work
     });
 
     if (spec.timeoutMs > 0) {
-      later(spec.timeoutMs, () => {
-        if (decided) return;
-        fail({ status: "failed", result: "", error: spec.timeoutError, errorCode: "timeout" }, "SIGTERM");
-        later(spec.termGraceMs, () => killGroup("SIGKILL"));
-      });
+      later(spec.timeoutMs, () => terminate({ status: "failed", result: "", error: spec.timeoutError, errorCode: "timeout" }));
     }
 
     child.on("exit", (code, signal) => {
