@@ -12,6 +12,7 @@ import type { Finish, JobStore } from "../store/job-store";
 import { finishJob } from "../job/finish";
 import type { Webhooks } from "../webhooks/webhooks";
 import { buildRunSpec } from "../cli/run-spec";
+import { cliErrorDetail } from "../cli/stderr-detail";
 import type { CliPool } from "./cli-pool";
 import type { WorkerMessage } from "./run-protocol";
 import type { QueuePause } from "./queue-pause";
@@ -82,7 +83,8 @@ export class Dispatcher {
       // The worker thread died without saying `end`. Messages it posted may still be in flight: let them land.
       setImmediate(() => {
         if (run.ended) return;
-        const why = String((err as Error)?.message ?? err).slice(0, MAX_WORKER_ERROR_CHARS);
+        // The thread's error is shown to the job's owner: its message only, capped, without local paths.
+        const why = cliErrorDetail(String((err as Error)?.message ?? err), MAX_WORKER_ERROR_CHARS);
         this.lose(run, `the worker thread supervising the CLI died: ${why}`);
         this.end(run);
       });
