@@ -2,10 +2,11 @@
 // started. It parses the CLI's output off the main thread and posts what matters over the task's MessagePort;
 // the main thread persists and fans out. The CLI runs in its own process group (detached), which is what we
 // signal, so tool shells and other grandchildren go with it; `setpriv --pdeathsig` makes the kernel kill the
-// CLI if this server dies without a chance to do it (SIGKILL).
-import { spawn } from "node:child_process";
+// CLI if this server dies without a chance to do it (SIGKILL). Every run ends with an outcome posted before
+// `end`: a run that cannot even start (no temporary directory, spawn throwing) fails as `spawn_failed`.
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MessagePort } from "node:worker_threads";
@@ -13,6 +14,8 @@ import { LineSplitter } from "../runtime/cli/line-splitter";
 import { parseCliLine } from "../runtime/cli/stream-parser";
 import { formatLimit, limitFromResult, outcomeFromExit, outcomeFromResult } from "../runtime/cli/outcome";
 import { cliExists } from "../runtime/config/claude-path";
+import { SYSTEM_PROMPT_FILE, withSystemPromptFile } from "../runtime/cli/argv";
+import { cliErrorDetail } from "../runtime/cli/stderr-detail";
 import type { Finish } from "../runtime/store/job-store";
 import type { MainMessage, RunSpec, WorkerMessage } from "../runtime/queue/run-protocol";
 
@@ -26,12 +29,27 @@ export default async function runCliTask({ spec, port }: { spec: RunSpec; port: 
       post({ t: "outcome", finish: missing(spec.command) });
       return;
     }
-    const cwd = await mkdtemp(join(tmpdir(), "claudegate-job-"));
+    let cwd: string;
     try {
-      await supervise(spec, port, cwd, post);
+      cwd = await mkdtemp(join(tmpdir(), "claudegate-job-"));
+    } catch (err) {
+      post({ t: "outcome", finish: spawnFailed("could not create the run's temporary directory", err) });
+      return;
+    }
+    try {
+      let argv = spec.argv;
+      if (spec.systemPrompt) {
+        const file = join(cwd, SYSTEM_PROMPT_FILE);
+        await writeFile(file, spec.systemPrompt, { mode: 0o600 });
+        argv = withSystemPromptFile(argv, file);
+      }
+      await supervise(spec, argv, port, cwd, post);
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
+  } catch (err) {
+    // Whatever failed here, the run must still have an outcome (a second one, after supervise's, is ignored).
+    post({ t: "outcome", finish: spawnFailed("could not run the CLI", err) });
   } finally {
     post({ t: "end" });
     port.close();
@@ -47,12 +65,25 @@ function missing(command: string): Finish {
   };
 }
 
-function supervise(spec: RunSpec, port: MessagePort, cwd: string, post: (m: WorkerMessage) => void): Promise<void> {
+/** A run that could not start. The error's code (E2BIG, ENOSPC...) says why; its message may hold the argv. */
+function spawnFailed(what: string, err: unknown): Finish {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return { status: "failed", result: "", error: code ? `${what} (${code})` : what, errorCode: "spawn_failed" };
+}
+
+function supervise(spec: RunSpec, argv: string[], port: MessagePort, cwd: string, post: (m: WorkerMessage) => void): Promise<void> {
   return new Promise((resolve) => {
     const [cmd, args] = existsSync(SETPRIV)
-      ? [SETPRIV, ["--pdeathsig", "KILL", "--", spec.command, ...spec.argv]]
-      : [spec.command, spec.argv];
-    const child = spawn(cmd, args, { cwd, env: spec.env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+      ? [SETPRIV, ["--pdeathsig", "KILL", "--", spec.command, ...argv]]
+      : [spec.command, argv];
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawn(cmd, args, { cwd, env: spec.env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    } catch (err) {
+      // Node throws (rather than emitting `error`) for E2BIG, a NUL byte in an argument and the like.
+      post({ t: "outcome", finish: spawnFailed("could not start the CLI", err) });
+      return resolve();
+    }
 
     let decided = false; // an outcome has been posted; later events only affect clean-up
     let stallTimer: NodeJS.Timeout | undefined;
@@ -89,7 +120,7 @@ function supervise(spec: RunSpec, port: MessagePort, cwd: string, post: (m: Work
     };
 
     child.on("error", (err: NodeJS.ErrnoException) => {
-      decide({ t: "outcome", finish: err.code === "ENOENT" ? missing(spec.command) : outcomeFromExit(null, null, err.message) });
+      decide({ t: "outcome", finish: err.code === "ENOENT" ? missing(spec.command) : spawnFailed("could not start the CLI", err) });
       finishUp();
     });
     if (child.pid !== undefined) post({ t: "spawned", pid: child.pid });
@@ -177,7 +208,7 @@ function supervise(spec: RunSpec, port: MessagePort, cwd: string, post: (m: Work
       child.once("close", () => {
         const rest = splitter.end();
         if (rest !== undefined) onLine(rest);
-        decide({ t: "outcome", finish: outcomeFromExit(code, signal, lastLines(stderrTail)) });
+        decide({ t: "outcome", finish: outcomeFromExit(code, signal, cliErrorDetail(stderrTail)) });
         finishUp();
       });
     });
@@ -201,10 +232,6 @@ function tooLarge(spec: RunSpec): Finish {
     error: `output exceeded CLAUDEGATE_MAX_RESULT_BYTES (${spec.maxResultBytes} bytes)`,
     errorCode: "output_too_large",
   };
-}
-
-function lastLines(text: string, n = 5): string {
-  return text.trim().split("\n").slice(-n).join("\n");
 }
 
 /** Second task of this worker (Piscina `name: "cliVersion"`): the CLI's `--version`, for /api/v1/stats. */

@@ -1,17 +1,16 @@
-// The CLI's arguments. The prompt is never among them: it goes to stdin (no 128 KiB argv limit, and a prompt
-// such as "--help" stays text).
+// The CLI's arguments. Neither the prompt nor the system prompt is among them: the prompt goes to stdin and the
+// system prompt to a file (no 128 KiB single-argument limit of Linux, no NUL byte that makes spawn throw, and a
+// prompt such as "--help" stays text). The CLI 2.1.197 read a 64 MiB system prompt from a file.
 import type { Model } from "../config/schema";
 
 export interface ArgvOptions {
   model: Model;
-  systemPrompt: string;
   allowedTools: string[];
   skipPermissions: boolean;
 }
 
 export function buildArgv(o: ArgvOptions): string[] {
   const argv = ["-p", "--verbose", "--output-format", "stream-json", "--include-partial-messages", "--model", o.model];
-  if (o.systemPrompt) argv.push("--system-prompt", o.systemPrompt);
   // `--tools ""` starts the CLI with no tools at all; an operator opts in to specific ones, which are then also
   // pre-approved (print mode has nobody to answer a permission prompt).
   argv.push("--tools", o.allowedTools.join(","));
@@ -20,4 +19,12 @@ export function buildArgv(o: ArgvOptions): string[] {
   argv.push("--no-session-persistence");
   if (o.skipPermissions) argv.push("--dangerously-skip-permissions");
   return argv;
+}
+
+/** The file the worker writes the run's system prompt to, inside the run's private temporary directory. */
+export const SYSTEM_PROMPT_FILE = "system-prompt.txt";
+
+/** The argv with the system prompt read from `file` (`--system-prompt-file` replaces the default, as `--system-prompt`). */
+export function withSystemPromptFile(argv: string[], file: string): string[] {
+  return [...argv, "--system-prompt-file", file];
 }

@@ -17,9 +17,10 @@ export function buildRunSpec(job: Job, config: Config, parentEnv: NodeJS.Process
   return {
     jobId: job.id,
     command: config.claudePath,
-    argv: buildArgv({ model: job.model, systemPrompt, allowedTools: config.allowedTools, skipPermissions: config.skipPermissions }),
+    argv: buildArgv({ model: job.model, allowedTools: config.allowedTools, skipPermissions: config.skipPermissions }),
     env: buildCliEnv(parentEnv, config.cliEnv, job.id),
     stdin: job.prompt,
+    systemPrompt,
     timeoutMs,
     timeoutError: `job timed out after ${formatLimit(timeoutMs)}`,
     stallMs: config.stallTimeoutMs,

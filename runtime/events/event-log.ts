@@ -28,15 +28,22 @@ export class EventLog {
   ) {
     this.q = {
       insert: db.prepare("INSERT INTO job_events (job_id, seq, event, data, created_at) VALUES (?, ?, ?, ?, ?)"),
-      maxSeq: db.prepare("SELECT MAX(seq) FROM job_events WHERE job_id = ?").pluck(),
+      lastRow: db.prepare("SELECT seq, event FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1"),
       after: db.prepare("SELECT seq, event, data, created_at FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
       lastEvent: db.prepare("SELECT event FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1").pluck(),
     };
   }
 
-  /** Records an event. `keepCounter` keeps the job's numbering in memory (for jobs that will append more soon). */
-  append(jobId: string, event: EventName, payload: object, keepCounter = true): JobEvent {
+  /**
+   * Records an event. `keepCounter` keeps the job's numbering in memory (for jobs that will append more soon).
+   * A job's `result` is its last event: anything appended after it is dropped (and undefined returned).
+   */
+  append(jobId: string, event: EventName, payload: object, keepCounter = true): JobEvent | undefined {
     const seq = this.allocate(jobId);
+    if (seq === undefined) {
+      log("warn", "event after the job's result dropped", { job_id: jobId, event });
+      return undefined;
+    }
     if (!keepCounter || event === "result") this.nextSeq.delete(jobId);
     return this.record(makeEvent(jobId, seq, event, payload));
   }
@@ -53,11 +60,15 @@ export class EventLog {
     return ev;
   }
 
-  private allocate(jobId: string): number {
+  /** The job's next number, or undefined once its log is closed by a `result`. */
+  private allocate(jobId: string): number | undefined {
     let next = this.nextSeq.get(jobId);
     if (next === undefined) {
+      // A result drops the job's counter (above), so whatever comes after it is looked up here.
       this.flush(); // so the table holds every number already given out
-      next = ((this.q.maxSeq.get(jobId) as number | null) ?? 0) + 1;
+      const last = this.q.lastRow.get(jobId) as { seq: number; event: EventName } | undefined;
+      if (last?.event === "result") return undefined;
+      next = (last?.seq ?? 0) + 1;
     }
     this.nextSeq.set(jobId, next + 1);
     return next;

@@ -6,17 +6,22 @@ export const STATUSES = ["queued", "processing", "completed", "failed", "cancell
 export type JobStatus = (typeof STATUSES)[number];
 export const TERMINAL: ReadonlySet<JobStatus> = new Set(["completed", "failed", "cancelled"]);
 
-export type ErrorCode =
-  | "api_error"
-  | "auth_required"
-  | "cli_error"
-  | "cli_missing"
-  | "timeout"
-  | "stalled"
-  | "cancelled"
-  | "interrupted"
-  | "output_too_large"
-  | "invalid_json";
+/** Every `error_code` a job can end with; the type, the API schema and the docs derive from this list. */
+export const ERROR_CODES = [
+  "api_error",
+  "auth_required",
+  "cli_error",
+  "cli_missing",
+  "spawn_failed",
+  "run_lost",
+  "timeout",
+  "stalled",
+  "cancelled",
+  "interrupted",
+  "output_too_large",
+  "invalid_json",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type ResponseFormat = "" | "text" | "json";
 

@@ -8,16 +8,26 @@ const optionalString = (message: string) => z.string({ error: message }).optiona
 
 const FILTER_ERROR = 'webhook_events_filter must be a subset of ["started","completed"]';
 
+// A NUL byte cannot reach the CLI intact (C strings end at it), so such a prompt is refused, not run altered.
+// Sizes need no rule of their own: the body cap (1 MiB) bounds both, and the CLI takes either whole at that size.
+const noNul = (s: string) => !s.includes("\u0000");
+export const PROMPT_NUL_ERROR = "prompt must not contain NUL characters (\\u0000)";
+export const SYSTEM_PROMPT_NUL_ERROR = "system_prompt must not contain NUL characters (\\u0000)";
+
 export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
 export const submitSchema = z.object({
   prompt: z
     .string({ error: (i) => (i.input === undefined || i.input === null ? "prompt must not be empty" : "prompt must be a string") })
-    .refine((s) => s.trim() !== "", "prompt must not be empty"),
+    .refine((s) => s.trim() !== "", "prompt must not be empty")
+    .refine(noNul, PROMPT_NUL_ERROR),
   model: z
     .union([z.enum(MODELS), z.literal("")], { error: "model must be one of: haiku, sonnet, opus" })
     .optional(),
-  system_prompt: optionalString("system_prompt must be a string"),
+  system_prompt: optionalString("system_prompt must be a string").refine(
+    (v) => v === undefined || noNul(v),
+    SYSTEM_PROMPT_NUL_ERROR,
+  ),
   callback_url: optionalString("callback_url must be a string").refine(
     (v) => v === undefined || v === "" || isHttpUrl(v),
     "callback_url must be an absolute http or https URL",

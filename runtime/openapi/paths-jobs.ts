@@ -2,6 +2,7 @@
 import * as ex from "./examples";
 import { eventsQuery, listQuery } from "./requests";
 import { queryParameters } from "./json-schema";
+import { PROMPT_NUL_ERROR, SYSTEM_PROMPT_NUL_ERROR } from "../job/submit-schema";
 import {
   AUTH_ERRORS,
   JOB_NOT_FOUND,
@@ -19,8 +20,10 @@ const SUBMIT_ERRORS = [
   "invalid JSON body",
   "prompt must not be empty",
   "prompt must be a string",
+  PROMPT_NUL_ERROR,
   "model must be one of: haiku, sonnet, opus",
   "system_prompt must be a string",
+  SYSTEM_PROMPT_NUL_ERROR,
   "callback_url must be a string",
   "callback_url must be an absolute http or https URL",
   'webhook_events_filter must be a subset of ["started","completed"]',

@@ -3,21 +3,10 @@
 // generate the OpenAPI document, and the end-to-end tests parse real responses with them so they stay true.
 import { z } from "zod";
 import { MODELS } from "../config/schema";
-import { STATUSES, WEBHOOK_EVENTS, type ErrorCode } from "../job/job";
+import { ERROR_CODES, STATUSES, WEBHOOK_EVENTS } from "../job/job";
 import type { DeliveryType } from "../webhooks/outbox";
 
-// `satisfies` keeps these lists in step with the types the runtime uses.
-export const ERROR_CODES = [
-  "api_error",
-  "auth_required",
-  "cli_error",
-  "cli_missing",
-  "timeout",
-  "cancelled",
-  "interrupted",
-  "output_too_large",
-  "invalid_json",
-] as const satisfies readonly ErrorCode[];
+// `satisfies` keeps this list in step with the type the runtime uses.
 const DELIVERY_TYPES = ["job.started", "job.completed", "job.failed", "job.cancelled"] as const satisfies readonly DeliveryType[];
 
 const timestamp = z.iso.datetime().describe("RFC 3339 in UTC with milliseconds");
@@ -112,7 +101,7 @@ export const eventPageSchema = z.object({
   events: z.array(storedEventSchema),
   last_id: count.describe("Pass as `after` to get the next page"),
   has_more: z.boolean(),
-  done: z.boolean().describe("The page ends with the `result` event"),
+  done: z.boolean().describe("The job has ended and this page holds its last event: there is nothing more to fetch"),
 });
 
 export const deliverySchema = z.object({

@@ -1,7 +1,9 @@
 // Moves jobs from the queue (the jobs table) into CLI runs, at most `concurrency` at once, and applies what
 // each run reports: chunks go to the event log, the outcome to the store and the log together. A run's slot is
 // freed only when its worker says `end`, i.e. when its CLI process group is gone, so the number of live CLI
-// processes never exceeds the limit even while one lingers after its result.
+// processes never exceeds the limit even while one lingers after its result. A run is closed once its job
+// left `processing` for its attempt (finished, cancelled, deleted, requeued): what it says after that is dropped.
+// A run that ends without an outcome (its worker says `end`, or its thread dies) fails its job as `run_lost`.
 import type { MessagePort } from "node:worker_threads";
 import type { Config } from "../config";
 import type { Job } from "../job/job";
@@ -10,6 +12,7 @@ import type { Finish, JobStore } from "../store/job-store";
 import { finishJob } from "../job/finish";
 import type { Webhooks } from "../webhooks/webhooks";
 import { buildRunSpec } from "../cli/run-spec";
+import { cliErrorDetail } from "../cli/stderr-detail";
 import type { CliPool } from "./cli-pool";
 import type { WorkerMessage } from "./run-protocol";
 import type { QueuePause } from "./queue-pause";
@@ -19,8 +22,14 @@ interface Run {
   job: Job;
   port: MessagePort;
   pid?: number;
+  /** The job left `processing` for this attempt (or is about to): the run's later messages are dropped. */
+  closed: boolean;
+  /** The worker said `end` (or its thread died): the slot is free. */
   ended: boolean;
 }
+
+/** The longest text of a worker thread's error kept in a job's `error`. */
+const MAX_WORKER_ERROR_CHARS = 200;
 
 export class Dispatcher {
   private readonly running = new Map<string, Run>();
@@ -67,24 +76,30 @@ export class Dispatcher {
   private start(job: Job): void {
     this.events.append(job.id, "status", { status: "processing", attempt: job.attempts });
     const { port, done } = this.pool.run(buildRunSpec(job, this.config));
-    const run: Run = { job, port, ended: false };
+    const run: Run = { job, port, closed: false, ended: false };
     this.running.set(job.id, run);
     port.on("message", (m: WorkerMessage) => this.onMessage(run, m));
-    done.catch((err: Error) => {
-      // The worker thread died. Messages it posted may still be in flight, so let them land first.
+    done.catch((err: unknown) => {
+      // The worker thread died without saying `end`. Messages it posted may still be in flight: let them land.
       setImmediate(() => {
         if (run.ended) return;
-        this.finish(run, { status: "failed", result: "", error: `worker failed: ${err.message}`, errorCode: "cli_error" });
+        // The thread's error is shown to the job's owner: its message only, capped, without local paths.
+        const why = cliErrorDetail(String((err as Error)?.message ?? err), MAX_WORKER_ERROR_CHARS);
+        this.lose(run, `the worker thread supervising the CLI died: ${why}`);
         this.end(run);
       });
     });
   }
 
   private onMessage(run: Run, m: WorkerMessage): void {
+    if (m.t === "end") return this.end(run);
+    if (m.t === "spawned") {
+      run.pid = m.pid;
+      return;
+    }
+    // Chunks already on their way when the job was cancelled (or finished) must not follow its result.
+    if (run.closed) return;
     switch (m.t) {
-      case "spawned":
-        run.pid = m.pid;
-        break;
       case "chunk":
         this.events.append(run.job.id, "chunk", { text: m.text });
         break;
@@ -98,6 +113,7 @@ export class Dispatcher {
         break;
       }
       case "outcome":
+        if (m.finish.errorCode === "spawn_failed") log("error", "CLI could not be started", { job_id: run.job.id, error: m.finish.error });
         this.finish(run, m.finish);
         break;
       case "interrupted":
@@ -114,26 +130,32 @@ export class Dispatcher {
         this.requeue(run, `usage limit reached; queue paused until ${new Date(until).toISOString()}`);
         break;
       }
-      case "end":
-        this.end(run);
-        break;
     }
   }
 
   private requeue(run: Run, reason: string): void {
+    run.closed = true;
     if (this.store.requeueRun(run.job.id, run.job.attempts)) {
       this.events.append(run.job.id, "status", { status: "queued", reason }, false);
     }
   }
 
   private finish(run: Run, f: Finish): void {
+    run.closed = true;
     // Nothing happens when the job was cancelled or deleted meanwhile: whoever did that has already ended its
     // streams and queued its webhook.
     finishJob(this, () => this.store.finish(run.job.id, run.job.attempts, f));
   }
 
+  /** Fails a run that ended without an outcome, so its job never stays `processing` with nothing running. */
+  private lose(run: Run, error: string): void {
+    log("error", "run ended without an outcome", { job_id: run.job.id, attempt: run.job.attempts, error });
+    this.finish(run, { status: "failed", result: "", error, errorCode: "run_lost" });
+  }
+
   private end(run: Run): void {
     if (run.ended) return;
+    if (!run.closed) this.lose(run, "the CLI run ended without reporting an outcome");
     run.ended = true;
     run.port.close();
     this.running.delete(run.job.id);
@@ -145,6 +167,7 @@ export class Dispatcher {
   cancel(jobId: string): boolean {
     const run = this.running.get(jobId);
     if (!run) return false;
+    run.closed = true; // the job is already cancelled (or deleted): nothing more of this run is stored
     run.port.postMessage({ t: "cancel" });
     return true;
   }

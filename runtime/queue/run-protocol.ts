@@ -8,6 +8,8 @@ export interface RunSpec {
   env: Record<string, string>;
   /** The prompt: written to the CLI's stdin, which is then closed. */
   stdin: string;
+  /** The composed system prompt ("" = the CLI's default): written to a 0600 file the CLI reads. */
+  systemPrompt: string;
   /** 0 = no limit. */
   timeoutMs: number;
   /** Text of the timeout error, e.g. "job timed out after 30m". */

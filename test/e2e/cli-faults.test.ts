@@ -44,8 +44,12 @@ describe("CLI faults", () => {
     const entry = readFileSync(cliLog, "utf8").trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.stdin.includes("argv-check"));
     expect(entry.stdin).toBe("[[reply:ok]] argv-check --help");
     expect(entry.argv.slice(0, 7)).toEqual(["-p", "--verbose", "--output-format", "stream-json", "--include-partial-messages", "--model", "opus"]);
-    expect(entry.argv).toContain("--system-prompt");
-    expect(entry.argv[entry.argv.indexOf("--system-prompt") + 1]).toMatch(/sandboxed API environment[\s\S]*\n\nbe brief$/);
+    // The system prompt is read from a private file in the run's directory, never passed in argv.
+    expect(entry.argv).not.toContain("--system-prompt");
+    expect(entry.argv[entry.argv.indexOf("--system-prompt-file") + 1]).toBe(join(entry.cwd, "system-prompt.txt"));
+    expect(entry.systemPrompt).toMatch(/sandboxed API environment[\s\S]*\n\nbe brief$/);
+    expect(entry.systemPromptMode).toBe("600");
+    expect(entry.argv.join(" ")).not.toContain("be brief");
     expect(entry.argv[entry.argv.indexOf("--tools") + 1]).toBe("");
     expect(entry.argv).not.toContain("--dangerously-skip-permissions");
     expect(entry.argv.join(" ")).not.toContain("argv-check");

@@ -20,8 +20,11 @@
 //   [[error-exit0]]     result subtype success + is_error:true "Not logged in · Please run /login", exit 0
 //   [[invalid-lines]]   non-JSON garbage lines between the valid ones, then a normal result
 //   [[pid-file:PATH]]   first write our pid to PATH
+//   [[endless]]         init, then small text deltas back to back, for ever (a dense stream to cancel mid-way)
+//   [[stack-crash]]     init, then a Node-style error with stack frames and absolute paths on stderr, exit 1
 // Env FAKE_CLAUDE_LOG=<file>: after stdin is read, append {"argv","env","cwd","stdin","at"} as one JSON line (`at`:
-// epoch ms, so a test can tell a run that started after its job had ended).
+// epoch ms, so a test can tell a run that started after its job had ended), plus `systemPrompt` and
+// `systemPromptMode` (octal) read from the `--system-prompt-file` argument when there is one.
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -127,6 +130,11 @@ async function main() {
   const prompt = await readStdin();
   if (process.env.FAKE_CLAUDE_LOG) {
     const entry = { argv, env: process.env, cwd: process.cwd(), stdin: prompt, at: Date.now() };
+    const spFile = argv.includes("--system-prompt-file") ? argv[argv.indexOf("--system-prompt-file") + 1] : undefined;
+    if (spFile) {
+      entry.systemPrompt = fs.readFileSync(spFile, "utf8");
+      entry.systemPromptMode = (fs.statSync(spFile).mode & 0o777).toString(8);
+    }
     fs.appendFileSync(process.env.FAKE_CLAUDE_LOG, JSON.stringify(entry) + "\n");
   }
   const d = {};
@@ -146,6 +154,20 @@ async function main() {
     return exit(1);
   }
   if (d["exit0-noresult"]) return exit(0);
+  if (d.endless) {
+    await streamStart();
+    for (let i = 1; ; i++) await delta(`t${i} `);
+  }
+  if (d["stack-crash"]) {
+    process.stderr.write(
+      "file:///home/deploy/app/node_modules/cli.js:12\n" +
+        "TypeError: Cannot read properties of undefined (reading 'x') in /home/deploy/.claude/settings.json\n" +
+        "    at parse (/home/deploy/app/node_modules/cli.js:12:5)\n" +
+        "    at main (file:///home/deploy/app/node_modules/cli.js:40:3)\n" +
+        "    at node:internal/main/run_main_module:28:49\n",
+    );
+    return exit(1);
+  }
   if (d["spawn-hang"]) {
     await spawnGrandchild();
     return hangForever();
