@@ -12,7 +12,13 @@ export function createPrivateDir(dir: string): void {
  * versions were 0644). SQLite gives the -wal and -shm files it creates the mode of the database file.
  */
 export function createPrivateFile(file: string): void {
-  closeSync(openSync(file, "a", 0o600));
+  // Never opens a file that exists: closing any descriptor of a file drops every POSIX lock this process holds
+  // on it, and the lock file may be held (db-lock.ts).
+  try {
+    closeSync(openSync(file, "wx", 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
   restrict(file);
 }
 
