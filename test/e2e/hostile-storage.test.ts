@@ -152,15 +152,17 @@ describe("one gateway per database file", () => {
   it("a second gateway on the same file exits 1 with one line naming the file and the first one's pid; the first finishes its job", async () => {
     const first = await GatewayProcess.start({ env: FAKE });
     try {
-      const job = await first.submit({ prompt: "[[reply:a|b|c|d|e|f|g|h]][[delay:300]] long" });
+      const job = await first.submit({ prompt: "[[reply:a|b|c|d|e|f|g|h|i|j]][[delay:600]] long" }); // about 6 s
       await first.waitJob(job.job_id, (j) => j.status === "processing");
       const second = await GatewayProcess.start({ dataDir: first.dataDir, env: FAKE, waitListening: false });
       expect(await second.exited).toEqual({ code: 1, signal: null });
       expect(second.output).toBe(
         `claudegate: database ${dbFile(first)} is in use by another gateway (pid ${first.child.pid} on host ${hostname()}); not starting\n`,
       );
+      // The refusal came while the job ran, and did not touch it: it finishes in its first attempt.
+      expect((await first.json("GET", `/api/v1/jobs/${job.job_id}`)).body.status).toBe("processing");
       const done = await first.waitJob(job.job_id);
-      expect(done).toMatchObject({ status: "completed", attempts: 1, result: "abcdefgh" });
+      expect(done).toMatchObject({ status: "completed", attempts: 1, result: "abcdefghij" });
       expect(first.output).not.toMatch(/"msg":"recovery"/);
     } finally {
       await first.stop();
