@@ -1,6 +1,7 @@
 // Builds the gateway once per process and tears it down: config, database, recovery, the event log, the CLI
 // pool and the dispatcher. Handlers reach it through useGateway(); the server entry and the Nitro plugin call
 // boot/stop.
+import { resolve } from "node:path";
 import type { Config } from "./config";
 import { ConfigError, loadConfig, loadDotEnv } from "./config";
 import { EventLog } from "./events/event-log";
@@ -21,6 +22,7 @@ import { Webhooks } from "./webhooks/webhooks";
 import { reapRunProcesses } from "./queue/orphan-reaper";
 import { OpenStreams } from "./sse/open-streams";
 import { openDatabase, type Sqlite } from "./store/database";
+import { DatabaseLockedError, lockDatabase, type DatabaseLock } from "./store/db-lock";
 import { JobStore } from "./store/job-store";
 import { WriteBatcher } from "./store/write-batcher";
 import { RateLimiter } from "./http/rate-limiter";
@@ -29,6 +31,7 @@ import { finishJob } from "./job/finish";
 
 export interface Gateway {
   config: Config;
+  dbLock: DatabaseLock;
   db: Sqlite;
   store: JobStore;
   hub: EventHub;
@@ -65,13 +68,24 @@ export function bootGateway(): Promise<Gateway> {
       }
       throw err;
     }
-    current = build(config);
+    let dbLock: DatabaseLock;
+    try {
+      // Before anything touches the database or the processes of its runs (the orphan reaper, recovery).
+      dbLock = lockDatabase(resolve(config.dbPath));
+    } catch (err) {
+      if (err instanceof DatabaseLockedError) {
+        process.stderr.write(`claudegate: ${err.message}\n`);
+        process.exit(1);
+      }
+      throw err;
+    }
+    current = build(config, dbLock);
     return current;
   });
   return booting;
 }
 
-function build(config: Config): Gateway {
+function build(config: Config, dbLock: DatabaseLock): Gateway {
   const db = openDatabase(config.dbPath);
   const store = new JobStore(db);
 
@@ -102,6 +116,7 @@ function build(config: Config): Gateway {
   const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks);
   const gateway: Gateway = {
     config,
+    dbLock,
     db,
     store,
     hub,
@@ -154,4 +169,5 @@ export async function stopGateway(): Promise<void> {
   await g.pool.close();
   g.events.close();
   g.db.close();
+  g.dbLock.release();
 }

@@ -1,10 +1,12 @@
-// GET /api/v1/health: the original's string fields, plus an honest status: "degraded" with a reason when the
-// database does not answer or the CLI binary is missing (the original always said "ok").
+// GET /api/v1/health: the original's string fields, plus an honest status: "degraded" when the database does not
+// answer or the CLI binary is missing (the original always said "ok"). Anyone may ask, so the public answer holds
+// only status words (the original's `status`, `claude_auth` and token expiry); what could leak (the CLI's path,
+// database errors, a pause reason any key holder typed) is added only for a request with a valid key.
 import { cliExists } from "../config/claude-path";
 import type { Gateway } from "../gateway";
 import { readAuthInfo } from "./credentials";
 
-export function checkHealth(g: Gateway): Record<string, string> {
+export function checkHealth(g: Gateway, withDetails: boolean): Record<string, string> {
   const problems: string[] = [];
   try {
     g.store.ping();
@@ -12,6 +14,9 @@ export function checkHealth(g: Gateway): Record<string, string> {
     problems.push(`database unreachable: ${(err as Error).message}`);
   }
   if (!cliExists(g.config.claudePath)) problems.push(`claude CLI not found at "${g.config.claudePath}"`);
+  const status = problems.length ? "degraded" : "ok";
+  const auth = readAuthInfo();
+  if (!withDetails) return { status, ...auth };
   // A paused queue is not unhealthy (it is on purpose, or waiting out a usage limit), but an operator
   // watching health should see it.
   let pause: ReturnType<Gateway["pause"]["current"]>;
@@ -21,9 +26,9 @@ export function checkHealth(g: Gateway): Record<string, string> {
     pause = undefined;
   }
   return {
-    status: problems.length ? "degraded" : "ok",
+    status,
     ...(problems.length ? { reason: problems.join("; ") } : {}),
-    ...readAuthInfo(),
+    ...auth,
     ...(pause
       ? { paused_until: pause.until === null ? "until resumed" : new Date(pause.until).toISOString(), paused_reason: pause.reason }
       : {}),

@@ -29,7 +29,13 @@ export default defineEventHandler(async (event) => {
   }
 
   const path = event.path.split("?")[0]!;
-  if (!path.startsWith("/api/") || PUBLIC_API_PATHS.has(path)) return;
+  if (!path.startsWith("/api/")) return;
+  if (PUBLIC_API_PATHS.has(path)) {
+    // Open to all, but a valid key sees more there (health's details): note it, never refuse the request.
+    const key = KeyChecker.presented(event.node.req.headers);
+    if (key !== undefined && keys.matches(key)) event.context.apiKey = key;
+    return;
+  }
 
   // A signed stream URL stands in for the key, for that one job's stream only (EventSource sends no headers).
   const token = getQuery(event).token;

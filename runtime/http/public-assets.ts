@@ -7,6 +7,7 @@ import { defineEventHandler, getRequestHeader, sendRedirect, setResponseHeader, 
 import assets from "#nitro-internal-virtual/public-assets-data";
 // @ts-expect-error (see above)
 import { readAsset } from "#nitro-internal-virtual/public-assets-node";
+import { PAGE_SECURITY_HEADERS } from "./page-headers";
 
 interface Asset {
   type: string;
@@ -35,6 +36,7 @@ export default defineEventHandler(async (event) => {
   if (found !== id && !rawPath!.endsWith("/")) {
     return sendRedirect(event, `${path.slice(path.lastIndexOf("/") + 1)}/${query === undefined ? "" : `?${query}`}`, 301);
   }
+  for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) setResponseHeader(event, name, value);
   const asset = manifest[found]!;
   setResponseHeader(event, "ETag", asset.etag);
   setResponseHeader(event, "Last-Modified", new Date(asset.mtime).toUTCString());

@@ -76,5 +76,5 @@ export function deleteJob(deps: JobDeps, id: string): boolean {
   if (!job) return false;
   if (!isTerminal(job.status)) cancelJob(deps, id);
   deps.events.forget(id);
-  return deps.store.delete(id); // its events go with it (ON DELETE CASCADE)
+  return deps.store.delete(id); // its events, webhook deliveries (pending ones too) and idempotency records go with it
 }

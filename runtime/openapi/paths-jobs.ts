@@ -124,7 +124,9 @@ const remove = {
   operationId: "deleteJob",
   tags: ["Jobs"],
   summary: "Delete a job",
-  description: "Deletes the job in any status; a queued or running job is cancelled first (its CLI is killed).",
+  description:
+    "Deletes the job in any status; a queued or running job is cancelled first (its CLI is killed). Everything of the job goes " +
+    "with it: events, webhook deliveries (pending ones too: no `job.cancelled` webhook is sent) and its Idempotency-Key record.",
   responses: { 204: noContent("Deleted"), ...errorResponses({ ...AUTH_ERRORS, ...JOB_NOT_FOUND }) },
 };
 
@@ -192,7 +194,7 @@ const deliveries = {
   operationId: "listDeliveries",
   tags: ["Webhooks"],
   summary: "List a job's webhook deliveries",
-  description: "Each delivery and each of its attempts. A deleted job's deliveries stay listed.",
+  description: "Each delivery and each of its attempts. They are deleted with the job (DELETE, or the TTL cleanup), pending ones included.",
   responses: { 200: jsonResponse("The deliveries", "DeliveryList", ex.deliveryList), ...errorResponses({ ...AUTH_ERRORS, ...JOB_NOT_FOUND }) },
 };
 

@@ -7,7 +7,10 @@ const health = {
   operationId: "getHealth",
   tags: ["Server"],
   summary: "Health check",
-  description: "No key needed. Always `200`; `degraded` (with `reason`) when the database does not answer or the CLI binary is missing.",
+  description:
+    "No key needed. Always `200`; `degraded` when the database does not answer or the CLI binary is missing. Without a key the " +
+    "answer holds only status words (`status`, `claude_auth`, the token expiry); `reason`, `paused_until` and `paused_reason` " +
+    "are added only when a valid key is sent (an invalid one is ignored, not refused).",
   security: [],
   responses: { 200: jsonResponse("Health", "Health", { ok: { value: ex.health }, degraded: { value: ex.degradedHealth } }, {}, "examples") },
 };

@@ -43,7 +43,7 @@ export const eventsQuery = documented(eventsQuerySchema, {
 
 export const pauseRequest = documented(pauseSchema, {
   seconds: { description: `How long to pause, 1–${MAX_PAUSE_SECONDS} s. Absent: until resumed.`, examples: [600] },
-  reason: { description: "Shown in stats and health. Default `paused by an operator`.", examples: ["maintenance"] },
+  reason: { description: "Shown in stats, and in health to requests with a key. Default `paused by an operator`.", examples: ["maintenance"] },
 }).describe("Both fields are optional; an empty body pauses until resumed.");
 
 /** Body and query schemas by the name they have under `components.schemas` (only bodies are referenced). */

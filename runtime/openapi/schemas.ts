@@ -150,12 +150,12 @@ export const statsSchema = z.object({
 
 export const healthSchema = z.object({
   status: z.enum(["ok", "degraded"]),
-  reason: z.string().optional().describe("Only when degraded"),
+  reason: z.string().optional().describe("Only when degraded, and only to a request with a valid key"),
   claude_auth: z.enum(["unknown", "valid", "expired"]),
   token_expires_at: z.string().optional(),
   token_expires_in: z.string().optional().describe("Go duration, e.g. `7h30m0s`; time since expiry once expired"),
-  paused_until: z.string().optional().describe("A timestamp, or `until resumed`; only while the queue is paused"),
-  paused_reason: z.string().optional(),
+  paused_until: z.string().optional().describe("A timestamp, or `until resumed`; only while the queue is paused, to a request with a valid key"),
+  paused_reason: z.string().optional().describe("Only while the queue is paused, to a request with a valid key"),
 });
 
 export const webhookSecretSchema = z.object({ secret: z.string().describe("`whsec_<base64>`") });

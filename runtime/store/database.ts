@@ -1,22 +1,28 @@
 // Opens the SQLite database through db0's better-sqlite3 connector and applies the migrations.
 // db0 has no pragma or transaction API, so those go through the raw better-sqlite3 handle (as do the hot-path
 // statements, which we prepare once and reuse).
-import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { createDatabase } from "db0";
 import sqlite from "db0/connectors/better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
+import { createPrivateDir, createPrivateFile, restrictIfExists } from "./file-modes";
 import { MIGRATIONS } from "./migrations";
+import { enableIncrementalVacuum } from "./reclaim-space";
 
 export type Sqlite = BetterSqlite3.Database;
 
 export function openDatabase(path: string): Sqlite {
   const file = resolve(path);
-  mkdirSync(dirname(file), { recursive: true });
+  createPrivateDir(dirname(file));
+  // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode.
+  createPrivateFile(file);
+  for (const side of ["-wal", "-shm"]) restrictIfExists(file + side);
   const db0 = createDatabase(sqlite({ path: file }));
   // Typed as possibly async across connectors; the better-sqlite3 connector returns the handle synchronously.
   const db = db0.getInstance() as unknown as Sqlite;
+  enableIncrementalVacuum(db); // before the first table exists, or a one-time VACUUM for an older database
   db.pragma("journal_mode = WAL");
+  db.pragma("journal_size_limit = 67108864"); // a WAL grown by a burst shrinks back to 64 MiB at the next checkpoint
   db.pragma("busy_timeout = 10000");
   db.pragma("synchronous = NORMAL"); // with WAL: durable across a process crash, one fsync per checkpoint
   db.pragma("foreign_keys = ON");

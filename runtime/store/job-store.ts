@@ -2,6 +2,7 @@
 // `queued` row, is claimed by an atomic UPDATE, and every later transition is a compare-and-set on the status
 // (and attempt) it expects, so a late writer can never overwrite a state it did not see.
 import type { Sqlite } from "./database";
+import { reclaimSpace } from "./reclaim-space";
 import type { ErrorCode, Job, JobStatus, ResponseFormat, RunStats, WebhookEvent } from "../job/job";
 import type { Model } from "../config/schema";
 
@@ -187,8 +188,11 @@ export class JobStore {
     return this.q.requeueRun.run({ id, attempts }).changes === 1;
   }
 
+  /** Deletes a job with everything of it (events, webhook deliveries, idempotency records: see the migrations). */
   delete(id: string): boolean {
-    return this.q.delete.run(id).changes === 1;
+    const deleted = this.q.delete.run(id).changes === 1;
+    if (deleted) reclaimSpace(this.db);
+    return deleted;
   }
 
   /**
@@ -204,8 +208,11 @@ export class JobStore {
     })();
   }
 
+  /** The TTL cleanup: deletes jobs that ended before `cutoff`, with everything of them, as `delete` does. */
   deleteTerminalBefore(cutoff: number): number {
-    return this.q.deleteExpired.run(cutoff).changes;
+    const n = this.q.deleteExpired.run(cutoff).changes;
+    if (n > 0) reclaimSpace(this.db);
+    return n;
   }
 
   countByStatus(): Record<JobStatus, number> {

@@ -136,4 +136,19 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       END;
     `,
   },
+  {
+    version: 7,
+    sql: `
+      -- Everything of a job goes with it, by DELETE or by the TTL cleanup: its events (foreign key), and here its
+      -- webhook deliveries (their attempts by foreign key) and its idempotency records, which hold its payloads
+      -- and the submit's response. This replaces version 4's rule that a deleted job's deliveries still go.
+      CREATE INDEX idempotency_keys_job ON idempotency_keys(job_id);
+      CREATE TRIGGER jobs_delete_dependents AFTER DELETE ON jobs BEGIN
+        DELETE FROM webhook_deliveries WHERE job_id = OLD.id;
+        DELETE FROM idempotency_keys WHERE job_id = OLD.id;
+      END;
+      -- What version 4 left behind: deliveries of jobs deleted before this version.
+      DELETE FROM webhook_deliveries WHERE job_id NOT IN (SELECT id FROM jobs);
+    `,
+  },
 ];

@@ -78,18 +78,22 @@ export class WebhookOutbox {
     return (this.q.nextDue.get() as number | null) ?? null;
   }
 
-  /** Records attempt number `n` and what follows from it, in one transaction. */
+  /**
+   * Records attempt number `n` and what follows from it, in one transaction. Nothing is recorded when the
+   * delivery is gone: its job was deleted while the attempt was on the wire (a delete takes every delivery of
+   * the job, pending ones included, and the answer to that last attempt is dropped).
+   */
   record(d: Delivery, n: number, attempt: Omit<Attempt, "n">, next: Next): void {
     this.db.transaction(() => {
-      this.q.attempt.run(d.id, n, attempt.at, attempt.statusCode, attempt.error, attempt.durationMs);
-      this.q.update.run(
+      const updated = this.q.update.run(
         next.state,
         n,
         next.state === "pending" ? next.at : null,
         next.state === "failed" ? next.reason : attempt.error,
         next.state === "delivered" ? attempt.at : null,
         d.id,
-      );
+      ).changes;
+      if (updated === 1) this.q.attempt.run(d.id, n, attempt.at, attempt.statusCode, attempt.error, attempt.durationMs);
     })();
   }
 

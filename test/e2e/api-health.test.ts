@@ -64,13 +64,16 @@ describe("GET /api/v1/health", () => {
     expect((await gws.main.json("GET", "/api/v1/health")).body).toStrictEqual({ status: "ok", claude_auth: "unknown" });
   });
 
-  it("says degraded, with a reason naming the path, when the CLI is missing", async () => {
+  it("says degraded when the CLI is missing; the reason naming the path only to a request with a valid key", async () => {
     const r = await raw(gws.degraded, "GET", "/api/v1/health");
     expect(r.status).toBe(200);
-    const body = JSON.parse(r.text);
-    expect(body).toMatchObject({ status: "degraded", claude_auth: "unknown" });
-    expect(body.reason).toContain("/nonexistent/claude");
-    expect(allStrings(body)).toBe(true);
+    expect(JSON.parse(r.text)).toStrictEqual({ status: "degraded", claude_auth: "unknown" });
+    const wrongKey = await raw(gws.degraded, "GET", "/api/v1/health", { headers: { "X-API-Key": "not-a-key" } });
+    expect(JSON.parse(wrongKey.text)).toStrictEqual({ status: "degraded", claude_auth: "unknown" });
+    const keyed = await gws.degraded.json("GET", "/api/v1/health");
+    expect(keyed.body).toMatchObject({ status: "degraded", claude_auth: "unknown" });
+    expect(keyed.body.reason).toContain("/nonexistent/claude");
+    expect(allStrings(keyed.body)).toBe(true);
   });
 });
 

@@ -24,8 +24,9 @@ afterAll(async () => {
 
 describe.skipIf(skip)("the API reference at /docs", () => {
   it("renders every documented path and method, from local files only", async () => {
-    const { page, external, errors } = await localPage(browser, { width: 1200, height: 1000 });
-    await page.goto(`${gw.url}/docs`);
+    const { page, external, errors, cspViolations } = await localPage(browser, { width: 1200, height: 1000 });
+    const response = await page.goto(`${gw.url}/docs`);
+    expect(response!.headers()["content-security-policy"]).toMatch(/script-src 'self'(;|$)/); // and it still works:
     expect(page.url()).toBe(`${gw.url}/docs/`); // a folder's page lives at its trailing-slash URL
     const doc = (await gw.json("GET", "/api/v1/openapi.json")).body;
     const expected = documentedRoutes(doc);
@@ -40,10 +41,11 @@ describe.skipIf(skip)("the API reference at /docs", () => {
     await screenshot(page, "docs");
     expect(external).toEqual([]);
     expect(errors).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 
   it("tries a request against the gateway itself", async () => {
-    const { page } = await localPage(browser);
+    const { page, cspViolations } = await localPage(browser);
     await page.goto(`${gw.url}/docs`);
     const op = page.locator("#operations-Server-getHealth");
     await op.locator(".opblock-summary").click();
@@ -51,6 +53,7 @@ describe.skipIf(skip)("the API reference at /docs", () => {
     await op.locator(".execute").click();
     await expect.poll(() => op.locator(".live-responses-table tr.response .response-col_status").first().textContent()).toContain("200");
     expect(await op.locator(".request-url pre").textContent()).toBe(`${gw.url}/api/v1/health`);
+    expect(cspViolations).toEqual([]); // the response's rendering (highlighting, copy buttons) works under the CSP
   });
 
   it("works behind a path prefix", async () => {

@@ -48,8 +48,9 @@ const row = (page: Page, jobId: string) => page.locator(`#history-rows tr[data-j
 
 describe.skipIf(skip)("the playground", () => {
   it("streams the answer token by token, ends with the job's result and figures, and lists the job in the history", async () => {
-    const { page, external, errors } = await localPage(browser);
-    await page.goto(`${gw.url}/`);
+    const { page, external, errors, cspViolations } = await localPage(browser);
+    const response = await page.goto(`${gw.url}/`);
+    expect(response!.headers()["content-security-policy"]).toMatch(/script-src 'self'(;|$)/); // and it still works:
     await expect.poll(() => page.textContent("#health")).toBe("gateway ok");
     await enterKey(page, API_KEY);
     // The question first, then the line that scripts the fake Messages API (this page is the README's picture).
@@ -84,6 +85,7 @@ describe.skipIf(skip)("the playground", () => {
     expect(await row(page, jobId).locator(".prompt").textContent()).toBe(job.prompt);
     expect(external).toEqual([]);
     expect(errors).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 
   it("cancels a hanging job from the history, and replays and deletes jobs from there", async () => {

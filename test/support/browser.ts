@@ -37,7 +37,7 @@ export function launchBrowser(): Promise<Browser> {
 
 /**
  * A page that may only talk to loopback: any other request is aborted and recorded in `external`, so a test
- * can prove the pages load nothing from a CDN. Page errors are recorded too.
+ * can prove the pages load nothing from a CDN. Page errors and Content-Security-Policy violations are recorded too.
  */
 export async function localPage(browser: Browser, viewport = { width: 1200, height: 900 }) {
   const context = await browser.newContext({ viewport });
@@ -51,7 +51,13 @@ export async function localPage(browser: Browser, viewport = { width: 1200, heig
     return route.abort();
   });
   page.on("pageerror", (err) => errors.push(err.message));
-  return { page, context, external, errors };
+  // Chromium reports every blocked script, style, image or connection to the console ("Refused to ... because it
+  // violates the following Content Security Policy directive ..."): the pages must work under their policy.
+  const cspViolations: string[] = [];
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+  return { page, context, external, errors, cspViolations };
 }
 
 /** Screenshots go to test-results/screenshots, or to SCREENSHOT_DIR (e.g. docs/images to refresh the README's). */

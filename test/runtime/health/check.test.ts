@@ -18,15 +18,30 @@ function gatewayOn(claudePath: string) {
 describe("checkHealth", () => {
   it("is ok with a working database and an existing CLI", () => {
     const { g } = gatewayOn(process.execPath);
-    expect(checkHealth(g)).toMatchObject({ status: "ok" });
+    expect(checkHealth(g, true)).toMatchObject({ status: "ok" });
   });
 
   it("says degraded, with the reason, when the database does not answer", () => {
     const { g, db } = gatewayOn(process.execPath);
     g.pause.pause(Date.now() - 1, "expired", "operator"); // clearing it will need the database too
     db.close();
-    const h = checkHealth(g);
+    const h = checkHealth(g, true);
     expect(h.status).toBe("degraded");
     expect(h.reason).toMatch(/^database unreachable: /);
+  });
+
+  it("shows only status words without a key: no reason, no CLI path, no pause reason", () => {
+    const { g } = gatewayOn("/nonexistent/claude");
+    g.pause.pause(null, "<script>alert(1)</script>", "operator");
+    const open = checkHealth(g, false);
+    expect(open.status).toBe("degraded");
+    // The original's public fields only (the token expiry appears when this machine has CLI credentials).
+    expect(Object.keys(open).filter((k) => !["claude_auth", "token_expires_at", "token_expires_in"].includes(k))).toEqual(["status"]);
+    expect(checkHealth(g, true)).toMatchObject({
+      status: "degraded",
+      reason: 'claude CLI not found at "/nonexistent/claude"',
+      paused_until: "until resumed",
+      paused_reason: "<script>alert(1)</script>",
+    });
   });
 });

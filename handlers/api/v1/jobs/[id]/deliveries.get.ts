@@ -3,7 +3,7 @@ import { useGateway } from "../../../../../runtime/gateway";
 import { httpError } from "../../../../../runtime/http/errors";
 import { deliveryToJson } from "../../../../../runtime/webhooks/delivery-json";
 
-// Every webhook delivery of a job and each of its attempts. A deleted job's deliveries are still listed.
+// Every webhook delivery of a job and each of its attempts. A job's deliveries are deleted with it.
 export default defineEventHandler((event) => {
   const g = useGateway();
   const id = getRouterParam(event, "id", { decode: true })!;
