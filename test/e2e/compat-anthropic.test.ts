@@ -4,7 +4,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anthropicErrorSchema, anthropicMessageSchema, anthropicModelListSchema } from "../../runtime/openapi/schemas-compat";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
-import { API_KEY, FAKE_CLI, GatewayProcess } from "../support/gateway-process";
+import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
 
 let fake: FakeAnthropic;
 let gw: GatewayProcess;
@@ -138,6 +138,16 @@ describe("Anthropic Messages with CLAUDEGATE_COMPAT_CANCEL_ON_DISCONNECT, a queu
     expect(await ended).toBeInstanceOf(Anthropic.APIUserAbortError);
     const done = await g2.waitJob(stream.response!.headers.get("x-claudegate-job-id")!);
     expect(done).toMatchObject({ status: "cancelled", error_code: "cancelled" });
+  });
+
+  it("cancels the job when a non-streaming client gives up waiting", async () => {
+    const abort = new AbortController();
+    const request = c2.messages.create({ model: "haiku", max_tokens: 10, messages: [user("[[hang]] an-11")] }, { signal: abort.signal });
+    const settled = request.then(() => undefined, (e: unknown) => e);
+    const job = await waitUntil(async () => (await g2.json("GET", "/api/v1/jobs?limit=20")).body.jobs.find((j: any) => j.prompt.includes("an-11") && j.status === "processing"), 30_000, "the job to run");
+    abort.abort();
+    expect(await settled).toBeInstanceOf(Anthropic.APIUserAbortError);
+    expect(await g2.waitJob(job.job_id)).toMatchObject({ status: "cancelled", error_code: "cancelled" });
   });
 
   it("answers 529 overloaded (the SDK's OverloadedError) when the queue is full", async () => {

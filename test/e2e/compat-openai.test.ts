@@ -4,7 +4,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatCompletionChunkSchema, chatCompletionSchema, openaiErrorSchema, openaiModelListSchema } from "../../runtime/openapi/schemas-compat";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
-import { API_KEY, FAKE_CLI, GatewayProcess } from "../support/gateway-process";
+import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
 
 let fake: FakeAnthropic;
 let gw: GatewayProcess;
@@ -132,6 +132,16 @@ describe("OpenAI Chat Completions", () => {
     for await (const c of stream) if (c.choices[0]?.delta.content) break; // the SDK aborts the request
     const done = await gw.waitJob(response.headers.get("x-claudegate-job-id")!);
     expect(done).toMatchObject({ status: "completed", result: "c1 c2 c3 c4 c5 c6 " });
+  });
+
+  it("leaves the job to complete when a non-streaming client gives up waiting", async () => {
+    const abort = new AbortController();
+    const request = client.chat.completions.create({ model: "haiku", messages: [user("[[chunks:5]][[delay:200]] oa-10")] }, { signal: abort.signal });
+    const settled = request.then(() => undefined, (e: unknown) => e);
+    const job = await waitUntil(async () => (await gw.json("GET", "/api/v1/jobs?limit=20")).body.jobs.find((j: any) => j.prompt.includes("oa-10") && j.status === "processing"), 30_000, "the job to run");
+    abort.abort();
+    expect(await settled).toBeInstanceOf(OpenAI.APIUserAbortError);
+    expect(await gw.waitJob(job.job_id)).toMatchObject({ status: "completed", result: "c1 c2 c3 c4 c5 " });
   });
 
   it("lists the models in OpenAI's shape", async () => {
