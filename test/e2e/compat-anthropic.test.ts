@@ -1,6 +1,6 @@
 // The official `@anthropic-ai/sdk`, unmodified, pointed at the built gateway: every request is a job run by the
 // real pinned CLI against the suite's fake Messages API (the fake CLI where only the gateway's side is tested).
-import Anthropic from "@anthropic-ai/sdk";
+import Anthropic, { type APIError } from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anthropicErrorSchema, anthropicMessageSchema, anthropicModelListSchema } from "../../runtime/openapi/schemas-compat";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
@@ -64,7 +64,7 @@ describe("Anthropic Messages", () => {
     expect(auth).toBeInstanceOf(Anthropic.AuthenticationError);
     expect(auth).toMatchObject({ status: 401, error: { type: "error", error: { type: "authentication_error", message: "invalid API key" } } });
 
-    const cases: [object, typeof Anthropic.APIError, number, string][] = [
+    const cases: [object, new (...args: never[]) => Error, number, string][] = [
       [{ tools: [{ name: "f", input_schema: { type: "object" } }] }, Anthropic.BadRequestError, 400, "tool use is not supported"],
       [{ messages: [{ role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } }] }] }, Anthropic.BadRequestError, 400, "image inputs are not supported"],
       [{ model: "claude-instant-1" }, Anthropic.NotFoundError, 404, "'claude-instant-1' does not exist"],
@@ -72,8 +72,8 @@ describe("Anthropic Messages", () => {
     for (const [patch, cls, status, message] of cases) {
       const err = await fail(client.messages.create({ model: "haiku", max_tokens: 10, messages: [user("refused an-3")], ...patch } as never));
       expect(err, JSON.stringify(patch)).toBeInstanceOf(cls);
-      expect((err as Anthropic.APIError).status).toBe(status);
-      expect((err as Anthropic.APIError).message).toContain(message);
+      expect((err as APIError).status).toBe(status);
+      expect((err as APIError).message).toContain(message);
     }
     expect(mainRequestFor("refused an-3")).toBeUndefined();
 
@@ -88,15 +88,15 @@ describe("Anthropic Messages", () => {
     const retrying = new Anthropic({ baseURL: gw.url, apiKey: API_KEY, maxRetries: 2 });
     const err = await fail(retrying.messages.create({ model: "haiku", max_tokens: 10, messages: [user("[[status:400]] an-4")] }));
     expect(err).toBeInstanceOf(Anthropic.InternalServerError);
-    expect((err as Anthropic.APIError).status).toBe(502);
-    const jobId = (err as Anthropic.APIError).headers!.get("x-claudegate-job-id")!;
-    expect((err as Anthropic.APIError).message).toContain(`job ${jobId} failed: API Error: 400`);
+    expect((err as APIError).status).toBe(502);
+    const jobId = (err as APIError).headers!.get("x-claudegate-job-id")!;
+    expect((err as APIError).message).toContain(`job ${jobId} failed: API Error: 400`);
     expect(fake.requests.filter((r) => r.kind === "main" && r.prompt.includes("an-4")).length).toBe(1); // x-should-retry: false
 
     const streamErr = await fail(client.messages.stream({ model: "haiku", max_tokens: 10, messages: [user("[[status:400]] an-5")] }).finalMessage());
     expect(streamErr).toBeInstanceOf(Anthropic.APIError);
     expect(streamErr).toMatchObject({ error: { type: "error", error: { type: "api_error" } } });
-    expect((streamErr as Anthropic.APIError).message).toContain("failed: API Error: 400");
+    expect((streamErr as APIError).message).toContain("failed: API Error: 400");
   });
 
   it("leaves the job to complete when the client disconnects mid-stream", async () => {
@@ -177,6 +177,6 @@ describe("Anthropic Messages under CLAUDEGATE_RATE_LIMIT", () => {
     const second = await fail(c.messages.create({ model: "haiku", max_tokens: 10, messages: [user("x")] }));
     expect(second).toBeInstanceOf(Anthropic.RateLimitError);
     expect(second).toMatchObject({ status: 429, error: { type: "error", error: { type: "rate_limit_error" } } });
-    expect((second as Anthropic.APIError).headers!.get("retry-after")).toBe("1");
+    expect((second as APIError).headers!.get("retry-after")).toBe("1");
   });
 });

@@ -1,6 +1,6 @@
 // The official `openai` SDK, unmodified, pointed at the built gateway's /v1: every request is a job run by the
 // real pinned CLI against the suite's fake Messages API.
-import OpenAI from "openai";
+import OpenAI, { type APIError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatCompletionChunkSchema, chatCompletionSchema, openaiErrorSchema, openaiModelListSchema } from "../../runtime/openapi/schemas-compat";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
@@ -85,7 +85,7 @@ describe("OpenAI Chat Completions", () => {
     expect(auth).toBeInstanceOf(OpenAI.AuthenticationError);
     expect(auth).toMatchObject({ status: 401, code: "invalid_api_key" });
 
-    const cases: [object, typeof OpenAI.APIError, number, string][] = [
+    const cases: [object, new (...args: never[]) => Error, number, string][] = [
       [{ n: 2 }, OpenAI.BadRequestError, 400, "n must be 1"],
       [{ tools: [{ type: "function", function: { name: "f", parameters: {} } }] }, OpenAI.BadRequestError, 400, "tool and function calling is not supported"],
       [{ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }] }] }, OpenAI.BadRequestError, 400, "image inputs are not supported"],
@@ -95,8 +95,8 @@ describe("OpenAI Chat Completions", () => {
     for (const [patch, cls, status, message] of cases) {
       const err = await fail(client.chat.completions.create({ model: "haiku", messages: [user("refused oa-6")], ...patch } as never));
       expect(err, JSON.stringify(patch)).toBeInstanceOf(cls);
-      expect((err as OpenAI.APIError).status).toBe(status);
-      expect((err as OpenAI.APIError).message).toContain(message);
+      expect((err as APIError).status).toBe(status);
+      expect((err as APIError).message).toContain(message);
     }
     expect(mainRequestFor("refused oa-6")).toBeUndefined(); // none of them became a run
 
@@ -112,8 +112,8 @@ describe("OpenAI Chat Completions", () => {
     const err = await retrying.chat.completions.create({ model: "haiku", messages: [user("[[status:400]] oa-7")] }).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
     expect(err).toMatchObject({ status: 502, code: "api_error" });
-    const jobId = (err as OpenAI.APIError).headers!.get("x-claudegate-job-id")!;
-    expect((err as OpenAI.APIError).message).toContain(`job ${jobId} failed: API Error: 400`);
+    const jobId = (err as APIError).headers!.get("x-claudegate-job-id")!;
+    expect((err as APIError).message).toContain(`job ${jobId} failed: API Error: 400`);
     expect((await gw.json("GET", `/api/v1/jobs/${jobId}`)).body).toMatchObject({ status: "failed", error_code: "api_error" });
     expect(fake.requests.filter((r) => r.kind === "main" && r.prompt.includes("oa-7")).length).toBe(1); // x-should-retry: false
 
@@ -122,7 +122,7 @@ describe("OpenAI Chat Completions", () => {
       for await (const _ of stream);
     })().then(() => undefined, (e: unknown) => e);
     expect(streamErr).toBeInstanceOf(OpenAI.APIError);
-    expect((streamErr as OpenAI.APIError).message).toContain("failed: API Error: 400");
+    expect((streamErr as APIError).message).toContain("failed: API Error: 400");
   });
 
   it("leaves the job to complete when the client disconnects mid-stream", async () => {
@@ -168,6 +168,6 @@ describe("OpenAI Chat Completions under CLAUDEGATE_RATE_LIMIT", () => {
     const second = await c.chat.completions.create({ model: "haiku", messages: [user("x")] }).then(() => undefined, (e: unknown) => e);
     expect(second).toBeInstanceOf(OpenAI.RateLimitError);
     expect(second).toMatchObject({ status: 429, code: "rate_limit_exceeded" });
-    expect((second as OpenAI.APIError).headers!.get("retry-after")).toBe("1");
+    expect((second as APIError).headers!.get("retry-after")).toBe("1");
   });
 });
