@@ -1,5 +1,5 @@
 // POST /v1/chat/completions → a job submission. Text conversations only: what the gateway cannot do (tools,
-// images, audio, several choices, log probabilities, a JSON schema) is refused with a 400 that says so; sampling
+// images, audio, several choices, log probabilities) is refused with a 400 that says so; sampling
 // knobs the CLI has no flag for (temperature, top_p, stop, penalties, seed) and the output limits are accepted
 // and not applied (README: "OpenAI- and Anthropic-compatible APIs").
 import { refuse, type Parsed } from "./errors";
@@ -53,7 +53,7 @@ export function parseChatCompletion(body: unknown): Parsed<CompatRequest> {
         prompt: prompt.value,
         model: model.value,
         ...(system ? { system_prompt: system } : {}),
-        ...(format.value ? { response_format: format.value } : {}),
+        ...format.value,
         metadata: { api: "openai.chat.completions", model: body.model, user: body.user, metadata: body.metadata ?? undefined },
       },
       stream,
@@ -62,13 +62,18 @@ export function parseChatCompletion(body: unknown): Parsed<CompatRequest> {
   };
 }
 
-function responseFormat(rf: unknown): Parsed<"json" | undefined> {
-  if (rf === undefined || rf === null) return { ok: true, value: undefined };
+/** The submit fields of a response_format: json mode, or a schema for the CLI's structured output. */
+function responseFormat(rf: unknown): Parsed<{ response_format?: "json"; json_schema?: Record<string, unknown> }> {
+  if (rf === undefined || rf === null) return { ok: true, value: {} };
   const type = isObject(rf) ? rf.type : undefined;
-  if (type === "text") return { ok: true, value: undefined };
-  if (type === "json_object") return { ok: true, value: "json" };
-  if (type === "json_schema") return refuse("response_format json_schema is not supported yet: use json_object", "response_format");
-  return refuse("response_format.type must be text or json_object", "response_format");
+  if (type === "text") return { ok: true, value: {} };
+  if (type === "json_object") return { ok: true, value: { response_format: "json" } };
+  if (type === "json_schema") {
+    const schema = isObject(rf) && isObject(rf.json_schema) ? rf.json_schema.schema : undefined;
+    if (!isObject(schema)) return refuse("response_format.json_schema.schema must be a JSON Schema object", "response_format");
+    return { ok: true, value: { json_schema: schema } };
+  }
+  return refuse("response_format.type must be text, json_object or json_schema", "response_format");
 }
 
 /** System and developer messages become the system prompt; user and assistant messages the turns. */

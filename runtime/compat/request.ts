@@ -7,7 +7,14 @@ export interface CompatRequest {
   /** The model name as the client wrote it: answers echo it. */
   model: string;
   /** The submit body. */
-  submit: { prompt: string; model: Model; system_prompt?: string; response_format?: "json"; metadata: unknown };
+  submit: {
+    prompt: string;
+    model: Model;
+    system_prompt?: string;
+    response_format?: "json";
+    json_schema?: Record<string, unknown>;
+    metadata: unknown;
+  };
   stream: boolean;
   /** OpenAI `stream_options.include_usage`: a last chunk carries the usage. */
   includeUsage: boolean;

@@ -16,6 +16,9 @@ import { awaitOutcome, streamOutcome } from "./serve";
 
 export const JOB_ID_HEADER = "X-ClaudeGate-Job-ID";
 
+/** A JSON answer's text deltas are not the stored result (fences stripped, or a tool's input): send it whole. */
+const wholeAtEnd = (req: CompatRequest) => req.submit.response_format === "json" || req.submit.json_schema !== undefined;
+
 export async function respond(
   event: H3Event,
   g: Gateway,
@@ -39,7 +42,7 @@ export async function respond(
   const res = event.node.res;
 
   if (req.stream) {
-    await streamOutcome(res, jobId, answer, g, { cancel, heartbeatMs: g.config.sseHeartbeatMs, json: req.submit.response_format === "json" });
+    await streamOutcome(res, jobId, answer, g, { cancel, heartbeatMs: g.config.sseHeartbeatMs, json: wholeAtEnd(req) });
     return undefined;
   }
   const outcome = await awaitOutcome(res, jobId, g, { cancel });

@@ -13,7 +13,7 @@ export interface ServeOptions {
   /** Called when the client disconnects before the end, if the operator wants that to cancel the job. */
   cancel?: () => void;
   heartbeatMs: number;
-  /** JSON mode: the stored result is the checked JSON (code fences stripped), so it is sent whole at the end. */
+  /** The stored result is not the text deltas (JSON mode, structured output): it is sent whole at the end. */
   json: boolean;
 }
 

@@ -30,6 +30,7 @@ export const submitSchema = z.object({
   response_format: z
     .enum(["", "text", "json"], { error: "response_format must be 'text' or 'json'" })
     .optional(),
+  json_schema: z.record(z.string(), z.unknown(), { error: "json_schema must be a JSON Schema object" }).optional(),
   timeout_seconds: positiveIntField("timeout_seconds", MAX_TIMEOUT_SECONDS),
 });
 

@@ -27,9 +27,12 @@ export const chatCompletionRequestSchema = z
     stream: z.boolean().optional(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).optional().describe("`include_usage`: a last chunk with the usage"),
     response_format: z
-      .object({ type: z.enum(["text", "json_object"]) })
+      .union([
+        z.object({ type: z.enum(["text", "json_object"]) }),
+        z.object({ type: z.literal("json_schema"), json_schema: z.looseObject({ schema: z.record(z.string(), z.unknown()) }) }),
+      ])
       .optional()
-      .describe("`json_object` runs the job in json mode (a result that is not JSON fails it); `json_schema` is refused for now"),
+      .describe("`json_object` runs the job in json mode (a result that is not JSON fails it); `json_schema` gives the job its `json_schema` (the CLI's structured output)"),
     max_tokens: z.int().min(1).optional().describe("Accepted, not applied: the CLI has no output limit for a run"),
     max_completion_tokens: z.int().min(1).optional().describe("As `max_tokens`"),
     n: z.literal(1).optional().describe("Only 1"),

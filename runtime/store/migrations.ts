@@ -136,4 +136,11 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       END;
     `,
   },
+  {
+    version: 7,
+    sql: `
+      -- A job's JSON Schema for the CLI's structured output (--json-schema), as sent; NULL = none.
+      ALTER TABLE jobs ADD COLUMN json_schema TEXT;
+    `,
+  },
 ];

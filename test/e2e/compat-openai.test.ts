@@ -78,6 +78,30 @@ describe("OpenAI Chat Completions", () => {
     expect(text).toBe('{"answer": 42}');
   });
 
+  it("runs response_format json_schema as the CLI's structured output (--json-schema)", async () => {
+    const schema = { type: "object", properties: { answer: { type: "integer" } }, required: ["answer"], additionalProperties: false };
+    const r = await client.chat.completions.create({
+      model: "haiku",
+      response_format: { type: "json_schema", json_schema: { name: "answer", strict: true, schema } },
+      messages: [user('[[structured:{"answer": 42}]] oa-11')],
+    });
+    expect(JSON.parse(r.choices[0]!.message.content!)).toEqual({ answer: 42 });
+    const main = mainRequestFor("oa-11")!;
+    expect(main.body.tools.find((t: any) => t.name === "StructuredOutput").input_schema).toEqual(schema);
+    const job = (await gw.json("GET", `/api/v1/jobs/${r.id.slice("chatcmpl-".length)}`)).body;
+    expect(job).toMatchObject({ status: "completed", json_schema: schema, result: '{"answer":42}' });
+
+    const stream = await client.chat.completions.create({
+      model: "haiku",
+      stream: true,
+      response_format: { type: "json_schema", json_schema: { name: "answer", schema } },
+      messages: [user('[[structured:{"answer": 7}]] oa-12')],
+    });
+    let text = "";
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? "";
+    expect(text).toBe('{"answer":7}');
+  });
+
   it("raises the SDK's own error classes with the right status, in OpenAI's error shape", async () => {
     const fail = <T>(p: Promise<T>) => p.then(() => undefined, (e: unknown) => e);
     const bad = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "wrong", maxRetries: 0 });
@@ -89,7 +113,6 @@ describe("OpenAI Chat Completions", () => {
       [{ n: 2 }, OpenAI.BadRequestError, 400, "n must be 1"],
       [{ tools: [{ type: "function", function: { name: "f", parameters: {} } }] }, OpenAI.BadRequestError, 400, "tool and function calling is not supported"],
       [{ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }] }] }, OpenAI.BadRequestError, 400, "image inputs are not supported"],
-      [{ response_format: { type: "json_schema", json_schema: { name: "x", schema: { type: "object" } } } }, OpenAI.BadRequestError, 400, "json_schema is not supported yet"],
       [{ model: "gpt-4o" }, OpenAI.NotFoundError, 404, "The model 'gpt-4o' does not exist"],
     ];
     for (const [patch, cls, status, message] of cases) {

@@ -52,7 +52,7 @@ describe("parseChatCompletion", () => {
     [{ audio: { voice: "alloy", format: "wav" } }, 400, "audio output is not supported by this gateway: only text", "audio"],
     [{ logprobs: true }, 400, "logprobs are not supported by this gateway", "logprobs"],
     [{ max_tokens: 0 }, 400, "max_tokens must be a positive integer", "max_tokens"],
-    [{ response_format: { type: "json_schema", json_schema: { name: "x", schema: {} } } }, 400, "response_format json_schema is not supported yet: use json_object", "response_format"],
+    [{ response_format: { type: "json_schema", json_schema: { name: "x" } } }, 400, "response_format.json_schema.schema must be a JSON Schema object", "response_format"],
     [{ model: "gpt-4o" }, 404, "The model 'gpt-4o' does not exist or is not served here: use one of haiku, sonnet, opus or a full Claude model id (claude-...)", "model"],
     [{ messages: [user([{ type: "image_url", image_url: { url: "https://x/y.png" } }])] }, 400, "image inputs are not supported by this gateway", "messages[0].content[0]"],
     [{ messages: [{ role: "tool", content: "r", tool_call_id: "t" }, user("x")] }, 400, "tool and function calling is not supported by this gateway", "messages[0]"],
@@ -60,6 +60,13 @@ describe("parseChatCompletion", () => {
     [{ messages: [] }, 400, "messages must be a non-empty list", "messages"],
   ])("refuses %j with %i", (patch, status, message, param) => {
     expect(parseChatCompletion({ model: "haiku", messages: [user("x")], ...patch })).toMatchObject({ ok: false, fault: { status, message, param } });
+  });
+
+  it("gives a json_schema response_format's schema to the job", () => {
+    const schema = { type: "object", properties: { answer: { type: "integer" } } };
+    const r = parseChatCompletion({ model: "haiku", messages: [user("x")], response_format: { type: "json_schema", json_schema: { name: "a", strict: true, schema } } });
+    expect(r.ok && r.value.submit).toMatchObject({ json_schema: schema });
+    expect(r.ok && r.value.submit).not.toHaveProperty("response_format");
   });
 
   it("accepts n: 1, tool_choice none and empty tool lists", () => {
