@@ -28,6 +28,8 @@ export function parseMessagesRequest(body: unknown): Parsed<CompatRequest> {
   if (!limit.ok) return limit;
   if (body.stream !== undefined && typeof body.stream !== "boolean") return refuse("stream must be a boolean", "stream");
   if (body.metadata !== undefined && !isObject(body.metadata)) return refuse("metadata must be an object", "metadata");
+  const format = outputFormat(body.output_config);
+  if (!format.ok) return format;
 
   const system = body.system === undefined ? { ok: true as const, value: "" } : textOf(body.system, "system", BLOCK_REFUSALS);
   if (!system.ok) return system;
@@ -43,12 +45,23 @@ export function parseMessagesRequest(body: unknown): Parsed<CompatRequest> {
         prompt: prompt.value,
         model: model.value,
         ...(system.value ? { system_prompt: system.value } : {}),
+        ...(format.value ? { json_schema: format.value } : {}),
         metadata: { api: "anthropic.messages", model: body.model, metadata: body.metadata },
       },
       stream: body.stream === true,
       includeUsage: false,
     },
   };
+}
+
+/** `output_config.format` (structured outputs): its schema becomes the job's json_schema. */
+function outputFormat(config: unknown): Parsed<Record<string, unknown> | undefined> {
+  const format = isObject(config) ? config.format : undefined;
+  if (format === undefined || format === null) return { ok: true, value: undefined };
+  if (!isObject(format) || format.type !== "json_schema" || !isObject(format.schema)) {
+    return refuse("output_config.format must be {\"type\": \"json_schema\", \"schema\": {...}}", "output_config.format");
+  }
+  return { ok: true, value: format.schema };
 }
 
 function conversation(messages: unknown): Parsed<Turn[]> {

@@ -91,6 +91,10 @@ export const messagesRequestSchema = z
       .describe("Text only. The turns before the last user message are sent to the CLI as a transcript."),
     stream: z.boolean().optional(),
     metadata: z.object({ user_id: z.string().optional() }).optional().describe("Kept in the job's metadata"),
+    output_config: z
+      .object({ format: z.object({ type: z.literal("json_schema"), schema: z.record(z.string(), z.unknown()) }).optional() })
+      .optional()
+      .describe("`format` (structured outputs) gives the job its `json_schema` (the CLI's structured output)"),
   })
   .describe("Anthropic Messages. Tools, images, documents and extended thinking are refused with a 400.");
 

@@ -58,6 +58,16 @@ describe("Anthropic Messages", () => {
     expect(mainRequestFor("an-2")!.prompt).toContain("<transcript>\n<user>\nHi\n</user>\n<assistant>\nHello!\n</assistant>\n</transcript>");
   });
 
+  it("runs output_config.format json_schema as the CLI's structured output", async () => {
+    const schema = { type: "object", properties: { answer: { type: "integer" } }, required: ["answer"], additionalProperties: false };
+    const { data, response } = await client.messages
+      .create({ model: "haiku", max_tokens: 100, output_config: { format: { type: "json_schema", schema } }, messages: [user('[[structured:{"answer": 42}]] an-12')] })
+      .withResponse();
+    expect(data.content).toEqual([{ type: "text", text: '{"answer":42}' }]);
+    const job = (await gw.json("GET", `/api/v1/jobs/${response.headers.get("x-claudegate-job-id")}`)).body;
+    expect(job).toMatchObject({ status: "completed", json_schema: schema });
+  });
+
   it("raises the SDK's own error classes with the right status, in Anthropic's error shape", async () => {
     const bad = new Anthropic({ baseURL: gw.url, apiKey: "wrong", maxRetries: 0 });
     const auth = await fail(bad.messages.create({ model: "haiku", max_tokens: 10, messages: [user("x")] }));

@@ -112,6 +112,18 @@ describe("parseMessagesRequest", () => {
   });
 });
 
+describe("parseMessagesRequest output_config.format", () => {
+  it("gives a json_schema format's schema to the job, and refuses other formats", () => {
+    const schema = { type: "object" };
+    const ok = parseMessagesRequest({ model: "haiku", max_tokens: 10, messages: [user("x")], output_config: { effort: "low", format: { type: "json_schema", schema } } });
+    expect(ok.ok && ok.value.submit.json_schema).toEqual(schema);
+    expect(parseMessagesRequest({ model: "haiku", max_tokens: 10, messages: [user("x")], output_config: { format: { type: "xml" } } })).toMatchObject({
+      ok: false,
+      fault: { status: 400, param: "output_config.format" },
+    });
+  });
+});
+
 describe("resolveModel", () => {
   it.each([
     ["haiku", "haiku"],
