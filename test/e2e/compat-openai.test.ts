@@ -128,6 +128,16 @@ describe("OpenAI Chat Completions", () => {
     const body = await raw.json();
     expect(body).toEqual(openaiErrorSchema.parse(body));
     expect(body.error).toEqual({ message: "missing API key: send Authorization: Bearer <key>", type: "invalid_request_error", param: null, code: "invalid_api_key" });
+
+    const keyed = { Authorization: `Bearer ${API_KEY}` };
+    const wrongMethod = await gw.json("GET", "/v1/chat/completions", undefined, keyed);
+    expect([wrongMethod.status, wrongMethod.headers.get("allow"), wrongMethod.body]).toEqual([
+      405,
+      "POST",
+      { error: { message: "method not allowed", type: "invalid_request_error", param: null, code: null } },
+    ]);
+    const unknown = await gw.json("POST", "/v1/completions", {}, keyed);
+    expect([unknown.status, unknown.body]).toEqual([404, { error: { message: "not found", type: "invalid_request_error", param: null, code: "not_found" } }]);
   });
 
   it("turns a failed job into a 5xx the SDK does not retry, and a failing stream into an APIError", async () => {
