@@ -23,14 +23,15 @@ export const refuse = (message: string, param?: string, status = 400, code?: str
 });
 
 /**
- * The dialect of a path, or undefined outside /v1/. /v1/messages is Anthropic's; a request carrying
- * `anthropic-version` (every Anthropic SDK request does) is Anthropic's too, which is how /v1/models and unknown
- * /v1/ paths choose; everything else under /v1/ is OpenAI's.
+ * The dialect of a path, or undefined outside /v1/. /v1/messages is Anthropic's and /v1/chat/ OpenAI's; elsewhere
+ * (/v1/models, unknown /v1/ paths) a request carrying `anthropic-version` (every Anthropic SDK request does) is
+ * Anthropic's, any other OpenAI's.
  */
 export function dialectOf(path: string, anthropicVersion: string | undefined): Dialect | undefined {
   if (path !== "/v1" && !path.startsWith("/v1/")) return undefined;
-  if (path === "/v1/messages" || path.startsWith("/v1/messages/") || anthropicVersion !== undefined) return "anthropic";
-  return "openai";
+  if (path === "/v1/messages" || path.startsWith("/v1/messages/")) return "anthropic";
+  if (path.startsWith("/v1/chat/")) return "openai";
+  return anthropicVersion !== undefined ? "anthropic" : "openai";
 }
 
 const ANTHROPIC_TYPES: Record<number, string> = {

@@ -105,6 +105,7 @@ describe("anthropicAnswer", () => {
 describe("errors", () => {
   it("picks the dialect by path, then by anthropic-version", () => {
     expect(dialectOf("/v1/chat/completions", undefined)).toBe("openai");
+    expect(dialectOf("/v1/chat/completions", "2023-06-01")).toBe("openai");
     expect(dialectOf("/v1/messages", undefined)).toBe("anthropic");
     expect(dialectOf("/v1/models", "2023-06-01")).toBe("anthropic");
     expect(dialectOf("/v1/models", undefined)).toBe("openai");
