@@ -149,7 +149,7 @@ function supervise(spec: RunSpec, argv: string[], port: MessagePort, cwd: string
         case "result":
           if (Buffer.byteLength(parsed.result.result) > spec.maxResultBytes) return fail(tooLarge(spec));
           const limit = limitFromResult(parsed.result);
-          decide(limit ? { t: "limited", limit } : { t: "outcome", finish: outcomeFromResult(parsed.result, { json: spec.json }) });
+          decide(limit ? { t: "limited", limit } : { t: "outcome", finish: outcomeFromResult(parsed.result, { json: spec.json, structured: spec.structured }) });
           // The result ends the job; a CLI that lingers after it is known to hang, so it gets a short grace.
           later(spec.lingerMs, () => killGroup("SIGKILL"));
           break;

@@ -7,6 +7,8 @@ export interface ArgvOptions {
   model: Model;
   allowedTools: string[];
   skipPermissions: boolean;
+  /** JSON Schema text for structured output: the CLI adds a StructuredOutput tool (even with `--tools ""`). */
+  jsonSchema?: string;
 }
 
 export function buildArgv(o: ArgvOptions): string[] {
@@ -17,6 +19,7 @@ export function buildArgv(o: ArgvOptions): string[] {
   if (o.allowedTools.length) argv.push("--allowedTools", o.allowedTools.join(","));
   // Each job runs in a fresh temporary directory; saved sessions would pile up under ~/.claude for nothing.
   argv.push("--no-session-persistence");
+  if (o.jsonSchema !== undefined) argv.push("--json-schema", o.jsonSchema);
   if (o.skipPermissions) argv.push("--dangerously-skip-permissions");
   return argv;
 }

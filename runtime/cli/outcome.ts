@@ -28,7 +28,8 @@ export function statsOf(r: ResultLine): RunStats {
   };
 }
 
-export function outcomeFromResult(r: ResultLine, opts: { json: boolean }): Finish {
+/** `structured`: the run had a `--json-schema`, so its answer is the result line's `structured_output`. */
+export function outcomeFromResult(r: ResultLine, opts: { json: boolean; structured?: boolean }): Finish {
   const stats = statsOf(r);
   const failed = r.isError || (r.subtype !== "" && r.subtype !== "success");
   if (failed) {
@@ -37,6 +38,14 @@ export function outcomeFromResult(r: ResultLine, opts: { json: boolean }): Finis
     const detail = r.result || r.subtype || "unknown error";
     const error = r.subtype && r.subtype !== "success" && !r.result ? `claude reported ${r.subtype}` : detail;
     return { status: "failed", result: "", error, errorCode, stats };
+  }
+  if (opts.structured) {
+    // Asked twice for the StructuredOutput tool and still answering in text, the CLI ends with a "success" and
+    // no structured_output (measured with 2.1.197).
+    if (r.structuredOutput === undefined) {
+      return { status: "failed", result: r.result, error: "the CLI returned no structured output for json_schema", errorCode: "invalid_json", stats };
+    }
+    return { status: "completed", result: JSON.stringify(r.structuredOutput), error: "", errorCode: "", stats };
   }
   if (opts.json) {
     const text = stripCodeFences(r.result);

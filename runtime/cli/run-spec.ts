@@ -17,7 +17,12 @@ export function buildRunSpec(job: Job, config: Config, parentEnv: NodeJS.Process
   return {
     jobId: job.id,
     command: config.claudePath,
-    argv: buildArgv({ model: job.model, allowedTools: config.allowedTools, skipPermissions: config.skipPermissions }),
+    argv: buildArgv({
+      model: job.model,
+      allowedTools: config.allowedTools,
+      skipPermissions: config.skipPermissions,
+      jsonSchema: job.jsonSchema,
+    }),
     env: buildCliEnv(parentEnv, config.cliEnv, job.id),
     stdin: job.prompt,
     systemPrompt,
@@ -26,6 +31,7 @@ export function buildRunSpec(job: Job, config: Config, parentEnv: NodeJS.Process
     stallMs: config.stallTimeoutMs,
     maxResultBytes: config.maxResultBytes,
     json,
+    structured: job.jsonSchema !== undefined,
     lingerMs: LINGER_MS,
     termGraceMs: TERM_GRACE_MS,
   };

@@ -8,6 +8,8 @@ export interface ResultLine {
   terminalReason: string | undefined;
   result: string;
   usage?: unknown;
+  /** With `--json-schema`: the object the model gave the StructuredOutput tool. */
+  structuredOutput?: unknown;
   costUsd?: number;
   durationMs?: number;
   numTurns?: number;
@@ -73,6 +75,7 @@ export function parseCliLine(line: string): CliLine {
           terminalReason: str(o.terminal_reason),
           result: str(o.result) ?? "",
           usage: o.usage && typeof o.usage === "object" ? o.usage : undefined,
+          structuredOutput: o.structured_output ?? undefined,
           costUsd: num(o.total_cost_usd),
           durationMs: num(o.duration_ms),
           numTurns: num(o.num_turns),

@@ -41,6 +41,8 @@ export interface Config {
   sseHeartbeatMs: number;
   streamSecret: string;
   streamTokenTtlMs: number;
+  /** Whether a client of /v1/ that disconnects before its answer cancels its job (else the job finishes). */
+  compatCancelOnDisconnect: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -118,5 +120,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.CLAUDEGATE_STREAM_SECRET ??
       loadOrCreateSecret(secretPathNextTo(e.CLAUDEGATE_DB_PATH, "claudegate.stream-secret"), () => randomBytes(32).toString("base64url")).value,
     streamTokenTtlMs: e.CLAUDEGATE_STREAM_TOKEN_TTL_SECONDS * 1000,
+    compatCancelOnDisconnect: e.CLAUDEGATE_COMPAT_CANCEL_ON_DISCONNECT,
   };
 }

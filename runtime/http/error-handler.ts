@@ -2,15 +2,16 @@
 // the allowed methods, and anything unexpected is logged and answered 500 without internals.
 import { STATUS_CODES } from "node:http";
 import type { H3Error, H3Event } from "h3";
-import { setResponseHeader, setResponseStatus, send } from "h3";
+import { getRequestHeader, setResponseHeader, setResponseStatus, send } from "h3";
 // @ts-expect-error Nitro's virtual module: the route table built from handlers/
 import { handlers } from "#nitro-internal-virtual/server-handlers";
 import { allowedMethods, type RouteEntry } from "./allowed-methods";
 import { log } from "../log";
+import { dialectOf, errorBody } from "../compat/errors";
 
 export default function errorHandler(error: H3Error, event: H3Event) {
   const status = error.statusCode || 500;
-  const data = error.data as { error?: string; headers?: Record<string, string> } | undefined;
+  const data = error.data as { error?: string; headers?: Record<string, string>; code?: string; param?: string } | undefined;
   let message = data?.error;
   if (!message) {
     if (status === 404) message = "not found";
@@ -24,7 +25,14 @@ export default function errorHandler(error: H3Error, event: H3Event) {
     setResponseHeader(event, "Allow", allowedMethods(handlers as RouteEntry[], event.path.split("?")[0]!).join(", "));
   }
   for (const [k, v] of Object.entries(data?.headers ?? {})) setResponseHeader(event, k, v);
-  setResponseStatus(event, status, STATUS_CODES[status]);
   setResponseHeader(event, "Content-Type", "application/json");
+  // The OpenAI- and Anthropic-compatible paths answer in their own API's error shape.
+  const dialect = dialectOf(event.path.split("?")[0]!, getRequestHeader(event, "anthropic-version"));
+  if (dialect) {
+    const compat = errorBody(dialect, { status, message, code: data?.code, param: data?.param });
+    setResponseStatus(event, compat.status, STATUS_CODES[compat.status]);
+    return send(event, JSON.stringify(compat.body));
+  }
+  setResponseStatus(event, status, STATUS_CODES[status]);
   return send(event, JSON.stringify({ error: message }));
 }

@@ -1,7 +1,8 @@
 // Runs before every route: request id, CORS, start-up gate, and the API-key check.
 import { randomUUID } from "node:crypto";
-import { defineEventHandler, getQuery, getRequestHeader, sendNoContent } from "h3";
+import { defineEventHandler, getQuery, getRequestHeader, sendNoContent, type H3Event } from "h3";
 import { bootGateway } from "../gateway";
+import { dialectOf } from "../compat/errors";
 import { KeyChecker } from "./auth";
 import { CorsPolicy } from "./cors";
 import { httpError } from "./errors";
@@ -29,6 +30,9 @@ export default defineEventHandler(async (event) => {
   }
 
   const path = event.path.split("?")[0]!;
+  // The OpenAI- and Anthropic-compatible APIs under /v1/ take the same keys, in their own SDKs' headers.
+  const dialect = dialectOf(path, getRequestHeader(event, "anthropic-version"));
+  if (dialect) return checkKey(event, keys, dialect === "openai" ? "missing API key: send Authorization: Bearer <key>" : "missing x-api-key header");
   if (!path.startsWith("/api/")) return;
   if (PUBLIC_API_PATHS.has(path)) {
     // Open to all, but a valid key sees more there (health's details): note it, never refuse the request.
@@ -47,11 +51,15 @@ export default defineEventHandler(async (event) => {
     return;
   }
 
+  checkKey(event, keys, "missing X-API-Key header");
+});
+
+function checkKey(event: H3Event, keys: KeyChecker, missing: string): void {
   const key = KeyChecker.presented(event.node.req.headers);
-  if (key === undefined) throw httpError(401, "missing X-API-Key header");
+  if (key === undefined) throw httpError(401, missing);
   if (!keys.matches(key)) throw httpError(401, "invalid API key");
   event.context.apiKey = key;
-});
+}
 
 function safeDecode(segment: string): string {
   try {

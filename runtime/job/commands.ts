@@ -44,6 +44,7 @@ export async function submitJob(
     // `"metadata": null` is kept as null, an absent field stays absent (as the original).
     metadata: rawMetadata,
     responseFormat: body.response_format ?? "",
+    jsonSchema: body.json_schema === undefined ? undefined : JSON.stringify(body.json_schema),
     timeoutSeconds: body.timeout_seconds,
     createdAt: now,
   };

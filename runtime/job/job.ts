@@ -52,6 +52,8 @@ export interface Job extends RunStats {
   /** Raw JSON text exactly as it will be returned, or undefined when the field was absent. */
   metadata: string | undefined;
   responseFormat: ResponseFormat;
+  /** JSON text of the schema for the CLI's structured output (`--json-schema`), or undefined. */
+  jsonSchema: string | undefined;
   timeoutSeconds: number | undefined;
   attempts: number;
   /** The CLI's latest API retry report while the run is retrying. */
@@ -83,6 +85,7 @@ export function jobToJson(job: Job, urls?: { get: string; cancel: string; stream
     ["webhook_events_filter", job.callbackUrl ? job.webhookEvents : undefined],
     ["metadata", undefined],
     ["response_format", job.responseFormat || undefined],
+    ["json_schema", undefined],
     ["timeout_seconds", job.timeoutSeconds],
     ["attempts", job.attempts],
     ["retrying", job.retrying],
@@ -100,6 +103,8 @@ export function jobToJson(job: Job, urls?: { get: string; cancel: string; stream
   for (const [key, value] of fields) {
     if (key === "metadata") {
       if (job.metadata !== undefined) parts.push(`"metadata":${job.metadata}`);
+    } else if (key === "json_schema") {
+      if (job.jsonSchema !== undefined) parts.push(`"json_schema":${job.jsonSchema}`);
     } else if (value !== undefined) {
       parts.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
     }

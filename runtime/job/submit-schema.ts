@@ -14,6 +14,9 @@ const noNul = (s: string) => !s.includes("\u0000");
 export const PROMPT_NUL_ERROR = "prompt must not contain NUL characters (\\u0000)";
 export const SYSTEM_PROMPT_NUL_ERROR = "system_prompt must not contain NUL characters (\\u0000)";
 
+/** The largest `json_schema`, as JSON text. */
+export const MAX_JSON_SCHEMA_BYTES = 100_000;
+
 export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
 export const submitSchema = z.object({
@@ -39,6 +42,11 @@ export const submitSchema = z.object({
     .optional(),
   response_format: z
     .enum(["", "text", "json"], { error: "response_format must be 'text' or 'json'" })
+    .optional(),
+  json_schema: z
+    .record(z.string(), z.unknown(), { error: "json_schema must be a JSON Schema object" })
+    // It reaches the CLI as one argument, and Linux caps one argument at 128 KiB (MAX_ARG_STRLEN).
+    .refine((s) => Buffer.byteLength(JSON.stringify(s)) <= MAX_JSON_SCHEMA_BYTES, `json_schema must be at most ${MAX_JSON_SCHEMA_BYTES} bytes as JSON`)
     .optional(),
   timeout_seconds: positiveIntField("timeout_seconds", MAX_TIMEOUT_SECONDS),
 });

@@ -1,11 +1,13 @@
 // The OpenAPI 3.1 document of the API: a pure function of the zod schemas (requests: the ones the handlers
 // validate with; responses: runtime/openapi/schemas.ts) and the operation tables in paths-*.ts.
 import { componentSchemas } from "./json-schema";
+import { compatPaths } from "./paths-compat";
 import { jobPaths } from "./paths-jobs";
 import { serverPaths } from "./paths-server";
 import { requestSchemas } from "./requests";
 import { HEADERS, PARAMETERS } from "./responses";
 import { responseSchemas } from "./schemas";
+import { compatRequestSchemas, compatResponseSchemas } from "./schemas-compat";
 
 const DESCRIPTION = `HTTP gateway that runs the Claude Code CLI for each job of a durable queue.
 
@@ -14,7 +16,10 @@ over Server-Sent Events (\`urls.stream\` works in a browser's \`EventSource\`), 
 
 **Authentication.** Every path under \`/api/\` except health and this document needs an API key, as
 \`X-API-Key: <key>\` or \`Authorization: Bearer <key>\`. **Errors** are always \`{"error": "<message>"}\`; a path
-that does not exist is \`404 {"error":"not found"}\`, a method it does not take \`405\` with \`Allow\`.`;
+that does not exist is \`404 {"error":"not found"}\`, a method it does not take \`405\` with \`Allow\`.
+
+**OpenAI- and Anthropic-compatible APIs** under \`/v1/\` run each request as a job too, and take the same keys in
+their SDKs' headers; their errors are in each API's own shape.`;
 
 export function buildOpenApiDocument(version: string): Record<string, unknown> {
   return {
@@ -29,10 +34,14 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       { name: "Webhooks", description: "Signed callbacks and their delivery log" },
       { name: "Queue", description: "Pause and resume the queue" },
       { name: "Server", description: "Health, figures and this document" },
+      { name: "Compatible APIs", description: "OpenAI Chat Completions and Anthropic Messages over the job queue" },
     ],
-    paths: { ...jobPaths, ...serverPaths },
+    paths: { ...jobPaths, ...serverPaths, ...compatPaths },
     components: {
-      schemas: { ...componentSchemas(responseSchemas, "output"), ...componentSchemas(requestSchemas, "input") },
+      schemas: {
+        ...componentSchemas({ ...responseSchemas, ...compatResponseSchemas }, "output"),
+        ...componentSchemas({ ...requestSchemas, ...compatRequestSchemas }, "input"),
+      },
       parameters: PARAMETERS,
       headers: HEADERS,
       securitySchemes: {

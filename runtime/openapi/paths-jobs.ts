@@ -28,6 +28,7 @@ const SUBMIT_ERRORS = [
   "callback_url must be an absolute http or https URL",
   'webhook_events_filter must be a subset of ["started","completed"]',
   "response_format must be 'text' or 'json'",
+  "json_schema must be a JSON Schema object",
   "timeout_seconds must be a positive integer",
   "timeout_seconds must be at most 604800",
   "Idempotency-Key must be 1 to 255 printable ASCII characters",

@@ -25,6 +25,11 @@ export const submitRequest = documented(submitSchema, {
   metadata: { description: "Any JSON value. Stored and returned as sent (numbers keep their digits).", examples: [{ ticket: 42 }] },
   webhook_events_filter: { description: 'Which webhooks to send; default `["completed"]` (any end).', examples: [["started", "completed"]] },
   response_format: { description: "`json` asks for raw JSON and fails the job with `invalid_json` when the result is not JSON." },
+  json_schema: {
+    description:
+      "A JSON Schema for the CLI's structured output (`--json-schema`): the result is the object the model produced, as JSON text; none fails the job with `invalid_json`. Not validated by the gateway yet.",
+    examples: [{ type: "object", properties: { answer: { type: "integer" } }, required: ["answer"] }],
+  },
   timeout_seconds: { description: `Time limit of this job's run, 1–${MAX_TIMEOUT_SECONDS} s; replaces \`CLAUDEGATE_JOB_TIMEOUT_MINUTES\`.`, examples: [120] },
 }).describe("Unknown fields are ignored. Validation stops at the first problem, in the order of the fields.");
 

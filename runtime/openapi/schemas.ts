@@ -38,6 +38,7 @@ export const jobSchema = z
     webhook_events_filter: z.array(z.enum(WEBHOOK_EVENTS)).optional().describe("Present with `callback_url`"),
     metadata: z.unknown().optional().describe("Any JSON value, returned as it was sent (present when it was given, `null` included)"),
     response_format: z.enum(["text", "json"]).optional(),
+    json_schema: z.record(z.string(), z.unknown()).optional().describe("The structured-output schema, as sent (present when given)"),
     timeout_seconds: z.int().min(1).optional(),
     attempts: count.describe("Runs started for this job; 0 while it waits for its first"),
     created_at: timestamp,

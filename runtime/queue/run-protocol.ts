@@ -18,6 +18,8 @@ export interface RunSpec {
   stallMs: number;
   maxResultBytes: number;
   json: boolean;
+  /** The run has a `--json-schema`: its answer is the result line's structured_output. */
+  structured: boolean;
   /** How long a CLI may linger after its result line, and a TERM'd one may take before KILL. */
   lingerMs: number;
   termGraceMs: number;

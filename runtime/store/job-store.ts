@@ -19,6 +19,7 @@ interface JobRow {
   webhook_events: string;
   metadata: string | null;
   response_format: string;
+  json_schema: string | null;
   timeout_seconds: number | null;
   attempts: number;
   stats: string | null;
@@ -43,6 +44,7 @@ function rowToJob(r: JobRow): Job {
     webhookEvents: JSON.parse(r.webhook_events) as WebhookEvent[],
     metadata: r.metadata ?? undefined,
     responseFormat: r.response_format as ResponseFormat,
+    jsonSchema: r.json_schema ?? undefined,
     timeoutSeconds: r.timeout_seconds ?? undefined,
     attempts: r.attempts,
     retrying: r.retrying ? JSON.parse(r.retrying) : undefined,
@@ -62,6 +64,7 @@ export interface NewJob {
   webhookEvents: WebhookEvent[];
   metadata: string | undefined;
   responseFormat: ResponseFormat;
+  jsonSchema?: string;
   timeoutSeconds: number | undefined;
   createdAt: number;
 }
@@ -89,9 +92,9 @@ export class JobStore {
     this.q = {
       // The queue cap is checked in the same statement as the insert, so a refused submit leaves no row.
       insert: p(`INSERT INTO jobs (id, prompt, system_prompt, model, status, callback_url, webhook_events, metadata,
-                   response_format, timeout_seconds, created_at)
+                   response_format, json_schema, timeout_seconds, created_at)
                  SELECT @id, @prompt, @systemPrompt, @model, 'queued', @callbackUrl, @webhookEvents, @metadata,
-                   @responseFormat, @timeoutSeconds, @createdAt
+                   @responseFormat, @jsonSchema, @timeoutSeconds, @createdAt
                  WHERE (SELECT n FROM job_counts WHERE status = 'queued') < @queueSize`),
       get: p(`SELECT * FROM jobs WHERE id = ?`),
       claimNext: p(`UPDATE jobs SET status = 'processing', started_at = @now, attempts = attempts + 1, retrying = NULL
@@ -130,6 +133,7 @@ export class JobStore {
         ...job,
         webhookEvents: JSON.stringify(job.webhookEvents),
         metadata: job.metadata ?? null,
+        jsonSchema: job.jsonSchema ?? null,
         timeoutSeconds: job.timeoutSeconds ?? null,
         queueSize,
       }).changes === 1

@@ -151,4 +151,11 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       DELETE FROM webhook_deliveries WHERE job_id NOT IN (SELECT id FROM jobs);
     `,
   },
+  {
+    version: 8,
+    sql: `
+      -- A job's JSON Schema for the CLI's structured output (--json-schema), as sent; NULL = none.
+      ALTER TABLE jobs ADD COLUMN json_schema TEXT;
+    `,
+  },
 ];

@@ -54,6 +54,15 @@ describe("submit refuses what the CLI cannot be given", () => {
     expect(sp).toMatchObject({ status: 400, body: { error: "system_prompt must not contain NUL characters (\\u0000)" } });
     expect((await gw.json("GET", "/api/v1/stats")).body.queue).toEqual(before);
   });
+
+  it("answers 400 for a json_schema too large to be one CLI argument, and stores no job", async () => {
+    // The schema reaches the CLI as one argv entry: past Linux's 128 KiB per argument, spawn would fail.
+    const before = (await gw.json("GET", "/api/v1/stats")).body.queue;
+    const schema = { type: "object", description: "x".repeat(100_000) };
+    const r = await gw.json("POST", "/api/v1/jobs", { prompt: "hi", json_schema: schema });
+    expect(r).toMatchObject({ status: 400, body: { error: "json_schema must be at most 100000 bytes as JSON" } });
+    expect((await gw.json("GET", "/api/v1/stats")).body.queue).toEqual(before);
+  });
 });
 
 describe("a run that cannot start", () => {

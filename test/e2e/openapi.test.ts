@@ -7,13 +7,21 @@ import type { z } from "zod";
 import { version } from "../../package.json";
 import { buildOpenApiDocument } from "../../runtime/openapi/document";
 import { submitRequest } from "../../runtime/openapi/requests";
-import { responseSchemas } from "../../runtime/openapi/schemas";
+import { responseSchemas as jobApiSchemas } from "../../runtime/openapi/schemas";
+import { compatResponseSchemas } from "../../runtime/openapi/schemas-compat";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { GatewayProcess } from "../support/gateway-process";
 import { documentedRoutes, handlerRoutes } from "../support/handler-routes";
 
 type Doc = { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, any> } };
 const doc = buildOpenApiDocument(version) as unknown as Doc;
+const responseSchemas = { ...jobApiSchemas, ...compatResponseSchemas };
+/** The error shape of a path's 401: the job API's, or under /v1/ the compatible APIs' own. */
+const AUTH_ERROR_SCHEMA: Record<string, unknown> = {
+  "/v1/chat/completions": { $ref: "#/components/schemas/OpenAIError" },
+  "/v1/messages": { $ref: "#/components/schemas/AnthropicError" },
+  "/v1/models": { oneOf: [{ $ref: "#/components/schemas/OpenAIError" }, { $ref: "#/components/schemas/AnthropicError" }] },
+};
 const schemaNamed = (name: keyof typeof responseSchemas) => responseSchemas[name] as z.ZodType;
 
 /** Parses `value` with the named response schema, and checks that nothing was stripped on the way. */
@@ -70,7 +78,8 @@ describe("the OpenAPI document", () => {
         expect(Object.keys(op.responses).some((s) => s.startsWith("2")), where).toBe(true);
         const open = Array.isArray(op.security) && op.security.length === 0;
         expect(open, where).toBe(path === "/api/v1/health" || path === "/api/v1/openapi.json");
-        if (!open) expect(op.responses["401"]?.content["application/json"].schema, where).toEqual({ $ref: "#/components/schemas/Error" });
+        const authError = AUTH_ERROR_SCHEMA[path] ?? { $ref: "#/components/schemas/Error" };
+        if (!open) expect(op.responses["401"]?.content["application/json"].schema, where).toEqual(authError);
       }
     }
     const submit = doc.paths["/api/v1/jobs"]!.post;

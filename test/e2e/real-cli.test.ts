@@ -68,6 +68,17 @@ describe("jobs run by the real CLI", () => {
     expect(mainRequestFor("json-1")!.system).toContain("RAW JSON only");
   });
 
+  it("runs a json_schema job with --json-schema: the result is the structured output, none fails it", async () => {
+    const schema = { type: "object", properties: { answer: { type: "integer" } }, required: ["answer"] };
+    const ok = await gw.submit({ prompt: '[[structured:{"answer": 42}]] schema-1', json_schema: schema });
+    expect(ok.json_schema).toEqual(schema);
+    expect(await gw.waitJob(ok.job_id)).toMatchObject({ status: "completed", result: '{"answer":42}', json_schema: schema });
+    expect(mainRequestFor("schema-1")!.body.tools.map((t: { name: string }) => t.name)).toEqual(["StructuredOutput"]);
+    const none = await gw.submit({ prompt: "[[reply:forty two]] schema-2", json_schema: schema });
+    expect(await gw.waitJob(none.job_id)).toMatchObject({ status: "failed", error_code: "invalid_json", error: "the CLI returned no structured output for json_schema" });
+    expect((await gw.json("POST", "/api/v1/jobs", { prompt: "x", json_schema: [1] })).body).toEqual({ error: "json_schema must be a JSON Schema object" });
+  });
+
   it("sends a 200 KB prompt and a prompt that looks like a flag through stdin, untouched", async () => {
     const big = "big-prompt-1 " + "lorem ipsum ".repeat(200_000 / 12);
     const a = await gw.submit({ prompt: big });

@@ -3,7 +3,14 @@
  *   ANTHROPIC_BASE_URL=<fake.url> ANTHROPIC_API_KEY=anything HOME=<tmp dir>
  * Behaviour is scripted by directives inside the prompt, so parallel tests share no state:
  *   [[reply:a|b|c]] [[chunks:N]] [[bytes:N]] [[delay:MS]] [[hang]] [[hang-before]] [[status:CODE]] [[no-retry]]
+ *   [[structured:JSON]] (with `--json-schema`: call the CLI's StructuredOutput tool with JSON as its input)
  * Default answer: `echo: <first 40 chars of prompt>` in 3 deltas.
+ *
+ * `--json-schema` (measured with 2.1.197): the CLI offers a tool `StructuredOutput` whose input_schema is the schema
+ * (also with `--tools ""`). A plain text answer gets one user turn "[structured-output-enforce] You MUST call the
+ * StructuredOutput tool..." and, answered with text again, a `success` result WITHOUT `structured_output`. Answered
+ * with a tool_use of StructuredOutput, it sends the tool_result back and takes the next (text) answer as the end;
+ * the result line then carries `structured_output`.
  *
  * What the CLI 2.1.197 sends (measured, see also /work/shared/notes/claude-cli.md):
  * - `HEAD /` first, then `POST /v1/messages?beta=true`. BOTH the main request and the session-title side request are
@@ -74,6 +81,7 @@ export interface Directives {
   hangBefore?: boolean;
   status?: number;
   noRetry?: boolean;
+  structured?: string;
 }
 
 /** `[[name]]` or `[[name:arg]]`; arg may contain anything but `]]`. */
@@ -92,6 +100,7 @@ export function parseDirectives(text: string): Directives {
     else if (name === "hang-before") d.hangBefore = true;
     else if (name === "status") d.status = num;
     else if (name === "no-retry") d.noRetry = true;
+    else if (name === "structured") d.structured = arg;
   }
   return d;
 }
@@ -184,6 +193,27 @@ async function streamAnswer(res: http.ServerResponse, model: string, deltas: str
   res.end();
 }
 
+const STRUCTURED_TOOL = "StructuredOutput";
+
+/** A turn that calls one tool with `inputJson` as its input (streamed as one input_json_delta). */
+function answerToolUse(res: http.ServerResponse, req: FakeRequest, name: string, inputJson: string) {
+  const id = `toolu_fake_${++msgSeq}`;
+  const message = { ...messageJson(req.model, "", 1), stop_reason: "tool_use" };
+  if (!req.stream) {
+    res.writeHead(200, { "content-type": "application/json" });
+    return res.end(JSON.stringify({ ...message, content: [{ type: "tool_use", id, name, input: JSON.parse(inputJson) }] }));
+  }
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const send = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  send("message_start", { message: { ...message, content: [], stop_reason: null } });
+  send("content_block_start", { index: 0, content_block: { type: "tool_use", id, name, input: {} } });
+  send("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: inputJson } });
+  send("content_block_stop", { index: 0 });
+  send("message_delta", { delta: { stop_reason: "tool_use", stop_sequence: null }, usage: { output_tokens: 1 } });
+  send("message_stop", {});
+  res.end();
+}
+
 async function answerMessages(req: FakeRequest, res: http.ServerResponse) {
   if (req.kind === "side") {
     const text = '{"title":"Fake session"}';
@@ -200,6 +230,9 @@ async function answerMessages(req: FakeRequest, res: http.ServerResponse) {
     res.writeHead(d.status, headers);
     const type = ERROR_TYPES[d.status] ?? "api_error";
     return res.end(JSON.stringify({ type: "error", error: { type, message: `fake error ${d.status}` } }));
+  }
+  if (d.structured !== undefined && Array.isArray(req.body.tools) && req.body.tools.some((t: any) => t?.name === STRUCTURED_TOOL)) {
+    return answerToolUse(res, req, STRUCTURED_TOOL, d.structured);
   }
   const deltas = plannedDeltas(d, req.prompt);
   if (req.stream) return streamAnswer(res, req.model, deltas, d.delay ?? 0, !!d.hang);

@@ -20,6 +20,7 @@ function spec(argv: string[]): RunSpec {
     stallMs: 0,
     maxResultBytes: 1024 * 1024,
     json: false,
+  structured: false,
     lingerMs: 100,
     termGraceMs: 100,
   };

@@ -74,6 +74,18 @@ describe("outcomeFromResult", () => {
     expect(outcomeFromResult({ ...base, result: '```json\n{"a":1}\n```\n' }, { json: true })).toMatchObject({ status: "completed", result: '{"a":1}' });
     expect(outcomeFromResult({ ...base, result: "sure! {a:1}" }, { json: true })).toMatchObject({ status: "failed", errorCode: "invalid_json", result: "sure! {a:1}" });
   });
+
+  it("takes a json_schema run's answer from structured_output, and fails a run that has none", () => {
+    const line = parseCliLine(JSON.stringify({ type: "result", subtype: "success", is_error: false, result: "{\"answer\":42}", structured_output: { answer: 42 } }));
+    expect(outcomeFromResult((line as { result: ResultLine }).result, { json: false, structured: true })).toMatchObject({ status: "completed", result: '{"answer":42}' });
+    expect(outcomeFromResult({ ...base, result: "forty two" }, { json: false, structured: true })).toEqual({
+      status: "failed",
+      result: "forty two",
+      error: "the CLI returned no structured output for json_schema",
+      errorCode: "invalid_json",
+      stats: expect.any(Object),
+    });
+  });
 });
 
 describe("stripCodeFences (the original's cases)", () => {

@@ -1,0 +1,141 @@
+// The OpenAI- and Anthropic-compatible endpoints of the document. Their errors are in each API's own shape
+// (runtime/compat/errors.ts renders them; the examples here are rendered by the same function).
+import { errorBody, type CompatFault, type Dialect } from "../compat/errors";
+import { MODELS } from "../config/schema";
+import { schemaRef } from "./responses";
+
+type Obj = Record<string, unknown>;
+
+const JOB_ID = {
+  description: "The id of the job this request became: `GET /api/v1/jobs/{id}` has it, with its answer once ended",
+  schema: { type: "string", format: "uuid" },
+};
+const ERROR_SCHEMA: Record<Dialect, string> = { openai: "OpenAIError", anthropic: "AnthropicError" };
+const RETRY_AFTER = { "Retry-After": { $ref: "#/components/headers/RetryAfter" } };
+
+/** Error responses in a dialect, with one example per fault; statuses as the dialect answers them. */
+function compatErrors(dialect: Dialect, faults: (CompatFault & { description: string; headers?: Obj })[]): Obj {
+  const out: Record<string, { description: string; headers: Obj; content: Obj }> = {};
+  for (const f of faults) {
+    const { status, body } = errorBody(dialect, f);
+    const r = (out[status] ??= {
+      description: f.description,
+      headers: { "X-Request-ID": { $ref: "#/components/headers/RequestId" }, ...f.headers },
+      content: { "application/json": { schema: schemaRef(ERROR_SCHEMA[dialect]), examples: {} } },
+    });
+    const examples = (r.content["application/json"] as { examples: Obj }).examples;
+    examples[`e${Object.keys(examples).length + 1}`] = { summary: f.message, value: body };
+  }
+  return out;
+}
+
+const shared = (missingKey: string): (CompatFault & { description: string; headers?: Obj })[] => [
+  { status: 401, message: missingKey, description: "No API key, or a wrong one" },
+  { status: 401, message: "invalid API key", description: "No API key, or a wrong one" },
+  { status: 404, message: `The model 'gpt-4o' does not exist or is not served here: use one of ${MODELS.join(", ")} or a full Claude model id (claude-...)`, code: "model_not_found", param: "model", description: "An unknown model" },
+  { status: 413, message: "request body must be at most 1048576 bytes", description: "Body over 1 MiB" },
+  { status: 429, message: "rate limit exceeded, slow down", description: "Over `CLAUDEGATE_RATE_LIMIT` for this key", headers: RETRY_AFTER },
+  { status: 503, message: "server busy, retry later", description: "The queue is full (`CLAUDEGATE_QUEUE_SIZE`); no job was created" },
+  { status: 502, message: "job 3479044e-64ff-4f0d-8cd3-d0b06a93d07f failed: API Error: 400 ...", code: "api_error", description: "The job failed (the CLI or the upstream API); `x-should-retry: false`" },
+  { status: 504, message: "job 3479044e-64ff-4f0d-8cd3-d0b06a93d07f failed: job timed out after 5m", code: "timeout", description: "The job ran out of time; `x-should-retry: false`" },
+  { status: 409, message: "job 3479044e-64ff-4f0d-8cd3-d0b06a93d07f cancelled: cancelled by client", code: "cancelled", description: "The job was cancelled meanwhile; `x-should-retry: false`" },
+];
+
+const chat = {
+  operationId: "createChatCompletion",
+  tags: ["Compatible APIs"],
+  summary: "OpenAI Chat Completions",
+  description:
+    "Runs the conversation as a job (visible in the job API; its id in `X-ClaudeGate-Job-ID`) and answers in OpenAI's " +
+    "shape: a `chat.completion`, or with `stream: true` Server-Sent Events of `chat.completion.chunk` objects ending " +
+    "with `data: [DONE]` (a failure mid-stream is a data line with `error`). Use the `openai` SDK with `baseURL` " +
+    "`<gateway>/v1`.",
+  security: [{ Bearer: [] }, { ApiKey: [] }],
+  requestBody: {
+    required: true,
+    content: {
+      "application/json": {
+        schema: schemaRef("ChatCompletionRequest"),
+        example: { model: "haiku", messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "What is a mutex?" }] },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: "The answer (JSON), or its stream (`stream: true`)",
+      headers: { "X-ClaudeGate-Job-ID": JOB_ID },
+      content: {
+        "application/json": { schema: schemaRef("ChatCompletion") },
+        "text/event-stream": { schema: { type: "string", description: "`data: <ChatCompletionChunk JSON>` lines, then `data: [DONE]`" } },
+      },
+    },
+    ...compatErrors("openai", [
+      { status: 400, message: "n must be 1: this gateway returns one choice per request", param: "n", description: "Invalid, or asks for what the gateway does not do" },
+      { status: 400, message: "tool and function calling is not supported by this gateway", param: "tools", description: "Invalid, or asks for what the gateway does not do" },
+      { status: 400, message: "image inputs are not supported by this gateway", param: "messages[0].content[1]", description: "Invalid, or asks for what the gateway does not do" },
+      ...shared("missing API key: send Authorization: Bearer <key>"),
+    ]),
+  },
+};
+
+const messages = {
+  operationId: "createMessage",
+  tags: ["Compatible APIs"],
+  summary: "Anthropic Messages",
+  description:
+    "Runs the conversation as a job (visible in the job API; its id in `X-ClaudeGate-Job-ID`) and answers in " +
+    "Anthropic's shape: a `message`, or with `stream: true` the Messages API's events (`message_start` … " +
+    "`message_stop`, `ping`; `event: error` on failure). A full queue is `529 overloaded_error`. Use the " +
+    "`@anthropic-ai/sdk` with `baseURL` `<gateway>`.",
+  security: [{ ApiKey: [] }, { Bearer: [] }],
+  requestBody: {
+    required: true,
+    content: {
+      "application/json": {
+        schema: schemaRef("MessagesRequest"),
+        example: { model: "haiku", max_tokens: 1024, system: "Be brief.", messages: [{ role: "user", content: "What is a mutex?" }] },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: "The answer (JSON), or its stream (`stream: true`)",
+      headers: { "X-ClaudeGate-Job-ID": JOB_ID },
+      content: {
+        "application/json": { schema: schemaRef("AnthropicMessage") },
+        "text/event-stream": { schema: { type: "string", description: "`event:` and `data:` per Messages API stream event" } },
+      },
+    },
+    ...compatErrors("anthropic", [
+      { status: 400, message: "max_tokens is required", param: "max_tokens", description: "Invalid, or asks for what the gateway does not do" },
+      { status: 400, message: "tool use is not supported by this gateway", param: "tools", description: "Invalid, or asks for what the gateway does not do" },
+      ...shared("missing x-api-key header"),
+    ]),
+  },
+};
+
+const models = {
+  operationId: "listModels",
+  tags: ["Compatible APIs"],
+  summary: "Models of the compatible APIs",
+  description:
+    "The aliases the gateway runs. In Anthropic's shape when the request has an `anthropic-version` header (its SDKs " +
+    "send one), else in OpenAI's; errors likewise. Full Claude model ids are accepted too, though not listed.",
+  security: [{ Bearer: [] }, { ApiKey: [] }],
+  responses: {
+    200: {
+      description: "The models",
+      content: { "application/json": { schema: { oneOf: [schemaRef("OpenAIModelList"), schemaRef("AnthropicModelList")] } } },
+    },
+    401: {
+      description: "No API key, or a wrong one",
+      content: { "application/json": { schema: { oneOf: [schemaRef("OpenAIError"), schemaRef("AnthropicError")] } } },
+    },
+  },
+};
+
+export const compatPaths = {
+  "/v1/chat/completions": { post: chat },
+  "/v1/messages": { post: messages },
+  "/v1/models": { get: models },
+};

@@ -1,0 +1,206 @@
+// The official `openai` SDK, unmodified, pointed at the built gateway's /v1: every request is a job run by the
+// real pinned CLI against the suite's fake Messages API.
+import OpenAI, { type APIError } from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chatCompletionChunkSchema, chatCompletionSchema, openaiErrorSchema, openaiModelListSchema } from "../../runtime/openapi/schemas-compat";
+import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
+import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
+
+let fake: FakeAnthropic;
+let gw: GatewayProcess;
+let client: OpenAI;
+
+beforeAll(async () => {
+  fake = await startFakeAnthropic();
+  gw = await GatewayProcess.start({ env: { ANTHROPIC_BASE_URL: fake.url, CLAUDEGATE_CONCURRENCY: "2" } });
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: API_KEY, maxRetries: 0 });
+});
+afterAll(async () => {
+  await gw?.stop();
+  await fake?.close();
+});
+
+const user = (content: string) => ({ role: "user" as const, content });
+const mainRequestFor = (marker: string) => fake.requests.find((r) => r.kind === "main" && r.prompt.includes(marker));
+/** The fake API's figures for a 3-delta answer, as the CLI passes them through. */
+const USAGE_3 = { prompt_tokens: 10, completion_tokens: 3, total_tokens: 13, prompt_tokens_details: { cached_tokens: 0 } };
+
+describe("OpenAI Chat Completions", () => {
+  it("answers a chat.completion from a job that the job API shows with the same answer", async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: "haiku", messages: [{ role: "system", content: "Answer like a pirate." }, user("[[reply:Hello |from |the fake]] oa-1")] })
+      .withResponse();
+    const jobId = response.headers.get("x-claudegate-job-id")!;
+    expect(data).toEqual(chatCompletionSchema.parse(data));
+    expect(data).toMatchObject({ id: `chatcmpl-${jobId}`, object: "chat.completion", model: "haiku", usage: USAGE_3 });
+    expect(data.choices).toEqual([{ index: 0, message: { role: "assistant", content: "Hello from the fake", refusal: null }, logprobs: null, finish_reason: "stop" }]);
+
+    const job = (await gw.json("GET", `/api/v1/jobs/${jobId}`)).body;
+    expect(job).toMatchObject({ status: "completed", result: "Hello from the fake", model: "haiku", metadata: { api: "openai.chat.completions", model: "haiku" } });
+    expect(job.usage).toMatchObject({ input_tokens: 10, output_tokens: 3 });
+    expect(mainRequestFor("oa-1")!.system).toContain("Answer like a pirate.");
+  });
+
+  it("streams chunks with `for await` whose text is the reply exactly, and the usage last", async () => {
+    const { data: stream, response } = await client.chat.completions
+      .create({ model: "claude-haiku-4-5-20251001", stream: true, stream_options: { include_usage: true }, messages: [user("[[reply:Once |upon |a time]] oa-2")] })
+      .withResponse();
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    for (const c of chunks) expect(c).toEqual(chatCompletionChunkSchema.parse(c));
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe("Once upon a time");
+    expect(chunks.map((c) => c.choices[0]?.finish_reason ?? null).filter(Boolean)).toEqual(["stop"]);
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: USAGE_3, model: "claude-haiku-4-5-20251001" });
+    const jobId = response.headers.get("x-claudegate-job-id")!;
+    expect(chunks[0]!.id).toBe(`chatcmpl-${jobId}`);
+    expect((await gw.json("GET", `/api/v1/jobs/${jobId}`)).body).toMatchObject({ status: "completed", result: "Once upon a time" });
+  });
+
+  it("gives the CLI the turns before the last user message as a transcript", async () => {
+    await client.chat.completions.create({
+      model: "haiku",
+      messages: [user("My name is Ada."), { role: "assistant", content: "Hello Ada!" }, user("What is my name? oa-3")],
+    });
+    expect(mainRequestFor("oa-3")!.prompt).toBe(
+      "The conversation so far (oldest first):\n<transcript>\n<user>\nMy name is Ada.\n</user>\n<assistant>\nHello Ada!\n</assistant>\n</transcript>\n\n" +
+        "The user's new message:\nWhat is my name? oa-3",
+    );
+  });
+
+  it("runs response_format json_object in the json mode: fences stripped, streamed whole", async () => {
+    const reply = '[[reply:```json\n{"answer": |42}\n```]]';
+    const r = await client.chat.completions.create({ model: "haiku", response_format: { type: "json_object" }, messages: [user(`${reply} oa-4`)] });
+    expect(JSON.parse(r.choices[0]!.message.content!)).toEqual({ answer: 42 });
+    expect(mainRequestFor("oa-4")!.system).toContain("RAW JSON only");
+    const stream = await client.chat.completions.create({ model: "haiku", stream: true, response_format: { type: "json_object" }, messages: [user(`${reply} oa-5`)] });
+    let text = "";
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? "";
+    expect(text).toBe('{"answer": 42}');
+  });
+
+  it("runs response_format json_schema as the CLI's structured output (--json-schema)", async () => {
+    const schema = { type: "object", properties: { answer: { type: "integer" } }, required: ["answer"], additionalProperties: false };
+    const r = await client.chat.completions.create({
+      model: "haiku",
+      response_format: { type: "json_schema", json_schema: { name: "answer", strict: true, schema } },
+      messages: [user('[[structured:{"answer": 42}]] oa-11')],
+    });
+    expect(JSON.parse(r.choices[0]!.message.content!)).toEqual({ answer: 42 });
+    const main = mainRequestFor("oa-11")!;
+    expect(main.body.tools.find((t: any) => t.name === "StructuredOutput").input_schema).toEqual(schema);
+    const job = (await gw.json("GET", `/api/v1/jobs/${r.id.slice("chatcmpl-".length)}`)).body;
+    expect(job).toMatchObject({ status: "completed", json_schema: schema, result: '{"answer":42}' });
+
+    const stream = await client.chat.completions.create({
+      model: "haiku",
+      stream: true,
+      response_format: { type: "json_schema", json_schema: { name: "answer", schema } },
+      messages: [user('[[structured:{"answer": 7}]] oa-12')],
+    });
+    let text = "";
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? "";
+    expect(text).toBe('{"answer":7}');
+  });
+
+  it("raises the SDK's own error classes with the right status, in OpenAI's error shape", async () => {
+    const fail = <T>(p: Promise<T>) => p.then(() => undefined, (e: unknown) => e);
+    const bad = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "wrong", maxRetries: 0 });
+    const auth = await fail(bad.chat.completions.create({ model: "haiku", messages: [user("x")] }));
+    expect(auth).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(auth).toMatchObject({ status: 401, code: "invalid_api_key" });
+
+    const cases: [object, new (...args: never[]) => Error, number, string][] = [
+      [{ n: 2 }, OpenAI.BadRequestError, 400, "n must be 1"],
+      [{ tools: [{ type: "function", function: { name: "f", parameters: {} } }] }, OpenAI.BadRequestError, 400, "tool and function calling is not supported"],
+      [{ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }] }] }, OpenAI.BadRequestError, 400, "image inputs are not supported"],
+      [{ model: "gpt-4o" }, OpenAI.NotFoundError, 404, "The model 'gpt-4o' does not exist"],
+    ];
+    for (const [patch, cls, status, message] of cases) {
+      const err = await fail(client.chat.completions.create({ model: "haiku", messages: [user("refused oa-6")], ...patch } as never));
+      expect(err, JSON.stringify(patch)).toBeInstanceOf(cls);
+      expect((err as APIError).status).toBe(status);
+      expect((err as APIError).message).toContain(message);
+    }
+    expect(mainRequestFor("refused oa-6")).toBeUndefined(); // none of them became a run
+
+    const raw = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    expect(raw.status).toBe(401);
+    const body = await raw.json();
+    expect(body).toEqual(openaiErrorSchema.parse(body));
+    expect(body.error).toEqual({ message: "missing API key: send Authorization: Bearer <key>", type: "invalid_request_error", param: null, code: "invalid_api_key" });
+
+    const keyed = { Authorization: `Bearer ${API_KEY}` };
+    const wrongMethod = await gw.json("GET", "/v1/chat/completions", undefined, keyed);
+    expect([wrongMethod.status, wrongMethod.headers.get("allow"), wrongMethod.body]).toEqual([
+      405,
+      "POST",
+      { error: { message: "method not allowed", type: "invalid_request_error", param: null, code: null } },
+    ]);
+    const unknown = await gw.json("POST", "/v1/completions", {}, keyed);
+    expect([unknown.status, unknown.body]).toEqual([404, { error: { message: "not found", type: "invalid_request_error", param: null, code: "not_found" } }]);
+  });
+
+  it("turns a failed job into a 5xx the SDK does not retry, and a failing stream into an APIError", async () => {
+    const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: API_KEY, maxRetries: 2 });
+    const err = await retrying.chat.completions.create({ model: "haiku", messages: [user("[[status:400]] oa-7")] }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(err).toMatchObject({ status: 502, code: "api_error" });
+    const jobId = (err as APIError).headers!.get("x-claudegate-job-id")!;
+    expect((err as APIError).message).toContain(`job ${jobId} failed: API Error: 400`);
+    expect((await gw.json("GET", `/api/v1/jobs/${jobId}`)).body).toMatchObject({ status: "failed", error_code: "api_error" });
+    expect(fake.requests.filter((r) => r.kind === "main" && r.prompt.includes("oa-7")).length).toBe(1); // x-should-retry: false
+
+    const stream = await client.chat.completions.create({ model: "haiku", stream: true, messages: [user("[[status:400]] oa-8")] });
+    const streamErr = await (async () => {
+      for await (const _ of stream);
+    })().then(() => undefined, (e: unknown) => e);
+    expect(streamErr).toBeInstanceOf(OpenAI.APIError);
+    expect((streamErr as APIError).message).toContain("failed: API Error: 400");
+  });
+
+  it("leaves the job to complete when the client disconnects mid-stream", async () => {
+    const { data: stream, response } = await client.chat.completions
+      .create({ model: "haiku", stream: true, messages: [user("[[chunks:6]][[delay:200]] oa-9")] })
+      .withResponse();
+    for await (const c of stream) if (c.choices[0]?.delta.content) break; // the SDK aborts the request
+    const done = await gw.waitJob(response.headers.get("x-claudegate-job-id")!);
+    expect(done).toMatchObject({ status: "completed", result: "c1 c2 c3 c4 c5 c6 " });
+  });
+
+  it("leaves the job to complete when a non-streaming client gives up waiting", async () => {
+    const abort = new AbortController();
+    const request = client.chat.completions.create({ model: "haiku", messages: [user("[[chunks:5]][[delay:200]] oa-10")] }, { signal: abort.signal });
+    const settled = request.then(() => undefined, (e: unknown) => e);
+    const job = await waitUntil(async () => (await gw.json("GET", "/api/v1/jobs?limit=20")).body.jobs.find((j: any) => j.prompt.includes("oa-10") && j.status === "processing"), 30_000, "the job to run");
+    abort.abort();
+    expect(await settled).toBeInstanceOf(OpenAI.APIUserAbortError);
+    expect(await gw.waitJob(job.job_id)).toMatchObject({ status: "completed", result: "c1 c2 c3 c4 c5 " });
+  });
+
+  it("lists the models in OpenAI's shape", async () => {
+    const list = await client.models.list();
+    expect(list.data.map((m) => m.id)).toEqual(["haiku", "sonnet", "opus"]);
+    const raw = (await gw.json("GET", "/v1/models", undefined, { Authorization: `Bearer ${API_KEY}` })).body;
+    expect(raw).toEqual(openaiModelListSchema.parse(raw));
+  });
+});
+
+describe("OpenAI Chat Completions under CLAUDEGATE_RATE_LIMIT", () => {
+  let limited: GatewayProcess;
+  beforeAll(async () => {
+    limited = await GatewayProcess.start({ env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_RATE_LIMIT: "1" } });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  it("raises the SDK's RateLimitError with Retry-After once the key's bucket is empty", async () => {
+    const c = new OpenAI({ baseURL: `${limited.url}/v1`, apiKey: API_KEY, maxRetries: 0 });
+    const first = await c.chat.completions.create({ model: "haiku", messages: [user("x")], n: 2 }).then(() => undefined, (e: unknown) => e);
+    expect(first).toBeInstanceOf(OpenAI.BadRequestError); // refused, but it took the bucket's one token
+    const second = await c.chat.completions.create({ model: "haiku", messages: [user("x")] }).then(() => undefined, (e: unknown) => e);
+    expect(second).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(second).toMatchObject({ status: 429, code: "rate_limit_exceeded" });
+    expect((second as APIError).headers!.get("retry-after")).toBe("1");
+  });
+});
