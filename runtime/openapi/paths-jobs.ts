@@ -27,6 +27,7 @@ const SUBMIT_ERRORS = [
   "response_format must be 'text' or 'json'",
   "timeout_seconds must be a positive integer",
   "timeout_seconds must be at most 604800",
+  "timeout_seconds must be <= 1800 (CLAUDEGATE_JOB_TIMEOUT_MINUTES)",
   "Idempotency-Key must be 1 to 255 printable ASCII characters",
 ];
 

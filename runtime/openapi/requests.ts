@@ -25,7 +25,12 @@ export const submitRequest = documented(submitSchema, {
   metadata: { description: "Any JSON value. Stored and returned as sent (numbers keep their digits).", examples: [{ ticket: 42 }] },
   webhook_events_filter: { description: 'Which webhooks to send; default `["completed"]` (any end).', examples: [["started", "completed"]] },
   response_format: { description: "`json` asks for raw JSON and fails the job with `invalid_json` when the result is not JSON." },
-  timeout_seconds: { description: `Time limit of this job's run, 1–${MAX_TIMEOUT_SECONDS} s; replaces \`CLAUDEGATE_JOB_TIMEOUT_MINUTES\`.`, examples: [120] },
+  timeout_seconds: {
+    description:
+      `Time limit of this job's run, 1–${MAX_TIMEOUT_SECONDS} s. When the operator sets \`CLAUDEGATE_JOB_TIMEOUT_MINUTES\`, ` +
+      "that is the ceiling: this may only shorten it, and a longer value is a `400` naming the maximum in seconds.",
+    examples: [120],
+  },
 }).describe("Unknown fields are ignored. Validation stops at the first problem, in the order of the fields.");
 
 // Query values arrive as strings and are coerced by transforms, which JSON Schema cannot show: the types and
