@@ -6,7 +6,8 @@
 // within TERMINAL_BOUND_MS of the fuzz's end. Shared by the full suite (10,000 requests) and the fast subset (~500).
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { API_KEY, FAKE_CLI, ROOT, TERMINAL, type GatewayProcess } from "../gateway-process";
+import { API_KEY, FAKE_CLI, ROOT, type GatewayProcess } from "../gateway-process";
+import { listJobs, readBack, unfinished } from "./fuzz-afterwards";
 import { hugeRequest, rawRequest, type RawAnswer } from "./raw-http";
 import { Prng } from "./prng";
 import { emptyRow, type ChaosRow } from "./report";
@@ -27,10 +28,10 @@ export const FUZZ_ENV = {
  * (the single CLI slot would otherwise take a minute per backlog of ~100), so only the one job the slot is
  * running must end by itself: the stall watchdog (10 s) ends a silent CLI, and CLAUDEGATE_JOB_TIMEOUT_MINUTES
  * (1 min, which a job's timeout_seconds can only shorten) ends any other; the job is failed when the limit
- * expires, before the SIGTERM/SIGKILL grace. 20 s more covers the read-back of every stored row that precedes
- * the check, on two shared cores.
+ * expires, before the SIGTERM/SIGKILL grace. 15 s more covers listing the jobs and cancelling the queued ones
+ * before the check starts, and the polling itself, on two shared cores.
  */
-export const TERMINAL_BOUND_MS = Number(FUZZ_ENV.CLAUDEGATE_JOB_TIMEOUT_MINUTES) * 60_000 + 20_000;
+export const TERMINAL_BOUND_MS = Number(FUZZ_ENV.CLAUDEGATE_JOB_TIMEOUT_MINUTES) * 60_000 + 15_000;
 
 export interface FuzzOptions {
   seed: number;
@@ -386,13 +387,15 @@ export async function runFuzz(gw: GatewayProcess, o: FuzzOptions): Promise<FuzzR
   const health = await gw.json("GET", "/api/v1/health");
   if (health.status !== 200) problems.push(`health answered ${health.status} after the fuzz`);
   await gw.json("POST", "/api/v1/queue/resume"); // the fuzz may have paused the queue for days
-  const rows = await readBack(gw, row, problems);
+  const rows = await listJobs(gw, row, problems);
   // Jobs the fuzz left queued behind the single CLI slot are cancelled, so the check below does not wait on them.
   for (const j of rows) if (j.status === "queued") await gw.json("POST", `/api/v1/jobs/${j.job_id}/cancel`);
   // Every job the fuzz created must end within the bound; a stored one whose 202 never arrived is checked too.
   const created = new Set([...accepted, ...rows.map((j) => j.job_id as string)]);
   const notTerminal = await unfinished(gw, created, gen.deleteTargets, deadline, row, problems);
-  log(`${accepted.size} jobs accepted, ${created.size} checked, ${notTerminal} not terminal within ${TERMINAL_BOUND_MS / 1000} s`);
+  log(`${accepted.size} jobs accepted, ${created.size} checked, ${notTerminal} not terminal within ${TERMINAL_BOUND_MS / 1000} s ` +
+    `(checked ${((Date.now() - deadline + TERMINAL_BOUND_MS) / 1000).toFixed(1)} s after the fuzz)`);
+  await readBack(gw, row, problems);
   const probe = await gw.submit({ prompt: "[[reply:still serving]] after the fuzz" });
   const done = await gw.waitJob(probe.job_id, undefined, 60_000);
   if (done.status !== "completed" || done.result !== "still serving") problems.push(`a normal job after the fuzz ended ${JSON.stringify(done)}`);
@@ -408,82 +411,4 @@ export async function runFuzz(gw: GatewayProcess, o: FuzzOptions): Promise<FuzzR
   log(`statuses: ${JSON.stringify(statuses)}`);
   log(`requests per route: ${[...gen.perRoute].map(([k, v]) => `${k} ${v}`).join(", ")}`);
   return { row, problems, statuses, accepted: accepted.size, notTerminal };
-}
-
-/**
- * Polls the jobs until each is terminal or `deadline` passes, and returns how many are not. A job that is gone
- * (404) ended by a DELETE if the fuzz sent one for it; otherwise it is lost. Both count in `row.lost`.
- */
-async function unfinished(gw: GatewayProcess, ids: Set<string>, deleted: ReadonlySet<string>, deadline: number, row: ChaosRow, problems: string[]): Promise<number> {
-  const pending = new Map([...ids].map((id) => [id, "unread"]));
-  for (;;) {
-    for (const id of pending.keys()) {
-      const r = await gw.json("GET", `/api/v1/jobs/${encodeURIComponent(id)}`).catch((err) => ({ status: 0, body: { error: String(err) } }));
-      if (r.status === 200 && TERMINAL.has(r.body.status)) pending.delete(id);
-      else if (r.status === 404 && deleted.has(id)) pending.delete(id);
-      else if (r.status === 404) {
-        pending.delete(id);
-        row.lost++;
-        problems.push(`job ${id} was accepted, never deleted, and is gone`);
-      } else pending.set(id, r.status === 200 ? r.body.status : `${r.status} ${JSON.stringify(r.body).slice(0, 100)}`);
-    }
-    if (pending.size === 0 || Date.now() > deadline) break;
-    await new Promise((res) => setTimeout(res, 200)); // between polls of a condition, not instead of one
-  }
-  row.lost += pending.size;
-  for (const [id, status] of [...pending].slice(0, 20)) problems.push(`job ${id} not terminal ${TERMINAL_BOUND_MS / 1000} s after the fuzz: ${status}`);
-  return pending.size;
-}
-
-/** Lists every job (paged), then reads each one, its events and its deliveries; all must parse. */
-async function readBack(gw: GatewayProcess, row: ChaosRow, problems: string[]): Promise<any[]> {
-  const jobs: any[] = [];
-  const get = async (path: string) => {
-    const res = await gw.request("GET", path);
-    const text = await res.text();
-    if (res.status >= 500) row.fivexx++;
-    if (res.status !== 200) {
-      problems.push(`GET ${path} answered ${res.status} ${text.slice(0, 200)}`);
-      return undefined;
-    }
-    try {
-      return JSON.parse(text);
-    } catch (err) {
-      row.other++;
-      problems.push(`GET ${path} is not JSON (${(err as Error).message}): ${text.slice(0, 200)}`);
-      return undefined;
-    }
-  };
-  for (let offset = 0; offset < 100_000; offset += 100) {
-    const page = await get(`/api/v1/jobs?limit=100&offset=${offset}`);
-    if (!page) break;
-    jobs.push(...page.jobs);
-    if (page.jobs.length < 100) break;
-  }
-  for (const j of jobs) {
-    const id = encodeURIComponent(j.job_id);
-    const one = await get(`/api/v1/jobs/${id}`);
-    if (one && one.job_id !== j.job_id) problems.push(`GET /api/v1/jobs/${id} answered another job`);
-    const ev = await get(`/api/v1/jobs/${id}/events?limit=1000`);
-    if (ev && TERMINAL.has(one?.status) && !ev.has_more && ev.events.at(-1)?.event !== "result") problems.push(`job ${j.job_id} ended but its events do not end with result`);
-    await get(`/api/v1/jobs/${id}/deliveries`);
-  }
-  // The streams of ended jobs replay and end with their result.
-  for (const j of jobs.filter((x) => TERMINAL.has(x.status)).slice(0, 25)) {
-    const res = await gw.request("GET", `/api/v1/jobs/${encodeURIComponent(j.job_id)}/sse`);
-    const text = res.status === 200 ? await res.text() : "";
-    const last = text.trim().split("\n\n").at(-1) ?? "";
-    const data = /^data: (.*)$/m.exec(last)?.[1];
-    let ok = res.status === 200 && /^event: result$/m.test(last) && data !== undefined;
-    try {
-      ok &&= JSON.parse(data!).status === j.status;
-    } catch {
-      ok = false;
-    }
-    if (!ok) {
-      row.other++;
-      problems.push(`the stream of ended job ${j.job_id} (${res.status}) does not end with its result: ${last.slice(0, 200)}`);
-    }
-  }
-  return jobs;
 }
