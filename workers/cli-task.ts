@@ -32,6 +32,10 @@ export default async function runCliTask({ spec, port }: { spec: RunSpec; port: 
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
+  } catch (err) {
+    // Thrown before an outcome (no temporary directory, or spawn refusing its arguments): the job must still
+    // end, or it stays "processing" with no run behind it. After an outcome this one is ignored (compare-and-set).
+    post({ t: "outcome", finish: { status: "failed", result: "", error: `could not run the CLI: ${(err as Error).message}`, errorCode: "cli_error" } });
   } finally {
     post({ t: "end" });
     port.close();

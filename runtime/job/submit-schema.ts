@@ -28,7 +28,11 @@ export const submitSchema = z.object({
   model: z
     .union([z.enum(MODELS), z.literal("")], { error: "model must be one of: haiku, sonnet, opus" })
     .optional(),
-  system_prompt: optionalString("system_prompt must be a string"),
+  // It becomes an argument of the CLI's command line, which cannot carry a NUL (the prompt goes to stdin).
+  system_prompt: optionalString("system_prompt must be a string").refine(
+    (v) => v === undefined || !v.includes("\u0000"),
+    "system_prompt must not contain NUL characters",
+  ),
   callback_url: optionalString("callback_url must be a string").refine(
     (v) => v === undefined || v === "" || isHttpUrl(v),
     "callback_url must be an absolute http or https URL",

@@ -21,6 +21,7 @@ const SUBMIT_ERRORS = [
   "prompt must be a string",
   "model must be one of: haiku, sonnet, opus",
   "system_prompt must be a string",
+  "system_prompt must not contain NUL characters",
   "callback_url must be a string",
   "callback_url must be an absolute http or https URL",
   'webhook_events_filter must be a subset of ["started","completed"]',

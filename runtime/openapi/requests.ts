@@ -20,7 +20,7 @@ function documented<T extends z.ZodObject>(schema: T, meta: { [K in keyof T["sha
 export const submitRequest = documented(submitSchema, {
   prompt: { description: "The prompt, sent to the CLI on stdin. Must contain something other than whitespace.", examples: ["Explain what a mutex is in one sentence."] },
   model: { description: "Model alias. Empty or absent: the server's `CLAUDEGATE_DEFAULT_MODEL`.", examples: ["haiku"] },
-  system_prompt: { description: "Added after the gateway's own system prompt.", examples: ["Be concise."] },
+  system_prompt: { description: "Added after the gateway's own system prompt. Passed on the CLI's command line, so it may not contain NUL.", examples: ["Be concise."] },
   callback_url: { description: "Absolute http(s) URL that gets a signed webhook when the job ends.", examples: ["https://example.com/webhook"] },
   metadata: { description: "Any JSON value. Stored and returned as sent (numbers keep their digits).", examples: [{ ticket: 42 }] },
   webhook_events_filter: { description: 'Which webhooks to send; default `["completed"]` (any end).', examples: [["started", "completed"]] },

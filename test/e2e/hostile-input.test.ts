@@ -1,7 +1,8 @@
 // Input a client controls that must not widen what the operator allowed: a callback that reaches loopback
 // through an IPv6 spelling of an IPv4 address, a refusal that would tell what an internal name resolves to, and
-// a job timeout longer than the operator's. No CLAUDEGATE_WEBHOOK_ALLOWED_HOSTS here: every loopback address is
-// off limits, and the receivers on 127.0.0.1 stand for internal services.
+// a job timeout longer than the operator's, a system prompt no command line can carry, and a run that fails
+// before its CLI starts. No CLAUDEGATE_WEBHOOK_ALLOWED_HOSTS here: every loopback address is off limits, and the
+// receivers on 127.0.0.1 stand for internal services.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
 import { startReceiver, type Receiver } from "../support/webhook-receiver";
@@ -71,5 +72,30 @@ describe("timeout_seconds under CLAUDEGATE_JOB_TIMEOUT_MINUTES=1", () => {
     // 2 s of run, plus a SIGTERM and the linger; far below the operator's 60 s.
     expect(elapsed).toBeGreaterThanOrEqual(2000);
     expect(elapsed).toBeLessThan(20_000);
+  });
+});
+
+describe("runs that cannot start", () => {
+  it("refuses a system_prompt with a NUL character, which no command line can carry", async () => {
+    const r = await gw.json("POST", "/api/v1/jobs", { prompt: "fuzz", system_prompt: "a\u0000b" });
+    expect(r).toMatchObject({ status: 400, body: { error: "system_prompt must not contain NUL characters" } });
+    // The prompt goes to stdin, where a NUL is just a byte.
+    const ok = await gw.submit({ prompt: "[[reply:fine]] a\u0000b" });
+    expect(await gw.waitJob(ok.job_id)).toMatchObject({ status: "completed", result: "fine" });
+  });
+
+  it("fails a job whose run throws before the CLI starts, instead of leaving it processing", async () => {
+    // No temporary directory for the job's working directory: the worker throws before spawning.
+    const broken = await GatewayProcess.start({ env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, TMPDIR: "/nonexistent/claudegate-test" } });
+    try {
+      const job = await broken.submit({ prompt: "[[reply:never]]" });
+      const done = await broken.waitJob(job.job_id, undefined, 15_000);
+      expect(done).toMatchObject({ status: "failed", error_code: "cli_error", error: expect.stringContaining("could not run the CLI: ENOENT") });
+      // The slot is free again: the next job is claimed and fails the same way, not queued behind a ghost.
+      const next = await broken.submit({ prompt: "[[reply:never either]]" });
+      expect(await broken.waitJob(next.job_id, undefined, 15_000)).toMatchObject({ status: "failed", error_code: "cli_error" });
+    } finally {
+      await broken.stop();
+    }
   });
 });
