@@ -13,7 +13,7 @@ export const TERM_GRACE_MS = 5000;
 export function buildRunSpec(job: Job, config: Config, parentEnv: NodeJS.ProcessEnv = process.env): RunSpec {
   const json = job.responseFormat === "json";
   const systemPrompt = composeSystemPrompt({ securityPrompt: config.securityPrompt, json, jobSystemPrompt: job.systemPrompt });
-  const timeoutMs = job.timeoutSeconds !== undefined ? job.timeoutSeconds * 1000 : config.jobTimeoutMs;
+  const timeoutMs = effectiveTimeoutMs(job.timeoutSeconds, config.jobTimeoutMs);
   return {
     jobId: job.id,
     command: config.claudePath,
@@ -35,4 +35,14 @@ export function buildRunSpec(job: Job, config: Config, parentEnv: NodeJS.Process
     lingerMs: LINGER_MS,
     termGraceMs: TERM_GRACE_MS,
   };
+}
+
+/**
+ * The job's own limit, but never longer than the operator's (0: none). Submit refuses a longer one already;
+ * this also holds for jobs stored before the operator lowered CLAUDEGATE_JOB_TIMEOUT_MINUTES.
+ */
+export function effectiveTimeoutMs(timeoutSeconds: number | undefined, jobTimeoutMs: number): number {
+  if (timeoutSeconds === undefined) return jobTimeoutMs;
+  const own = timeoutSeconds * 1000;
+  return jobTimeoutMs > 0 ? Math.min(own, jobTimeoutMs) : own;
 }

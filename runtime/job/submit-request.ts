@@ -7,7 +7,7 @@ import { parseOrThrow } from "../http/validate";
 import { submitJob } from "./commands";
 import { sha256 } from "./idempotency";
 import { renderJob } from "./render";
-import { submitSchema } from "./submit-schema";
+import { overOperatorTimeout, submitSchema } from "./submit-schema";
 
 export interface SubmitRequest {
   /** The parsed body and its text. */
@@ -37,6 +37,8 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
   const { value } = req;
   if (value !== null && (typeof value !== "object" || Array.isArray(value))) throw httpError(400, "invalid JSON body");
   const body = parseOrThrow(submitSchema, value ?? {});
+  const tooLong = overOperatorTimeout(body.timeout_seconds, g.config.jobTimeoutMs);
+  if (tooLong) throw httpError(400, tooLong);
   // Metadata is stored as the client wrote it (compacted), so big numbers survive.
   const metadata = body.metadata === undefined ? undefined : rawJsonMember(req.text, "metadata");
   let response = "";

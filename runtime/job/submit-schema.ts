@@ -17,7 +17,18 @@ export const SYSTEM_PROMPT_NUL_ERROR = "system_prompt must not contain NUL chara
 /** The largest `json_schema`, as JSON text. */
 export const MAX_JSON_SCHEMA_BYTES = 100_000;
 
+/** The ceiling of `timeout_seconds` when the operator sets no CLAUDEGATE_JOB_TIMEOUT_MINUTES. */
 export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The operator's CLAUDEGATE_JOB_TIMEOUT_MINUTES is a ceiling: a job's own timeout may only shorten it.
+ * Returns the 400 message for a longer one (the schema cannot say it: it is one schema for every config).
+ */
+export function overOperatorTimeout(timeoutSeconds: number | undefined, jobTimeoutMs: number): string | undefined {
+  const max = jobTimeoutMs / 1000;
+  if (timeoutSeconds === undefined || max === 0 || timeoutSeconds <= max) return undefined;
+  return `timeout_seconds must be <= ${max} (CLAUDEGATE_JOB_TIMEOUT_MINUTES)`;
+}
 
 export const submitSchema = z.object({
   prompt: z

@@ -29,8 +29,10 @@ const SUBMIT_ERRORS = [
   'webhook_events_filter must be a subset of ["started","completed"]',
   "response_format must be 'text' or 'json'",
   "json_schema must be a JSON Schema object",
+  "json_schema must be at most 100000 bytes as JSON",
   "timeout_seconds must be a positive integer",
   "timeout_seconds must be at most 604800",
+  "timeout_seconds must be <= 1800 (CLAUDEGATE_JOB_TIMEOUT_MINUTES)",
   "Idempotency-Key must be 1 to 255 printable ASCII characters",
 ];
 

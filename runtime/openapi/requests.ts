@@ -30,7 +30,12 @@ export const submitRequest = documented(submitSchema, {
       "A JSON Schema for the CLI's structured output (`--json-schema`): the result is the object the model produced, as JSON text; none fails the job with `invalid_json`. Not validated by the gateway yet.",
     examples: [{ type: "object", properties: { answer: { type: "integer" } }, required: ["answer"] }],
   },
-  timeout_seconds: { description: `Time limit of this job's run, 1–${MAX_TIMEOUT_SECONDS} s; replaces \`CLAUDEGATE_JOB_TIMEOUT_MINUTES\`.`, examples: [120] },
+  timeout_seconds: {
+    description:
+      `Time limit of this job's run, 1–${MAX_TIMEOUT_SECONDS} s. When the operator sets \`CLAUDEGATE_JOB_TIMEOUT_MINUTES\`, ` +
+      "that is the ceiling: this may only shorten it, and a longer value is a `400` naming the maximum in seconds.",
+    examples: [120],
+  },
 }).describe("Unknown fields are ignored. Validation stops at the first problem, in the order of the fields.");
 
 // Query values arrive as strings and are coerced by transforms, which JSON Schema cannot show: the types and

@@ -125,7 +125,7 @@ describe("webhooks", () => {
     const viaRedirect = await gw.submit({ prompt: "[[reply:b]]", callback_url: redirector.url });
     const [d1] = await settled(gw, direct.job_id);
     expect(d1).toMatchObject({ status: "failed", attempt_count: 1 });
-    expect(d1.last_error).toContain("resolves to 127.0.0.2 (loopback)");
+    expect(d1.last_error).toContain("callback host 127.0.0.2 is not allowed (loopback)");
     const [d2] = await settled(gw, viaRedirect.job_id);
     expect(d2.status).toBe("failed"); // every attempt answered 302, never followed
     expect(d2.attempts.every((a: any) => a.status_code === 302 && a.error === "redirect not followed")).toBe(true);

@@ -33,17 +33,54 @@ describe("callback address checks", () => {
     ["http://10.0.0.1/cb", "private"],
     ["http://169.254.169.254/latest/meta-data", "linkLocal"],
     ["http://100.64.0.1/cb", "carrierGradeNat"],
-    ["http://[::1]/cb", "loopback"],
-    ["http://[::ffff:127.0.0.1]/cb", "loopback"],
-    ["http://0.0.0.0/cb", "unspecified"],
-    ["http://[fd00::1]/cb", "uniqueLocal"],
-    ["http://224.0.0.1/cb", "multicast"],
+    ["http://192.0.0.1/cb", "reserved"],
     ["http://198.18.0.1/cb", "reserved"],
+    ["http://0.0.0.0/cb", "unspecified"],
+    ["http://255.255.255.255/cb", "broadcast"],
+    ["http://224.0.0.1/cb", "multicast"],
+    ["http://[::1]/cb", "loopback"],
+    ["http://[::]/cb", "unspecified"],
+    // IPv4-mapped and IPv4-compatible: judged by the IPv4 address they carry.
+    ["http://[::ffff:127.0.0.1]/cb", "loopback"],
+    ["http://[::127.0.0.1]/cb", "loopback"],
+    ["http://[::10.0.0.1]/cb", "private"],
+    // Translation forms: ranges of their own, never dialled.
+    ["http://[64:ff9b::7f00:1]/cb", "rfc6052"],
+    ["http://[2002:7f00:1::]/cb", "6to4"],
+    ["http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/cb", "teredo"],
+    ["http://[fe80::1]/cb", "linkLocal"],
+    ["http://[fc00::1]/cb", "uniqueLocal"],
+    ["http://[fd00::1]/cb", "uniqueLocal"],
+    ["http://[ff02::1]/cb", "multicast"],
+    // Outside 2000::/3: not allocated as global unicast, although ipaddr.js names no range for it.
+    ["http://[4000::1]/cb", "notGlobalUnicast"],
   ])("refuses %s (%s) without dialling", async (url, range) => {
     const s = stubDialer({});
     const out = await send(url, s.dialer);
     expect(out.kind).toBe("refused");
-    expect((out as { reason: string }).reason).toContain(`(${range})`);
+    expect((out as { reason: string }).reason).toContain(`is not allowed (${range})`);
+    expect(s.dialled).toEqual([]);
+  });
+
+  it.each([
+    ["http://93.184.216.34/cb", v4("93.184.216.34")],
+    ["http://[2606:4700:4700::1111]/cb", v6("2606:4700:4700::1111")],
+  ])("dials the public address %s", async (url, dial) => {
+    const s = stubDialer({});
+    expect(await send(url, s.dialer)).toEqual({ kind: "response", statusCode: 200 });
+    expect(s.dialled.map((d) => d.dial)).toEqual([dial]);
+  });
+
+  it("does not tell what a refused host name resolves to", async () => {
+    const s = stubDialer({ localhost: [[v4("127.0.0.1"), v6("::1")]], "db.internal.example.com": [[v4("10.9.8.7")]] });
+    const local = await send("http://localhost:8080/cb", s.dialer);
+    const internal = await send("http://db.internal.example.com/cb", s.dialer);
+    expect(local).toEqual({
+      kind: "refused",
+      reason: "callback host localhost is not allowed (resolves to a non-public address); list it in CLAUDEGATE_WEBHOOK_ALLOWED_HOSTS to allow it",
+    });
+    expect((internal as { reason: string }).reason).not.toContain("10.9.8.7");
+    expect((internal as { reason: string }).reason).not.toContain("private");
     expect(s.dialled).toEqual([]);
   });
 
@@ -86,6 +123,7 @@ describe("callback address checks", () => {
     expect((await send("http://hooks.internal/cb", s.dialer, policy)).kind).toBe("response");
     expect((await send("http://[::1]:9/cb", s.dialer, policy)).kind).toBe("response");
     expect((await send("http://[::ffff:127.0.0.1]:9/cb", s.dialer, policy)).kind).toBe("response");
+    expect((await send("http://[::127.0.0.1]:9/cb", s.dialer, policy)).kind).toBe("response");
     expect((await send("http://127.0.0.2/cb", s.dialer, policy)).kind).toBe("refused");
     expect(() => new AddressPolicy(["not a host!"])).toThrow();
   });

@@ -1,11 +1,13 @@
 // Hostile requests against every endpoint (listed from handlers/, so a new one is fuzzed without a change here)
 // and against unknown paths and methods: broken JSON, wrong types, huge numbers, deep nesting, invalid UTF-8, NUL
 // bytes, path traversal and percent-encoding garbage in ids, bogus headers, 10 MB headers, slow-loris requests.
-// Sent as raw bytes, one connection each. The promise: no 5xx, no crash, the server still serves, and nothing a
-// request stored breaks a later read. Shared by the full suite (10,000 requests) and the fast subset (~500).
+// Sent as raw bytes, one connection each. The promise: no 5xx, no crash, the server still serves, nothing a
+// request stored breaks a later read, and every job a request created ends (completed, failed or cancelled)
+// within TERMINAL_BOUND_MS of the fuzz's end. Shared by the full suite (10,000 requests) and the fast subset (~500).
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { API_KEY, FAKE_CLI, ROOT, TERMINAL, type GatewayProcess } from "../gateway-process";
+import { API_KEY, FAKE_CLI, ROOT, type GatewayProcess } from "../gateway-process";
+import { listJobs, readBack, unfinished } from "./fuzz-afterwards";
 import { hugeRequest, rawRequest, type RawAnswer } from "./raw-http";
 import { Prng } from "./prng";
 import { emptyRow, type ChaosRow } from "./report";
@@ -21,6 +23,16 @@ export const FUZZ_ENV = {
   CLAUDEGATE_JOB_TIMEOUT_MINUTES: "1",
 };
 
+/**
+ * How long after the fuzz every job it created may take to be terminal. Jobs still queued then are cancelled
+ * (the single CLI slot would otherwise take a minute per backlog of ~100), so only the one job the slot is
+ * running must end by itself: the stall watchdog (10 s) ends a silent CLI, and CLAUDEGATE_JOB_TIMEOUT_MINUTES
+ * (1 min, which a job's timeout_seconds can only shorten) ends any other; the job is failed when the limit
+ * expires, before the SIGTERM/SIGKILL grace. 15 s more covers listing the jobs and cancelling the queued ones
+ * before the check starts, and the polling itself, on two shared cores.
+ */
+export const TERMINAL_BOUND_MS = Number(FUZZ_ENV.CLAUDEGATE_JOB_TIMEOUT_MINUTES) * 60_000 + 15_000;
+
 export interface FuzzOptions {
   seed: number;
   requests: number;
@@ -34,7 +46,12 @@ export interface FuzzOptions {
 }
 
 export interface FuzzReport {
+  /** `row.lost` counts the jobs in `notTerminal`, and accepted jobs that vanished without a DELETE. */
   row: ChaosRow;
+  /** Distinct jobs the fuzz's requests created (ids from 202 answers). */
+  accepted: number;
+  /** Of those, the ones not completed, failed or cancelled within TERMINAL_BOUND_MS of the fuzz's end. */
+  notTerminal: number;
   problems: string[];
   /** How many answers of each status ("reset", "closed"... for connections that ended without one). */
   statuses: Record<string, number>;
@@ -84,6 +101,8 @@ interface Generated {
   bytes: Buffer;
   /** A request so broken at the HTTP level that the server may close without answering (never with a 5xx). */
   mayGoUnanswered?: boolean;
+  /** A POST to the submit route: its answer is read whole, so a 202's job id is known. */
+  submit?: boolean;
 }
 
 class Generator {
@@ -99,13 +118,19 @@ class Generator {
 
   /** Requests generated per route, for the report. */
   readonly perRoute = new Map<string, number>();
+  /** Ids a DELETE was sent for: such a job may be gone rather than terminal. */
+  readonly deleteTargets = new Set<string>();
 
   next(): Generated {
     const r = this.rng;
     const route = r.chance(0.08) ? { method: "GET", path: r.pick(["/", "/api", "/api/", "/api/v2/jobs", "/api/v1/jobs/", "/api/v1/unknown", "/api/v1/jobs/{id}/nope", "/favicon.ico", "/.env", "/api/v1/../../.env", "//api//v1//jobs", "/API/V1/JOBS", "/api/v1/jobs/{id}/sse/extra"]) } : r.chance(0.25) ? { method: "POST", path: "/api/v1/jobs" } : r.pick(this.routes);
     let method = route.method;
     if (r.chance(0.1)) method = r.pick(["GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS", "HEAD", "PROPFIND", "TRACE", "get", "G\u0000T", "POST ", "X".repeat(300)]);
-    const path = route.path.replace(/\{(\w+)\}/g, (_, name) => this.id(name)) + this.query(route.path);
+    const path = route.path.replace(/\{(\w+)\}/g, (_, name) => {
+      const id = this.id(name);
+      if (method === "DELETE") this.deleteTargets.add(id);
+      return id;
+    }) + this.query(route.path);
     const label = `${route.method} ${route.path}`;
     this.perRoute.set(label, (this.perRoute.get(label) ?? 0) + 1);
 
@@ -149,15 +174,16 @@ class Generator {
     // meets a reset that can overtake its answer.
     if (payload.length > 64 * 1024) mayGoUnanswered = true;
     if (method !== route.method && !["GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS", "HEAD"].includes(method)) mayGoUnanswered = true;
+    const submit = method === "POST" && route.path === "/api/v1/jobs";
     if (r.chance(0.02)) {
       // Raw bytes where only ASCII belongs: the path or a header value.
       const junk = r.bytes(r.int(1, 12));
       const head = Buffer.from(`${method} ${path}`, "latin1");
       const rest = Buffer.from(` HTTP/1.1\r\n${headers.join("\r\n")}\r\n\r\n`, "latin1");
-      return { label: `${label} (raw bytes)`, bytes: Buffer.concat([head, junk.map((b) => (b === 10 || b === 13 || b === 32 ? 0x41 : b)), rest, payload]), mayGoUnanswered: true };
+      return { label: `${label} (raw bytes)`, bytes: Buffer.concat([head, junk.map((b) => (b === 10 || b === 13 || b === 32 ? 0x41 : b)), rest, payload]), mayGoUnanswered: true, submit };
     }
     const head = Buffer.from(`${method} ${path} HTTP/1.1\r\n${headers.join("\r\n")}\r\n\r\n`, "utf8");
-    return { label, bytes: Buffer.concat([head, payload]), mayGoUnanswered };
+    return { label, bytes: Buffer.concat([head, payload]), mayGoUnanswered, submit };
   }
 
   private id(param: string): string {
@@ -258,6 +284,13 @@ export async function runFuzz(gw: GatewayProcess, o: FuzzOptions): Promise<FuzzR
   const jobIds: string[] = [];
   const deliveryIds: string[] = [];
   const tokens: string[] = [];
+  /** Every job the fuzz created: the ids of its 202 answers. */
+  const accepted = new Set<string>();
+  const accept = (a: RawAnswer) => {
+    const id = a.status === 202 ? /"job_id":"([^"]+)"/.exec(a.body ?? "")?.[1] : undefined;
+    if (id) accepted.add(id);
+    else if (a.status === 202) problems.push(`a submit answered 202 without a job_id: ${a.body?.slice(0, 200)}`);
+  };
   const outputBefore = gw.output.length;
   /** Learns ids and stream tokens of jobs that exist (the fuzz's own included: their prompts are hostile). */
   const learn = async () => {
@@ -274,8 +307,8 @@ export async function runFuzz(gw: GatewayProcess, o: FuzzOptions): Promise<FuzzR
   };
 
   // A few real jobs, so ids that exist are fuzzed too; one with a webhook whose delivery fails (no receiver).
-  for (let i = 0; i < 3; i++) await gw.submit({ prompt: `[[reply:seed ${i}]] fuzz seed ${i}`, metadata: { i } });
-  await gw.submit({ prompt: "[[reply:hooked]] fuzz seed hook", callback_url: "https://hook.invalid/x" });
+  for (let i = 0; i < 3; i++) accepted.add((await gw.submit({ prompt: `[[reply:seed ${i}]] fuzz seed ${i}`, metadata: { i } })).job_id);
+  accepted.add((await gw.submit({ prompt: "[[reply:hooked]] fuzz seed hook", callback_url: "https://hook.invalid/x" })).job_id);
   await learn();
 
   const tally = (label: string, a: RawAnswer, mayGoUnanswered: boolean) => {
@@ -298,8 +331,9 @@ export async function runFuzz(gw: GatewayProcess, o: FuzzOptions): Promise<FuzzR
       ? `GET /api/v1/stats HTTP/1.1\r\nHost: x\r\nX-API-Key: ${API_KEY}\r\n` + "X-Pad: " + "p".repeat(200) + "\r\n\r\n"
       : `POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nX-API-Key: ${API_KEY}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
     slow.push(
-      rawRequest(port, Buffer.from(req), { dribble: { pieceBytes: 1, pauseMs: 1500 }, timeoutMs: 120_000 }).then((a) => {
+      rawRequest(port, Buffer.from(req), { dribble: { pieceBytes: 1, pauseMs: 1500 }, timeoutMs: 120_000, readBody: i % 2 === 1 }).then((a) => {
         row.jobs++;
+        accept(a);
         // Either the server cut it off (408 / closed), or the request was slow but complete within the limit.
         tally("slow loris", a, true);
         if (a.failure === "timeout") problems.push("a slow-loris request was never cut off");
@@ -329,8 +363,9 @@ export async function runFuzz(gw: GatewayProcess, o: FuzzOptions): Promise<FuzzR
     while (sent < o.requests) {
       sent++;
       const g = gen.next();
-      const a = await rawRequest(port, g.bytes, { timeoutMs: 15_000 });
+      const a = await rawRequest(port, g.bytes, { timeoutMs: 15_000, readBody: g.submit });
       row.jobs++;
+      accept(a);
       tally(g.label, a, !!g.mayGoUnanswered);
       if (++answered % 1000 === 0) log(`${answered} requests, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
       if (answered % 250 === 0) await learn();
@@ -339,21 +374,28 @@ export async function runFuzz(gw: GatewayProcess, o: FuzzOptions): Promise<FuzzR
   };
   await Promise.all(Array.from({ length: o.concurrency }, worker));
   await Promise.all(slow);
+  const deadline = Date.now() + TERMINAL_BOUND_MS;
 
   if (gw.child.exitCode !== null || gw.child.signalCode !== null) {
     row.other++;
     problems.push(`the server died: ${gw.child.exitCode ?? gw.child.signalCode}\n${gw.output.slice(-2000)}`);
     row.seconds = (Date.now() - t0) / 1000;
-    return { row, problems, statuses };
+    return { row, problems, statuses, accepted: accepted.size, notTerminal: 0 };
   }
 
   // Afterwards: the server serves, a normal job still completes, and every stored row reads back.
   const health = await gw.json("GET", "/api/v1/health");
   if (health.status !== 200) problems.push(`health answered ${health.status} after the fuzz`);
   await gw.json("POST", "/api/v1/queue/resume"); // the fuzz may have paused the queue for days
-  const rows = await readBack(gw, row, problems);
+  const rows = await listJobs(gw, row, problems);
   // Jobs the fuzz left queued behind the single CLI slot are cancelled, so the check below does not wait on them.
   for (const j of rows) if (j.status === "queued") await gw.json("POST", `/api/v1/jobs/${j.job_id}/cancel`);
+  // Every job the fuzz created must end within the bound; a stored one whose 202 never arrived is checked too.
+  const created = new Set([...accepted, ...rows.map((j) => j.job_id as string)]);
+  const notTerminal = await unfinished(gw, created, gen.deleteTargets, deadline, row, problems);
+  log(`${accepted.size} jobs accepted, ${created.size} checked, ${notTerminal} not terminal within ${TERMINAL_BOUND_MS / 1000} s ` +
+    `(checked ${((Date.now() - deadline + TERMINAL_BOUND_MS) / 1000).toFixed(1)} s after the fuzz)`);
+  await readBack(gw, row, problems);
   const probe = await gw.submit({ prompt: "[[reply:still serving]] after the fuzz" });
   const done = await gw.waitJob(probe.job_id, undefined, 60_000);
   if (done.status !== "completed" || done.result !== "still serving") problems.push(`a normal job after the fuzz ended ${JSON.stringify(done)}`);
@@ -368,58 +410,5 @@ export async function runFuzz(gw: GatewayProcess, o: FuzzOptions): Promise<FuzzR
   row.seconds = (Date.now() - t0) / 1000;
   log(`statuses: ${JSON.stringify(statuses)}`);
   log(`requests per route: ${[...gen.perRoute].map(([k, v]) => `${k} ${v}`).join(", ")}`);
-  return { row, problems, statuses };
-}
-
-/** Lists every job (paged), then reads each one, its events and its deliveries; all must parse. */
-async function readBack(gw: GatewayProcess, row: ChaosRow, problems: string[]): Promise<any[]> {
-  const jobs: any[] = [];
-  const get = async (path: string) => {
-    const res = await gw.request("GET", path);
-    const text = await res.text();
-    if (res.status >= 500) row.fivexx++;
-    if (res.status !== 200) {
-      problems.push(`GET ${path} answered ${res.status} ${text.slice(0, 200)}`);
-      return undefined;
-    }
-    try {
-      return JSON.parse(text);
-    } catch (err) {
-      row.other++;
-      problems.push(`GET ${path} is not JSON (${(err as Error).message}): ${text.slice(0, 200)}`);
-      return undefined;
-    }
-  };
-  for (let offset = 0; offset < 100_000; offset += 100) {
-    const page = await get(`/api/v1/jobs?limit=100&offset=${offset}`);
-    if (!page) break;
-    jobs.push(...page.jobs);
-    if (page.jobs.length < 100) break;
-  }
-  for (const j of jobs) {
-    const id = encodeURIComponent(j.job_id);
-    const one = await get(`/api/v1/jobs/${id}`);
-    if (one && one.job_id !== j.job_id) problems.push(`GET /api/v1/jobs/${id} answered another job`);
-    const ev = await get(`/api/v1/jobs/${id}/events?limit=1000`);
-    if (ev && TERMINAL.has(one?.status) && !ev.has_more && ev.events.at(-1)?.event !== "result") problems.push(`job ${j.job_id} ended but its events do not end with result`);
-    await get(`/api/v1/jobs/${id}/deliveries`);
-  }
-  // The streams of ended jobs replay and end with their result.
-  for (const j of jobs.filter((x) => TERMINAL.has(x.status)).slice(0, 25)) {
-    const res = await gw.request("GET", `/api/v1/jobs/${encodeURIComponent(j.job_id)}/sse`);
-    const text = res.status === 200 ? await res.text() : "";
-    const last = text.trim().split("\n\n").at(-1) ?? "";
-    const data = /^data: (.*)$/m.exec(last)?.[1];
-    let ok = res.status === 200 && /^event: result$/m.test(last) && data !== undefined;
-    try {
-      ok &&= JSON.parse(data!).status === j.status;
-    } catch {
-      ok = false;
-    }
-    if (!ok) {
-      row.other++;
-      problems.push(`the stream of ended job ${j.job_id} (${res.status}) does not end with its result: ${last.slice(0, 200)}`);
-    }
-  }
-  return jobs;
+  return { row, problems, statuses, accepted: accepted.size, notTerminal };
 }

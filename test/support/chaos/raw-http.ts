@@ -1,6 +1,7 @@
 // HTTP at the byte level, for requests no HTTP client will send: invalid UTF-8 in the path, NUL bytes, broken
-// framing, 10 MB headers. One connection per request; only the status line is needed, so the socket is dropped
-// as soon as it has arrived (an SSE stream would otherwise stay open as long as its job).
+// framing, 10 MB headers. One connection per request; usually only the status line is needed, so the socket is
+// dropped as soon as it has arrived (an SSE stream would otherwise stay open as long as its job). A submit's
+// answer is read whole (`readBody`), for the id of the job it created.
 import { connect, type Socket } from "node:net";
 
 export interface RawAnswer {
@@ -8,6 +9,8 @@ export interface RawAnswer {
   status?: number;
   /** How the connection ended without a status: "reset", "closed", "timeout". */
   failure?: string;
+  /** With `readBody`: everything after the status line's headers, as sent (still chunked if it was). */
+  body?: string;
   ms: number;
 }
 
@@ -16,10 +19,12 @@ export interface RawOptions {
   timeoutMs?: number;
   /** Write the request in pieces, pausing between them (slow loris). */
   dribble?: { pieceBytes: number; pauseMs: number };
+  /** Keep reading after the status line until the server closes (only for requests sent with Connection: close). */
+  readBody?: boolean;
 }
 
 export function rawRequest(port: number, request: Buffer, opts: RawOptions = {}): Promise<RawAnswer> {
-  return statusOf(port, opts.timeoutMs ?? 10_000, true, async (sock, settled) => {
+  return statusOf(port, opts.timeoutMs ?? 10_000, true, !!opts.readBody, async (sock, settled) => {
     if (!opts.dribble) {
       sock.write(request);
       return;
@@ -33,7 +38,7 @@ export function rawRequest(port: number, request: Buffer, opts: RawOptions = {})
 
 /** Writes a huge request in 64 KiB pieces, respecting backpressure, and stops as soon as the server answers. */
 export function hugeRequest(port: number, head: string, fillBytes: number, tail: string, timeoutMs = 20_000): Promise<RawAnswer> {
-  return statusOf(port, timeoutMs, false, async (sock, settled) => {
+  return statusOf(port, timeoutMs, false, false, async (sock, settled) => {
     sock.write(head);
     const piece = Buffer.alloc(65536, "a");
     for (let sent = 0; sent < fillBytes && !settled(); sent += piece.length) {
@@ -46,17 +51,20 @@ export function hugeRequest(port: number, head: string, fillBytes: number, tail:
 /**
  * Connects, lets `send` write the request, and settles with the status line the server answers, or with how
  * the connection ended without one. `strict`: anything else first on the wire is a "garbage answer".
+ * `readBody`: after the status line, settles when the connection ends (or at the timeout) with what came.
  */
 function statusOf(
   port: number,
   timeoutMs: number,
   strict: boolean,
+  readBody: boolean,
   send: (sock: Socket, settled: () => boolean) => Promise<void>,
 ): Promise<RawAnswer> {
   const t0 = Date.now();
   return new Promise((resolve) => {
     const sock = connect(port, "127.0.0.1");
     let got = "";
+    let status: number | undefined;
     let settled = false;
     const settle = (a: Omit<RawAnswer, "ms">) => {
       if (settled) return;
@@ -65,15 +73,21 @@ function statusOf(
       sock.destroy();
       resolve({ ...a, ms: Date.now() - t0 });
     };
-    const timer = setTimeout(() => settle({ failure: "timeout" }), timeoutMs);
+    // Once a status has arrived, the end of the connection is the end of the answer, however it ends.
+    const ended = (failure: string) =>
+      settle(status === undefined ? { failure } : { status, body: got.slice(got.indexOf("\r\n\r\n") + 4) });
+    const timer = setTimeout(() => ended("timeout"), timeoutMs);
     sock.on("data", (d: Buffer) => {
-      got += d.toString("latin1");
+      got += d.toString(readBody ? "utf8" : "latin1");
+      if (status !== undefined) return;
       const m = /^HTTP\/1\.[01] (\d{3})/.exec(got);
-      if (m) settle({ status: Number(m[1]) });
-      else if (strict && (got.length > 64 || got.includes("\r\n"))) settle({ failure: `garbage answer ${JSON.stringify(got.slice(0, 40))}` });
+      if (m) {
+        status = Number(m[1]);
+        if (!readBody) settle({ status });
+      } else if (strict && (got.length > 64 || got.includes("\r\n"))) settle({ failure: `garbage answer ${JSON.stringify(got.slice(0, 40))}` });
     });
-    sock.on("error", (err: NodeJS.ErrnoException) => settle({ failure: err.code === "ECONNRESET" || err.code === "EPIPE" ? "reset" : `error ${err.code}` }));
-    sock.on("close", () => settle({ failure: "closed" }));
+    sock.on("error", (err: NodeJS.ErrnoException) => ended(err.code === "ECONNRESET" || err.code === "EPIPE" ? "reset" : `error ${err.code}`));
+    sock.on("close", () => ended("closed"));
     sock.on("connect", () => void send(sock, () => settled));
   });
 }
