@@ -16,7 +16,6 @@ import { AddressPolicy } from "./webhooks/address-policy";
 import { networkDialer } from "./webhooks/dial";
 import { WebhookOutbox } from "./webhooks/outbox";
 import { WebhookSender } from "./webhooks/sender";
-import { WebhookSigner } from "./webhooks/signer";
 import { Webhooks } from "./webhooks/webhooks";
 import { reapRunProcesses } from "./queue/orphan-reaper";
 import { OpenStreams } from "./sse/open-streams";
@@ -26,6 +25,8 @@ import { WriteBatcher } from "./store/write-batcher";
 import { RateLimiter } from "./http/rate-limiter";
 import { IdempotencyKeys } from "./job/idempotency";
 import { finishJob } from "./job/finish";
+import { KeyStore } from "./tenants/key-store";
+import { signersFor } from "./tenants/signers";
 
 export interface Gateway {
   config: Config;
@@ -43,6 +44,7 @@ export interface Gateway {
   webhookSender: WebhookSender;
   rateLimiter: RateLimiter;
   idempotency: IdempotencyKeys;
+  keys: KeyStore;
   startedAt: number;
   cliVersion: Promise<string | undefined>;
   stopCleanup: () => void;
@@ -74,6 +76,7 @@ export function bootGateway(): Promise<Gateway> {
 function build(config: Config): Gateway {
   const db = openDatabase(config.dbPath);
   const store = new JobStore(db);
+  const keys = new KeyStore(db);
 
   // Crash recovery: end what the last server's runs left behind (any job of this database: none runs yet)...
   const reaped = reapRunProcesses((jobId) => store.get(jobId) !== undefined);
@@ -85,7 +88,7 @@ function build(config: Config): Gateway {
   const webhookSender = new WebhookSender(
     outbox,
     new AddressPolicy(config.webhookAllowedHosts),
-    new WebhookSigner(config.webhookSecret),
+    signersFor(keys, config.webhookSecret),
     networkDialer,
     { timeoutMs: config.webhookTimeoutMs, scheduleMs: config.webhookScheduleMs },
   );
@@ -116,6 +119,7 @@ function build(config: Config): Gateway {
     webhookSender,
     rateLimiter: new RateLimiter(config.rateLimit),
     idempotency: new IdempotencyKeys(db),
+    keys,
     startedAt: Date.now(),
     cliVersion: pool.cliVersion(config.claudePath).catch(() => undefined),
     stopCleanup: startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs),

@@ -5,6 +5,7 @@ import { bootGateway } from "../gateway";
 import { KeyChecker } from "./auth";
 import { CorsPolicy } from "./cors";
 import { httpError } from "./errors";
+import { OPERATOR, type Principal } from "../tenants/principal";
 
 const PUBLIC_API_PATHS = new Set(["/api/v1/health", "/api/v1/openapi.json"]);
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -43,8 +44,15 @@ export default defineEventHandler(async (event) => {
 
   const key = KeyChecker.presented(event.node.req.headers);
   if (key === undefined) throw httpError(401, "missing X-API-Key header");
-  if (!keys.matches(key)) throw httpError(401, "invalid API key");
+  // Operator keys first (a constant-time comparison with each); then the tenant keys, by the hash of the key.
+  let principal: Principal = OPERATOR;
+  if (!keys.matches(key)) {
+    const tenant = gateway.keys.authenticate(key);
+    if (!tenant) throw httpError(401, "invalid API key");
+    principal = { kind: "tenant", key: tenant };
+  }
   event.context.apiKey = key;
+  event.context.principal = principal;
 });
 
 function safeDecode(segment: string): string {

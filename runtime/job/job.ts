@@ -54,6 +54,8 @@ export interface Job extends RunStats {
   createdAt: number;
   startedAt: number | undefined;
   completedAt: number | undefined;
+  /** The tenant key that submitted the job; '' for an operator key. */
+  owner: string;
 }
 
 export const isTerminal = (status: JobStatus) => TERMINAL.has(status);

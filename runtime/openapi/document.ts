@@ -2,6 +2,7 @@
 // validate with; responses: runtime/openapi/schemas.ts) and the operation tables in paths-*.ts.
 import { componentSchemas } from "./json-schema";
 import { jobPaths } from "./paths-jobs";
+import { keyPaths } from "./paths-keys";
 import { serverPaths } from "./paths-server";
 import { requestSchemas } from "./requests";
 import { HEADERS, PARAMETERS } from "./responses";
@@ -13,8 +14,9 @@ Submit a prompt with \`POST /api/v1/jobs\` and get the job at once; then poll it
 over Server-Sent Events (\`urls.stream\` works in a browser's \`EventSource\`), or receive a signed webhook.
 
 **Authentication.** Every path under \`/api/\` except health and this document needs an API key, as
-\`X-API-Key: <key>\` or \`Authorization: Bearer <key>\`. **Errors** are always \`{"error": "<message>"}\`; a path
-that does not exist is \`404 {"error":"not found"}\`, a method it does not take \`405\` with \`Allow\`.`;
+\`X-API-Key: <key>\` or \`Authorization: Bearer <key>\`. Operator keys (\`CLAUDEGATE_API_KEYS\`) see everything;
+tenant keys (made with \`POST /api/v1/keys\`) see only their own jobs: another tenant's job is a \`404\`.
+**Errors** are always \`{"error": "<message>"}\`; a path that does not exist is \`404 {"error":"not found"}\`, a method it does not take \`405\` with \`Allow\`.`;
 
 export function buildOpenApiDocument(version: string): Record<string, unknown> {
   return {
@@ -29,14 +31,15 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       { name: "Webhooks", description: "Signed callbacks and their delivery log" },
       { name: "Queue", description: "Pause and resume the queue" },
       { name: "Server", description: "Health, figures and this document" },
+      { name: "Keys", description: "Tenant keys and their policies (operator keys only)" },
     ],
-    paths: { ...jobPaths, ...serverPaths },
+    paths: { ...jobPaths, ...serverPaths, ...keyPaths },
     components: {
       schemas: { ...componentSchemas(responseSchemas, "output"), ...componentSchemas(requestSchemas, "input") },
       parameters: PARAMETERS,
       headers: HEADERS,
       securitySchemes: {
-        ApiKey: { type: "apiKey", in: "header", name: "X-API-Key", description: "One of `CLAUDEGATE_API_KEYS`" },
+        ApiKey: { type: "apiKey", in: "header", name: "X-API-Key", description: "One of `CLAUDEGATE_API_KEYS` (operator), or a tenant key" },
         Bearer: { type: "http", scheme: "bearer", description: "The same key as `Authorization: Bearer <key>`" },
         StreamToken: {
           type: "apiKey",

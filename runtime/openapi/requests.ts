@@ -6,6 +6,7 @@ import { eventsQuerySchema } from "../events/events-query";
 import { listQuerySchema } from "../job/list-query";
 import { MAX_TIMEOUT_SECONDS, submitSchema } from "../job/submit-schema";
 import { MAX_PAUSE_SECONDS, pauseSchema } from "../queue/pause-schema";
+import { createKeySchema, updateKeySchema } from "../tenants/policy";
 
 type Meta = z.core.GlobalMeta;
 
@@ -46,5 +47,20 @@ export const pauseRequest = documented(pauseSchema, {
   reason: { description: "Shown in stats and health. Default `paused by an operator`.", examples: ["maintenance"] },
 }).describe("Both fields are optional; an empty body pauses until resumed.");
 
+export const createKeyRequest = documented(createKeySchema, {
+  name: { description: "Unique among all keys (revoked ones included), 1–100 characters.", examples: ["billing-service"] },
+  policy: { description: "Limits of the key; see `KeyPolicy`. Unknown fields are refused." },
+});
+
+export const updateKeyRequest = documented(updateKeySchema, {
+  name: { description: "A new unique name." },
+  policy: { description: "Replaces the whole policy (`{}` removes every limit)." },
+}).describe("Either field or both; absent fields stay as they are.");
+
 /** Body and query schemas by the name they have under `components.schemas` (only bodies are referenced). */
-export const requestSchemas = { SubmitJobRequest: submitRequest, PauseRequest: pauseRequest } as const;
+export const requestSchemas = {
+  SubmitJobRequest: submitRequest,
+  PauseRequest: pauseRequest,
+  CreateKeyRequest: createKeyRequest,
+  UpdateKeyRequest: updateKeyRequest,
+} as const;

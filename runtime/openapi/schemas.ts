@@ -5,6 +5,7 @@ import { z } from "zod";
 import { MODELS } from "../config/schema";
 import { STATUSES, WEBHOOK_EVENTS, type ErrorCode } from "../job/job";
 import type { DeliveryType } from "../webhooks/outbox";
+import { policySchema } from "../tenants/policy";
 
 // `satisfies` keeps these lists in step with the types the runtime uses.
 export const ERROR_CODES = [
@@ -171,6 +172,25 @@ export const healthSchema = z.object({
 
 export const webhookSecretSchema = z.object({ secret: z.string().describe("`whsec_<base64>`") });
 
+export const keyPolicySchema = policySchema.describe(
+  "What the key may do; every field optional, absent = no limit of that kind. `models`: allowed aliases; `max_queued`: jobs " +
+    "waiting at once; `max_running`: CLIs at once; `rate_limit`: submits per second; `budget_usd` per `budget_period` (UTC day or month).",
+);
+
+export const keySchema = z
+  .object({
+    id: z.string().describe("`key_…`: the owner of the key's jobs"),
+    name: z.string(),
+    policy: keyPolicySchema,
+    created_at: timestamp,
+    revoked_at: timestamp.nullable().describe("`null` while the key works"),
+  })
+  .describe("A tenant key. Its secret is never shown again after creation.");
+
+export const createdKeySchema = keySchema.extend({ key: z.string().describe("The secret, `cg_…`: shown in this response only") });
+export const keyListSchema = z.object({ keys: z.array(keySchema).describe("Oldest first, revoked keys included") });
+export const revokedKeySchema = keySchema.extend({ cancelled_jobs: count.describe("Queued jobs of the key cancelled by the revocation") });
+
 /** Every response body, by the name it has under `components.schemas`. */
 export const responseSchemas = {
   Error: errorSchema,
@@ -190,4 +210,9 @@ export const responseSchemas = {
   Stats: statsSchema,
   Health: healthSchema,
   WebhookSecret: webhookSecretSchema,
+  KeyPolicy: keyPolicySchema,
+  Key: keySchema,
+  CreatedKey: createdKeySchema,
+  KeyList: keyListSchema,
+  RevokedKey: revokedKeySchema,
 } as const;

@@ -25,6 +25,7 @@ interface JobRow {
   created_at: number;
   started_at: number | null;
   completed_at: number | null;
+  owner: string;
 }
 
 function rowToJob(r: JobRow): Job {
@@ -48,6 +49,7 @@ function rowToJob(r: JobRow): Job {
     createdAt: r.created_at,
     startedAt: r.started_at ?? undefined,
     completedAt: r.completed_at ?? undefined,
+    owner: r.owner,
     ...stats,
   };
 }
@@ -63,6 +65,8 @@ export interface NewJob {
   responseFormat: ResponseFormat;
   timeoutSeconds: number | undefined;
   createdAt: number;
+  /** The tenant key's id; '' for an operator key. */
+  owner: string;
 }
 
 export interface Finish {
@@ -88,10 +92,13 @@ export class JobStore {
     this.q = {
       // The queue cap is checked in the same statement as the insert, so a refused submit leaves no row.
       insert: p(`INSERT INTO jobs (id, prompt, system_prompt, model, status, callback_url, webhook_events, metadata,
-                   response_format, timeout_seconds, created_at)
+                   response_format, timeout_seconds, created_at, owner)
                  SELECT @id, @prompt, @systemPrompt, @model, 'queued', @callbackUrl, @webhookEvents, @metadata,
-                   @responseFormat, @timeoutSeconds, @createdAt
-                 WHERE (SELECT n FROM job_counts WHERE status = 'queued') < @queueSize`),
+                   @responseFormat, @timeoutSeconds, @createdAt, @owner
+                 WHERE (SELECT n FROM job_counts WHERE status = 'queued') < @queueSize
+                   AND (@maxQueued IS NULL
+                        OR (SELECT COUNT(*) FROM jobs WHERE owner = @owner AND status = 'queued') < @maxQueued)`),
+      queueFull: p(`SELECT (SELECT n FROM job_counts WHERE status = 'queued') >= ?`).pluck(),
       get: p(`SELECT * FROM jobs WHERE id = ?`),
       claimNext: p(`UPDATE jobs SET status = 'processing', started_at = @now, attempts = attempts + 1, retrying = NULL
                     WHERE seq = (SELECT seq FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1)
@@ -118,21 +125,28 @@ export class JobStore {
                           AND completed_at IS NOT NULL AND completed_at < ?`),
       countByStatus: p(`SELECT status, n FROM job_counts`),
       countAll: p(`SELECT SUM(n) FROM job_counts`).pluck(),
+      countOwner: p(`SELECT COUNT(*) FROM jobs WHERE owner = ?`).pluck(),
+      countOwnerStatus: p(`SELECT COUNT(*) FROM jobs WHERE owner = ? AND status = ?`).pluck(),
+      queuedOf: p(`SELECT id FROM jobs WHERE owner = ? AND status = 'queued' ORDER BY seq`).pluck(),
       ping: p(`SELECT 1`),
     };
   }
 
-  /** Inserts a queued job, or returns false when `queueSize` jobs are already waiting. */
-  insert(job: NewJob, queueSize: number): boolean {
-    return (
-      this.q.insert.run({
-        ...job,
-        webhookEvents: JSON.stringify(job.webhookEvents),
-        metadata: job.metadata ?? null,
-        timeoutSeconds: job.timeoutSeconds ?? null,
-        queueSize,
-      }).changes === 1
-    );
+  /**
+   * Inserts a queued job; or refuses it, leaving no row, when `queueSize` jobs are already waiting
+   * (`queue_full`) or its owner has `maxQueued` waiting (`key_queue_full`).
+   */
+  insert(job: NewJob, queueSize: number, maxQueued?: number): undefined | "queue_full" | "key_queue_full" {
+    const inserted = this.q.insert.run({
+      ...job,
+      webhookEvents: JSON.stringify(job.webhookEvents),
+      metadata: job.metadata ?? null,
+      timeoutSeconds: job.timeoutSeconds ?? null,
+      queueSize,
+      maxQueued: maxQueued ?? null,
+    }).changes === 1;
+    if (inserted) return undefined;
+    return this.q.queueFull.get(queueSize) ? "queue_full" : "key_queue_full";
   }
 
   get(id: string): Job | undefined {
@@ -140,7 +154,9 @@ export class JobStore {
     return row && rowToJob(row);
   }
 
-  list(opts: { limit: number; offset: number; status?: JobStatus }): { jobs: Job[]; total: number } {
+  /** A page of jobs, newest first; `owner` restricts it to one tenant's (undefined: everyone's). */
+  list(opts: { limit: number; offset: number; status?: JobStatus; owner?: string }): { jobs: Job[]; total: number } {
+    if (opts.owner !== undefined) return this.listOwned(opts.owner, opts);
     const where = opts.status ? "WHERE status = ?" : "";
     const args = opts.status ? [opts.status] : [];
     const total = opts.status ? this.countByStatus()[opts.status] : ((this.q.countAll.get() as number | null) ?? 0);
@@ -148,6 +164,21 @@ export class JobStore {
       .prepare(`SELECT * FROM jobs ${where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`)
       .all(...args, opts.limit, opts.offset) as JobRow[];
     return { jobs: rows.map(rowToJob), total };
+  }
+
+  private listOwned(owner: string, opts: { limit: number; offset: number; status?: JobStatus }): { jobs: Job[]; total: number } {
+    const where = opts.status ? "WHERE owner = ? AND status = ?" : "WHERE owner = ?";
+    const args = opts.status ? [owner, opts.status] : [owner];
+    const total = (opts.status ? this.q.countOwnerStatus.get(owner, opts.status) : this.q.countOwner.get(owner)) as number;
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs ${where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`)
+      .all(...args, opts.limit, opts.offset) as JobRow[];
+    return { jobs: rows.map(rowToJob), total };
+  }
+
+  /** Ids of one owner's queued jobs, oldest first. */
+  queuedOf(owner: string): string[] {
+    return this.q.queuedOf.all(owner) as string[];
   }
 
   /** Atomically moves the oldest queued job to `processing` and counts the attempt. */

@@ -136,4 +136,32 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       END;
     `,
   },
+  {
+    version: 7,
+    sql: `
+      -- Tenant keys, created by an operator. The key itself is never stored: only its SHA-256 (keys are 32
+      -- random bytes, so a fast hash is enough; nothing to brute-force). A revoked key keeps its row (its name,
+      -- its jobs' history and its webhook secret for deliveries still pending).
+      CREATE TABLE api_keys (
+        id              TEXT PRIMARY KEY,
+        name            TEXT NOT NULL UNIQUE,
+        secret_hash     TEXT NOT NULL UNIQUE,  -- hex SHA-256 of the key
+        policy          TEXT NOT NULL DEFAULT '{}',
+        webhook_secret  TEXT NOT NULL,         -- this tenant's Standard Webhooks secret (the DB file is private)
+        created_at      INTEGER NOT NULL,
+        revoked_at      INTEGER
+      );
+    `,
+  },
+  {
+    version: 8,
+    sql: `
+      -- Who submitted a job: the tenant key's id, '' for operator keys. A tenant sees only its own jobs, and
+      -- deliveries carry the owner too, so a deleted job's deliveries stay private and are signed with its secret.
+      ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+      CREATE INDEX jobs_owner_created ON jobs(owner, created_at DESC, seq DESC);
+      CREATE INDEX jobs_owner_status_seq ON jobs(owner, status, seq);
+      ALTER TABLE webhook_deliveries ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

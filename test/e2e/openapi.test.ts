@@ -132,5 +132,14 @@ describe("the document's response schemas", () => {
     conforms("Stats", (await gw.json("GET", "/api/v1/stats")).body);
     conforms("Health", (await gw.json("GET", "/api/v1/health")).body);
     conforms("PauseState", (await gw.json("POST", "/api/v1/queue/resume")).body);
+
+    const created = await gw.json("POST", "/api/v1/keys", { name: "schema", policy: { models: ["haiku"], budget_usd: 1.5, budget_period: "month" } });
+    conforms("CreatedKey", created.body);
+    conforms("Key", (await gw.json("GET", `/api/v1/keys/${created.body.id}`)).body);
+    conforms("Key", (await gw.json("PATCH", `/api/v1/keys/${created.body.id}`, { policy: { max_running: 1 } })).body);
+    conforms("KeyList", (await gw.json("GET", "/api/v1/keys")).body);
+    conforms("WebhookSecret", (await gw.json("GET", "/api/v1/webhooks/secret", undefined, { "X-API-Key": created.body.key })).body);
+    conforms("Error", (await gw.json("GET", "/api/v1/stats", undefined, { "X-API-Key": created.body.key })).body);
+    conforms("RevokedKey", (await gw.json("DELETE", `/api/v1/keys/${created.body.id}`)).body);
   });
 });

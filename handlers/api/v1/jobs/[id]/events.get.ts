@@ -3,13 +3,14 @@ import { useGateway } from "../../../../../runtime/gateway";
 import { eventsQuerySchema } from "../../../../../runtime/events/events-query";
 import { httpError } from "../../../../../runtime/http/errors";
 import { parseOrThrow } from "../../../../../runtime/http/validate";
+import { principalOf, visibleJob } from "../../../../../runtime/tenants/principal";
 
 // The stream's history as JSON, for clients that poll: the same events, ids and payloads as the SSE stream.
 export default defineEventHandler((event) => {
   const g = useGateway();
   const id = getRouterParam(event, "id", { decode: true })!;
   const q = parseOrThrow(eventsQuerySchema, getQuery(event));
-  if (!g.store.get(id)) throw httpError(404, "job not found");
+  if (!visibleJob(g.store, principalOf(event), id)) throw httpError(404, "job not found");
   const events = g.events.history(id, q.after, q.limit + 1);
   const page = events.slice(0, q.limit);
   const lastId = page.at(-1)?.seq ?? q.after;
