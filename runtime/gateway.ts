@@ -27,6 +27,9 @@ import { IdempotencyKeys } from "./job/idempotency";
 import { finishJob } from "./job/finish";
 import { KeyStore } from "./tenants/key-store";
 import { signersFor } from "./tenants/signers";
+import { heldOwners } from "./tenants/limits";
+import { UsageLedger } from "./tenants/usage-ledger";
+import { wakeEachUtcDay } from "./tenants/period-wake";
 
 export interface Gateway {
   config: Config;
@@ -45,6 +48,7 @@ export interface Gateway {
   rateLimiter: RateLimiter;
   idempotency: IdempotencyKeys;
   keys: KeyStore;
+  ledger: UsageLedger;
   startedAt: number;
   cliVersion: Promise<string | undefined>;
   stopCleanup: () => void;
@@ -102,7 +106,8 @@ function build(config: Config): Gateway {
   });
   if (reaped.length || recovered.requeued || recovered.failed) log("info", "recovery", { reaped: reaped.length, ...recovered });
   const pause = new QueuePause(db);
-  const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks);
+  const ledger = new UsageLedger(db);
+  const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks, () => heldOwners({ keys, store, ledger }));
   const gateway: Gateway = {
     config,
     db,
@@ -120,12 +125,15 @@ function build(config: Config): Gateway {
     rateLimiter: new RateLimiter(config.rateLimit),
     idempotency: new IdempotencyKeys(db),
     keys,
+    ledger,
     startedAt: Date.now(),
     cliVersion: pool.cliVersion(config.claudePath).catch(() => undefined),
-    stopCleanup: startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs),
+    stopCleanup: both(startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs), wakeEachUtcDay(() => dispatcher.pump())),
   };
   return gateway;
 }
+
+const both = (a: () => void, b: () => void) => () => (a(), b());
 
 /**
  * Starts running queued jobs and sending pending webhooks. Separate from booting so that a server that

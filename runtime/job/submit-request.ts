@@ -42,8 +42,9 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
   const body = parseOrThrow(submitSchema, value ?? {});
   // Metadata is stored as the client wrote it (compacted), so big numbers survive.
   const metadata = body.metadata === undefined ? undefined : rawJsonMember(req.text, "metadata");
-  const policy = req.principal.kind === "tenant" ? req.principal.key.policy : undefined;
-  if (policy) admit(g, req.principal, policy, body.model || g.config.defaultModel);
+  const tenant = req.principal.kind === "tenant" ? req.principal.key : undefined;
+  const policy = tenant?.policy;
+  if (tenant) admit(g.ledger, tenant, body.model || g.config.defaultModel);
   let response = "";
   const submitted = await submitJob(g.jobs, body, {
     owner: ownerOf(req.principal),

@@ -32,6 +32,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       { name: "Queue", description: "Pause and resume the queue" },
       { name: "Server", description: "Health, figures and this document" },
       { name: "Keys", description: "Tenant keys and their policies (operator keys only)" },
+      { name: "Usage", description: "Spend and tokens from the usage ledger" },
     ],
     paths: { ...jobPaths, ...serverPaths, ...keyPaths },
     components: {

@@ -1,4 +1,6 @@
-// The key management endpoints of the document: create, list, read, update and revoke tenant keys.
+// The tenancy endpoints of the document: create, list, read, update and revoke tenant keys; the usage report.
+import { queryParameters } from "./json-schema";
+import { usageQuery } from "./requests";
 import {
   AUTH_ERRORS,
   OPERATOR_ONLY,
@@ -95,7 +97,37 @@ const revoke = {
   },
 };
 
+const usage = {
+  operationId: "getUsage",
+  tags: ["Usage"],
+  summary: "Usage by day, model or key",
+  description:
+    "Jobs, tokens, cost (the CLI's `total_cost_usd`) and run time from the usage ledger, which each run's end adds to: " +
+    "it outlives the jobs (`CLAUDEGATE_JOB_TTL_HOURS`). A tenant key gets its own usage, an operator key everyone's.",
+  parameters: queryParameters(usageQuery),
+  responses: {
+    200: jsonResponse("The report", "UsageReport", {
+      from: "2026-11-01",
+      to: "2026-11-24",
+      group_by: "key",
+      usage: [
+        { key_id: null, key_name: null, jobs: 12, input_tokens: 1200, output_tokens: 5400, cache_creation_input_tokens: 0, cache_read_input_tokens: 800, cost_usd: 0.1834, run_seconds: 96.4 },
+        { key_id: key.id, key_name: key.name, jobs: 3, input_tokens: 300, output_tokens: 900, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cost_usd: 0.0412, run_seconds: 20.1 },
+      ],
+      total: { jobs: 15, input_tokens: 1500, output_tokens: 6300, cache_creation_input_tokens: 0, cache_read_input_tokens: 800, cost_usd: 0.2246, run_seconds: 116.5 },
+    }),
+    ...errorResponses({
+      400: {
+        description: "Bad query",
+        messages: ["from must be a date YYYY-MM-DD", "from must not be after to", "from and to must be at most 366 days apart", "group_by must be one of: day, model, key"],
+      },
+      ...AUTH_ERRORS,
+    }),
+  },
+};
+
 export const keyPaths = {
+  "/api/v1/usage": { get: usage },
   "/api/v1/keys": { get: list, post: create },
   "/api/v1/keys/{id}": { get, patch: update, delete: revoke },
 };

@@ -7,6 +7,7 @@ import { listQuerySchema } from "../job/list-query";
 import { MAX_TIMEOUT_SECONDS, submitSchema } from "../job/submit-schema";
 import { MAX_PAUSE_SECONDS, pauseSchema } from "../queue/pause-schema";
 import { createKeySchema, updateKeySchema } from "../tenants/policy";
+import { MAX_USAGE_DAYS, usageQuerySchema } from "../tenants/usage-query";
 
 type Meta = z.core.GlobalMeta;
 
@@ -56,6 +57,14 @@ export const updateKeyRequest = documented(updateKeySchema, {
   name: { description: "A new unique name." },
   policy: { description: "Replaces the whole policy (`{}` removes every limit)." },
 }).describe("Either field or both; absent fields stay as they are.");
+
+// The query schema ends in a transform (defaults that depend on each other), so its input shape is documented
+// from the object inside it.
+export const usageQuery = documented(usageQuerySchema.in as unknown as z.ZodObject, {
+  from: { type: "string", format: "date", description: "First UTC day, included. Default: 29 days before `to`." },
+  to: { type: "string", format: "date", description: `Last UTC day, included. Default: today. At most ${MAX_USAGE_DAYS} days after \`from\`.` },
+  group_by: { description: "One row per day, per model, or per key. Default `day`." },
+});
 
 /** Body and query schemas by the name they have under `components.schemas` (only bodies are referenced). */
 export const requestSchemas = {

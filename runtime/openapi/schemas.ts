@@ -6,6 +6,7 @@ import { MODELS } from "../config/schema";
 import { STATUSES, WEBHOOK_EVENTS, type ErrorCode } from "../job/job";
 import type { DeliveryType } from "../webhooks/outbox";
 import { policySchema } from "../tenants/policy";
+import { USAGE_GROUPS } from "../tenants/usage-ledger";
 
 // `satisfies` keeps these lists in step with the types the runtime uses.
 export const ERROR_CODES = [
@@ -191,6 +192,36 @@ export const createdKeySchema = keySchema.extend({ key: z.string().describe("The
 export const keyListSchema = z.object({ keys: z.array(keySchema).describe("Oldest first, revoked keys included") });
 export const revokedKeySchema = keySchema.extend({ cancelled_jobs: count.describe("Queued jobs of the key cancelled by the revocation") });
 
+const usageFigures = {
+  jobs: count.describe("Runs that ended (a job cancelled while queued never ran)"),
+  input_tokens: count,
+  output_tokens: count,
+  cache_creation_input_tokens: count,
+  cache_read_input_tokens: count,
+  cost_usd: z.number().min(0).describe("Sum of the CLI's `total_cost_usd`"),
+  run_seconds: z.number().min(0),
+};
+
+export const usageReportSchema = z
+  .object({
+    from: z.iso.date(),
+    to: z.iso.date(),
+    group_by: z.enum(USAGE_GROUPS),
+    usage: z
+      .array(
+        z.object({
+          day: z.iso.date().optional().describe("With `group_by=day`"),
+          model: z.string().optional().describe("With `group_by=model`"),
+          key_id: z.string().nullable().optional().describe("With `group_by=key`; `null` for operator keys"),
+          key_name: z.string().nullable().optional().describe("With `group_by=key`; `null` for operator keys"),
+          ...usageFigures,
+        }),
+      )
+      .describe("One row per group that has usage, in order"),
+    total: z.object(usageFigures).describe("The whole range"),
+  })
+  .describe("Usage from the ledger, by UTC day of each run's end. A tenant key sees its own; an operator key everyone's.");
+
 /** Every response body, by the name it has under `components.schemas`. */
 export const responseSchemas = {
   Error: errorSchema,
@@ -215,4 +246,5 @@ export const responseSchemas = {
   CreatedKey: createdKeySchema,
   KeyList: keyListSchema,
   RevokedKey: revokedKeySchema,
+  UsageReport: usageReportSchema,
 } as const;

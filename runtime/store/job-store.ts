@@ -97,12 +97,22 @@ export class JobStore {
                    @responseFormat, @timeoutSeconds, @createdAt, @owner
                  WHERE (SELECT n FROM job_counts WHERE status = 'queued') < @queueSize
                    AND (@maxQueued IS NULL
-                        OR (SELECT COUNT(*) FROM jobs WHERE owner = @owner AND status = 'queued') < @maxQueued)`),
+                        OR COALESCE((SELECT queued FROM owner_queue WHERE owner = @owner), 0) < @maxQueued)`),
       queueFull: p(`SELECT (SELECT n FROM job_counts WHERE status = 'queued') >= ?`).pluck(),
       get: p(`SELECT * FROM jobs WHERE id = ?`),
+      // Fair across owners: the waiting owner served longest ago (ties: the oldest head job), not held back by
+      // its policy, gets a turn; within an owner, first in first out. One indexed lookup per waiting owner.
       claimNext: p(`UPDATE jobs SET status = 'processing', started_at = @now, attempts = attempts + 1, retrying = NULL
-                    WHERE seq = (SELECT seq FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1)
+                    WHERE seq = (
+                      SELECT head FROM (
+                        SELECT o.served AS served,
+                               (SELECT j.seq FROM jobs j WHERE j.owner = o.owner AND j.status = 'queued' ORDER BY j.seq LIMIT 1) AS head
+                        FROM owner_queue o
+                        WHERE o.queued > 0 AND o.owner NOT IN (SELECT value FROM json_each(@held)))
+                      ORDER BY served, head LIMIT 1)
                     RETURNING *`),
+      served: p(`UPDATE owner_queue SET served = (SELECT MAX(served) FROM owner_queue) + 1 WHERE owner = ?`),
+      waitingOwners: p(`SELECT owner, running FROM owner_queue WHERE queued > 0`),
       finish: p(`UPDATE jobs SET status = @status, result = @result, error = @error, error_code = @errorCode,
                    stats = @stats, completed_at = @now, retrying = NULL
                  WHERE id = @id AND status = 'processing' AND attempts = @attempts
@@ -181,10 +191,22 @@ export class JobStore {
     return this.q.queuedOf.all(owner) as string[];
   }
 
-  /** Atomically moves the oldest queued job to `processing` and counts the attempt. */
-  claimNext(now = Date.now()): Job | undefined {
-    const row = this.q.claimNext.get({ now }) as JobRow | undefined;
-    return row && rowToJob(row);
+  /**
+   * Atomically moves the next queued job to `processing` and counts the attempt: round robin between the
+   * owners with waiting jobs, except the `held` ones (at their max_running or out of budget), FIFO within one.
+   */
+  claimNext(now = Date.now(), held: readonly string[] = []): Job | undefined {
+    return this.db.transaction(() => {
+      const row = this.q.claimNext.get({ now, held: JSON.stringify(held) }) as JobRow | undefined;
+      if (!row) return undefined;
+      this.q.served.run(row.owner);
+      return rowToJob(row);
+    })();
+  }
+
+  /** Owners with queued jobs, and how many of theirs run. */
+  waitingOwners(): { owner: string; running: number }[] {
+    return this.q.waitingOwners.all() as { owner: string; running: number }[];
   }
 
   /** Ends the run `attempts` of a processing job; undefined if the job moved on meanwhile (cancelled, deleted). */

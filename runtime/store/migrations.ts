@@ -164,4 +164,72 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       ALTER TABLE webhook_deliveries ADD COLUMN owner TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    version: 9,
+    sql: `
+      -- Per owner (tenant key id, '' for operators): jobs waiting and running, kept by triggers, and the claim
+      -- number of its last served job. The dispatcher serves the waiting owner served longest ago (round robin),
+      -- and refuses owners at their max_running, without counting over the queue on each claim.
+      CREATE TABLE owner_queue (
+        owner    TEXT PRIMARY KEY,
+        queued   INTEGER NOT NULL DEFAULT 0,
+        running  INTEGER NOT NULL DEFAULT 0,
+        served   INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+      INSERT INTO owner_queue (owner, queued, running)
+        SELECT owner, SUM(status = 'queued'), SUM(status = 'processing') FROM jobs GROUP BY owner;
+      CREATE TRIGGER owner_queue_insert AFTER INSERT ON jobs BEGIN
+        INSERT INTO owner_queue (owner, queued, running) VALUES (NEW.owner, NEW.status = 'queued', NEW.status = 'processing')
+          ON CONFLICT (owner) DO UPDATE SET queued = queued + excluded.queued, running = running + excluded.running;
+      END;
+      CREATE TRIGGER owner_queue_delete AFTER DELETE ON jobs WHEN OLD.status IN ('queued', 'processing') BEGIN
+        UPDATE owner_queue SET queued = queued - (OLD.status = 'queued'), running = running - (OLD.status = 'processing')
+          WHERE owner = OLD.owner;
+      END;
+      CREATE TRIGGER owner_queue_update AFTER UPDATE OF status ON jobs WHEN OLD.status <> NEW.status BEGIN
+        UPDATE owner_queue
+          SET queued = queued - (OLD.status = 'queued') + (NEW.status = 'queued'),
+              running = running - (OLD.status = 'processing') + (NEW.status = 'processing')
+          WHERE owner = NEW.owner;
+      END;
+
+      -- Usage per owner, UTC day and model, added to by the transaction that ends a run (so it outlives the
+      -- jobs, which the TTL deletes): budgets and GET /api/v1/usage read it. A run ends when a processing job
+      -- becomes terminal; jobs cancelled while queued never ran and cost nothing.
+      CREATE TABLE usage_ledger (
+        owner                        TEXT NOT NULL,
+        day                          TEXT NOT NULL,   -- YYYY-MM-DD (UTC) of the run's end
+        model                        TEXT NOT NULL,
+        jobs                         INTEGER NOT NULL,
+        input_tokens                 INTEGER NOT NULL,
+        output_tokens                INTEGER NOT NULL,
+        cache_creation_input_tokens  INTEGER NOT NULL,
+        cache_read_input_tokens      INTEGER NOT NULL,
+        cost_usd                     REAL NOT NULL,   -- the CLI's total_cost_usd
+        run_ms                       INTEGER NOT NULL,
+        PRIMARY KEY (owner, day, model)
+      ) WITHOUT ROWID;
+      CREATE INDEX usage_ledger_day ON usage_ledger(day);
+      CREATE TRIGGER usage_ledger_run_end AFTER UPDATE OF status ON jobs
+        WHEN OLD.status = 'processing' AND NEW.status IN ('completed', 'failed', 'cancelled') BEGIN
+        INSERT INTO usage_ledger (owner, day, model, jobs, input_tokens, output_tokens, cache_creation_input_tokens,
+                                  cache_read_input_tokens, cost_usd, run_ms)
+        VALUES (NEW.owner, strftime('%Y-%m-%d', COALESCE(NEW.completed_at, 0) / 1000, 'unixepoch'), NEW.model, 1,
+                COALESCE(json_extract(NEW.stats, '$.usage.input_tokens'), 0),
+                COALESCE(json_extract(NEW.stats, '$.usage.output_tokens'), 0),
+                COALESCE(json_extract(NEW.stats, '$.usage.cache_creation_input_tokens'), 0),
+                COALESCE(json_extract(NEW.stats, '$.usage.cache_read_input_tokens'), 0),
+                COALESCE(json_extract(NEW.stats, '$.cost_usd'), 0),
+                MAX(0, COALESCE(NEW.completed_at - NEW.started_at, 0)))
+        ON CONFLICT (owner, day, model) DO UPDATE SET
+          jobs = jobs + 1,
+          input_tokens = input_tokens + excluded.input_tokens,
+          output_tokens = output_tokens + excluded.output_tokens,
+          cache_creation_input_tokens = cache_creation_input_tokens + excluded.cache_creation_input_tokens,
+          cache_read_input_tokens = cache_read_input_tokens + excluded.cache_read_input_tokens,
+          cost_usd = cost_usd + excluded.cost_usd,
+          run_ms = run_ms + excluded.run_ms;
+      END;
+    `,
+  },
 ];

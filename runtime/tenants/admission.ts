@@ -3,11 +3,22 @@
 // body and on the key's spending.
 import type { Model } from "../config/schema";
 import { httpError } from "../http/errors";
-import type { KeyPolicy } from "./policy";
-import type { Principal } from "./principal";
+import type { TenantKey } from "./key-store";
+import { budgetStatus } from "./limits";
+import type { UsageLedger } from "./usage-ledger";
 
-export function admit(_g: unknown, _p: Principal, policy: KeyPolicy, model: Model): void {
-  if (policy.models && !policy.models.includes(model)) {
-    throw httpError(403, `model "${model}" is not allowed for this key (policy.models: ${policy.models.join(", ")})`);
+export function admit(ledger: UsageLedger, key: TenantKey, model: Model, now = Date.now()): void {
+  const { models } = key.policy;
+  if (models && !models.includes(model)) {
+    throw httpError(403, `model "${model}" is not allowed for this key (policy.models: ${models.join(", ")})`);
+  }
+  const budget = budgetStatus(ledger, key, now);
+  if (budget?.exhausted) {
+    const resets = new Date(budget.resetsAt).toISOString();
+    throw httpError(
+      429,
+      `budget exhausted: $${budget.spent.toFixed(4)} of $${budget.budget} this ${budget.period} spent; resets at ${resets}`,
+      { "Retry-After": String(Math.max(1, Math.ceil((budget.resetsAt - now) / 1000))) },
+    );
   }
 }

@@ -140,6 +140,12 @@ describe("the document's response schemas", () => {
     conforms("KeyList", (await gw.json("GET", "/api/v1/keys")).body);
     conforms("WebhookSecret", (await gw.json("GET", "/api/v1/webhooks/secret", undefined, { "X-API-Key": created.body.key })).body);
     conforms("Error", (await gw.json("GET", "/api/v1/stats", undefined, { "X-API-Key": created.body.key })).body);
+    conforms("UsageReport", (await gw.json("GET", "/api/v1/usage?group_by=key", undefined, { "X-API-Key": created.body.key })).body);
+    for (const group of ["day", "model", "key"]) {
+      const report = (await gw.json("GET", `/api/v1/usage?group_by=${group}`)).body;
+      expect(report.usage.length, group).toBeGreaterThan(0);
+      conforms("UsageReport", report);
+    }
     conforms("RevokedKey", (await gw.json("DELETE", `/api/v1/keys/${created.body.id}`)).body);
   });
 });

@@ -20,6 +20,7 @@
 //   [[error-exit0]]     result subtype success + is_error:true "Not logged in · Please run /login", exit 0
 //   [[invalid-lines]]   non-JSON garbage lines between the valid ones, then a normal result
 //   [[pid-file:PATH]]   first write our pid to PATH
+//   [[cost:USD]]        report total_cost_usd USD (default 0.00004) on a successful result
 // Env FAKE_CLAUDE_LOG=<file>: after stdin is read, append {"argv","env","cwd","stdin","at"} as one JSON line (`at`:
 // epoch ms, so a test can tell a run that started after its job had ended).
 import { spawn } from "node:child_process";
@@ -36,6 +37,7 @@ const sessionId = randomUUID();
 const started = Date.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const hangForever = () => setInterval(() => {}, 1 << 30);
+let costUsd = 0.00004;
 
 async function out(obj) {
   const line = (typeof obj === "string" ? obj : JSON.stringify(obj)) + "\n";
@@ -71,7 +73,7 @@ function result(text, { isError = false, apiStatus = null, outputTokens = 1 } = 
     type: "result", subtype: "success", is_error: isError, api_error_status: apiStatus,
     duration_ms: Date.now() - started, duration_api_ms: Math.max(0, Date.now() - started - 5), num_turns: 1,
     result: text, stop_reason: isError ? "stop_sequence" : "end_turn", session_id: sessionId,
-    total_cost_usd: isError ? 0 : 0.00004, usage: usage(isError ? 0 : outputTokens),
+    total_cost_usd: isError ? 0 : costUsd, usage: usage(isError ? 0 : outputTokens),
     modelUsage: { [model]: { inputTokens: 10, outputTokens, costUSD: 0.00004, contextWindow: 200000 } },
     permission_denials: [], terminal_reason: "completed", fast_mode_state: "off", uuid: randomUUID(),
   });
@@ -133,6 +135,7 @@ async function main() {
   for (const m of prompt.matchAll(DIRECTIVE_RE)) d[m[1]] = m[2] ?? true;
   if (typeof d["pid-file"] === "string") fs.writeFileSync(d["pid-file"], String(process.pid));
   if (d["ignore-term"]) process.on("SIGTERM", () => {});
+  if (typeof d.cost === "string") costUsd = Number(d.cost);
 
   await init();
   if (d.crash) {
