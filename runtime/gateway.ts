@@ -80,7 +80,7 @@ export function bootGateway(): Promise<Gateway> {
 function build(config: Config): Gateway {
   const db = openDatabase(config.dbPath);
   const store = new JobStore(db);
-  const keys = new KeyStore(db);
+  const keys = new KeyStore(db, config.tenantDefaultPolicy);
 
   // Crash recovery: end what the last server's runs left behind (any job of this database: none runs yet)...
   const reaped = reapRunProcesses((jobId) => store.get(jobId) !== undefined);

@@ -43,7 +43,7 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
   // Metadata is stored as the client wrote it (compacted), so big numbers survive.
   const metadata = body.metadata === undefined ? undefined : rawJsonMember(req.text, "metadata");
   const tenant = req.principal.kind === "tenant" ? req.principal.key : undefined;
-  const policy = tenant?.policy;
+  const policy = tenant?.limits;
   if (tenant) admit(g.ledger, tenant, body.model || g.config.defaultModel);
   let response = "";
   const submitted = await submitJob(g.jobs, body, {

@@ -8,7 +8,7 @@ import { budgetStatus } from "./limits";
 import type { UsageLedger } from "./usage-ledger";
 
 export function admit(ledger: UsageLedger, key: TenantKey, model: Model, now = Date.now()): void {
-  const { models } = key.policy;
+  const { models } = key.limits;
   if (models && !models.includes(model)) {
     throw httpError(403, `model "${model}" is not allowed for this key (policy.models: ${models.join(", ")})`);
   }

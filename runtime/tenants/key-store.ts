@@ -11,7 +11,10 @@ import type { KeyPolicy } from "./policy";
 export interface TenantKey {
   id: string;
   name: string;
+  /** The key's own policy, as the operator set it. */
   policy: KeyPolicy;
+  /** What is enforced: the own policy over the operator's defaults (CLAUDEGATE_TENANT_DEFAULT_POLICY). */
+  limits: KeyPolicy;
   webhookSecret: string;
   createdAt: number;
   revokedAt: number | null;
@@ -40,7 +43,10 @@ export class KeyStore {
   private readonly hashes = new Map<string, string>();
   private readonly q;
 
-  constructor(db: Sqlite) {
+  constructor(
+    db: Sqlite,
+    private readonly defaults: KeyPolicy = {},
+  ) {
     const p = (sql: string) => db.prepare(sql);
     this.q = {
       all: p(`SELECT * FROM api_keys ORDER BY created_at, id`),
@@ -54,10 +60,12 @@ export class KeyStore {
   }
 
   private remember(r: KeyRow): TenantKey {
+    const policy = JSON.parse(r.policy) as KeyPolicy;
     const key: TenantKey = {
       id: r.id,
       name: r.name,
-      policy: JSON.parse(r.policy) as KeyPolicy,
+      policy,
+      limits: this.withDefaults(policy),
       webhookSecret: r.webhook_secret,
       createdAt: r.created_at,
       revokedAt: r.revoked_at,
@@ -66,6 +74,13 @@ export class KeyStore {
     this.hashes.set(key.id, r.secret_hash);
     if (key.revokedAt === null) this.active.set(r.secret_hash, key);
     return key;
+  }
+
+  /** A field the key's policy leaves out comes from the defaults; a budget is taken as a pair. */
+  private withDefaults(policy: KeyPolicy): KeyPolicy {
+    const merged = { ...this.defaults, ...policy };
+    if (policy.budget_usd !== undefined) merged.budget_period = policy.budget_period;
+    return merged;
   }
 
   /** The active tenant key a request presents, or undefined. */
@@ -111,7 +126,7 @@ export class KeyStore {
     const policy = change.policy ?? key.policy;
     this.q.update.run({ id, name, policy: JSON.stringify(policy) });
     // Replaced, not mutated: a request holding the old object keeps a consistent view of it.
-    const next: TenantKey = { ...key, name, policy };
+    const next: TenantKey = { ...key, name, policy, limits: this.withDefaults(policy) };
     this.byId.set(id, next);
     this.active.set(this.hashes.get(id)!, next);
     return next;

@@ -14,7 +14,7 @@ export interface BudgetStatus {
 
 /** The key's budget in the current period, or undefined when it has none. */
 export function budgetStatus(ledger: UsageLedger, key: TenantKey, now = Date.now()): BudgetStatus | undefined {
-  const { budget_usd: budget, budget_period: period } = key.policy;
+  const { budget_usd: budget, budget_period: period } = key.limits;
   if (budget === undefined || period === undefined) return undefined;
   const { from, resetsAt } = currentPeriod(period, now);
   const spent = ledger.spentSince(key.id, from);
@@ -30,7 +30,7 @@ export function heldOwners(deps: { keys: KeyStore; store: JobStore; ledger: Usag
   for (const { owner, running } of deps.store.waitingOwners()) {
     const key = owner === "" ? undefined : deps.keys.get(owner);
     if (!key) continue;
-    const max = key.policy.max_running;
+    const max = key.limits.max_running;
     if ((max !== undefined && running >= max) || budgetStatus(deps.ledger, key, now)?.exhausted) held.push(owner);
   }
   return held;

@@ -9,6 +9,8 @@ const gws = useGateways({
   /** One run at a time: a `[[hang]]` job holds the slot, so others stay queued. */
   one: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI },
   two: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_CONCURRENCY: "2" },
+  /** Operator-wide defaults for tenant keys. */
+  defaults: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_TENANT_DEFAULT_POLICY: '{"models":["haiku"],"max_queued":50}' },
 });
 
 const post = (gw: typeof gws.one, h: Record<string, string>, body: unknown) =>
@@ -92,5 +94,22 @@ describe("policy.max_running in the dispatcher", () => {
     expect((await gw.json("GET", `/api/v1/jobs/${j4.job_id}`)).body.status).toBe("queued");
     await gw.json("POST", `/api/v1/jobs/${j3.job_id}/cancel`, undefined, t.h);
     expect((await gw.waitJob(j4.job_id)).status).toBe("completed");
+  });
+});
+
+describe("CLAUDEGATE_TENANT_DEFAULT_POLICY", () => {
+  it("limits tenant keys in the fields their own policy leaves out, and never operators", async () => {
+    const gw = gws.defaults;
+    const plain = await createTenant(gw, "plain");
+    const opus = await createTenant(gw, "opus-allowed", { models: ["opus"] });
+    // The key shows its own policy; the defaults apply underneath.
+    expect((await gw.json("GET", `/api/v1/keys/${plain.id}`)).body.policy).toEqual({});
+    const refused = await post(gw, plain.h, { prompt: "[[reply:x]] d-1", model: "opus" });
+    expect(refused.status).toBe(403);
+    expect(errorOf(refused)).toBe('model "opus" is not allowed for this key (policy.models: haiku)');
+    expect((await post(gw, opus.h, { prompt: "[[reply:x]] d-2", model: "opus" })).status).toBe(202);
+    const haiku = await post(gw, opus.h, { prompt: "[[reply:x]] d-3", model: "haiku" });
+    expect(haiku.status).toBe(403);
+    expect((await gw.json("POST", "/api/v1/jobs", { prompt: "[[reply:x]] d-4", model: "opus" })).status).toBe(202);
   });
 });

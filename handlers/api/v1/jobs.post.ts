@@ -13,7 +13,7 @@ export default defineEventHandler(async (event) => {
   // Counted here rather than in the middleware, so every path the router sends to this handler counts; and
   // before the body is read, as the original, so a flood costs as little as possible. A tenant key's policy
   // may set its own rate.
-  const rate = principal.kind === "tenant" ? principal.key.policy.rate_limit : undefined;
+  const rate = principal.kind === "tenant" ? principal.key.limits.rate_limit : undefined;
   const wait = g.rateLimiter.take(apiKey, Date.now(), rate);
   if (wait > 0) throw httpError(429, "rate limit exceeded, slow down", { "Retry-After": String(wait) });
 

@@ -1,0 +1,69 @@
+// P6: what tenant keys cost a submit. autocannon drives `POST /api/v1/jobs` on a paused queue, alternately with
+// the operator key (checked against CLAUDEGATE_API_KEYS only) and cycling through 100 tenant keys (each request
+// also misses the operator keys, then finds its tenant by the SHA-256 of the key in memory, and its job carries
+// an owner). Rounds alternate operator, tenants, tenants, operator so drift hits both alike.
+import autocannon from "autocannon";
+import { API_KEY, Gateway, fmt } from "./lib.mjs";
+
+const CONNECTIONS = 10;
+const ROUND_SECONDS = 5;
+const WARMUP_SECONDS = 1;
+const TENANTS = 100;
+const BODY = JSON.stringify({ prompt: "Summarise the benchmark in one sentence." });
+
+export async function run({ log }) {
+  const gw = await Gateway.start("p6", { CLAUDEGATE_QUEUE_SIZE: "100000000" });
+  try {
+    await gw.pauseQueue();
+    const keys = [];
+    for (let i = 0; i < TENANTS; i++) {
+      const r = await gw.request("POST", "/api/v1/keys", JSON.stringify({ name: `bench-${i}` }), { "Content-Type": "application/json" });
+      if (r.status !== 201) throw new Error(`create key: ${r.status} ${r.text}`);
+      keys.push(JSON.parse(r.text).key);
+    }
+    const url = `${gw.url}/api/v1/jobs`;
+    const operator = [API_KEY];
+    for (const set of [operator, keys]) await cannon(url, set, WARMUP_SECONDS);
+    const totals = { operator: { n: 0, s: 0, rates: [] }, tenants: { n: 0, s: 0, rates: [] } };
+    for (const which of ["operator", "tenants", "tenants", "operator"]) {
+      const r = await cannon(url, which === "operator" ? operator : keys, ROUND_SECONDS);
+      log(`${which}: ${fmt(r["2xx"] / r.duration)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms`);
+      if (r.non2xx || r.errors || r.timeouts) throw new Error(`${which}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+      totals[which].n += r["2xx"];
+      totals[which].s += r.duration;
+      totals[which].rates.push(fmt(r["2xx"] / r.duration));
+    }
+    const opRate = totals.operator.n / totals.operator.s;
+    const tRate = totals.tenants.n / totals.tenants.s;
+    const ratio = tRate / opRate;
+    return {
+      rows: [
+        {
+          id: "P6",
+          scenario: `durable submits/s with ${TENANTS} tenant keys (round robin) vs one operator key, autocannon ${CONNECTIONS} connections`,
+          figure: `${fmt(tRate)} /s (${fmt(ratio, 2)}×)`,
+          baseline: `one operator key: ${fmt(opRate)} /s`,
+          target: "≥ 0.9×",
+          met: ratio >= 0.9,
+        },
+      ],
+      notes: [
+        `P6: ${ROUND_SECONDS} s rounds (operator, tenants, tenants, operator) after ${WARMUP_SECONDS} s warm-ups: ` +
+          `${TENANTS} tenant keys ${totals.tenants.rates.join(" then ")} /s, one operator key ${totals.operator.rates.join(" then ")} /s.`,
+      ],
+    };
+  } finally {
+    await gw.stop();
+  }
+}
+
+function cannon(url, keys, seconds) {
+  return autocannon({
+    url,
+    method: "POST",
+    connections: CONNECTIONS,
+    duration: seconds,
+    // Each connection cycles through these requests in order: one per key.
+    requests: keys.map((key) => ({ method: "POST", headers: { "Content-Type": "application/json", "X-API-Key": key }, body: BODY })),
+  });
+}
