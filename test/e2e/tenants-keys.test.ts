@@ -115,6 +115,18 @@ describe("key management", () => {
     expect((await gw.waitJob(bJob.job_id)).status).toBe("completed");
   });
 
+  it("routes the key paths: 405 with Allow for a method they do not take", async () => {
+    const gw = gws.main;
+    for (const [method, path, allow] of [
+      ["PUT", "/api/v1/keys/key_0000000000000000", "DELETE, GET, PATCH"],
+      ["DELETE", "/api/v1/keys", "GET, POST"],
+    ] as const) {
+      const r = await raw(gw, method, path, { headers: { "X-API-Key": API_KEY } });
+      expect(r.status, `${method} ${path}`).toBe(405);
+      expect(r.headers.get("allow"), `${method} ${path}`).toBe(allow);
+    }
+  });
+
   it("answers 403 `operator key required` to a tenant on operator endpoints", async () => {
     const gw = gws.main;
     const t = await createTenant(gw, "no-ops");
