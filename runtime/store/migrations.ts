@@ -158,28 +158,32 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
     sql: `
       -- Who submitted a job: the tenant key's id, '' for operator keys. A tenant sees only its own jobs, and
       -- deliveries carry the owner too, so a deleted job's deliveries stay private and are signed with its secret.
+      -- Only tenants' jobs are indexed by owner (operators list everyone's through jobs_created), so a gateway
+      -- with operator keys only pays nothing more per submit.
       ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
-      CREATE INDEX jobs_owner_created ON jobs(owner, created_at DESC, seq DESC);
-      CREATE INDEX jobs_owner_status_seq ON jobs(owner, status, seq);
+      CREATE INDEX jobs_owner_created ON jobs(owner, created_at DESC, seq DESC) WHERE owner != '';
       ALTER TABLE webhook_deliveries ADD COLUMN owner TEXT NOT NULL DEFAULT '';
     `,
   },
   {
     version: 9,
     sql: `
-      -- Per owner (tenant key id, '' for operators): jobs waiting and running, kept by triggers, and the claim
-      -- number of its last served job. The dispatcher serves the waiting owner served longest ago (round robin),
-      -- and refuses owners at their max_running, without counting over the queue on each claim.
+      -- Per owner (tenant key id, '' for operators): jobs waiting and running, kept by triggers, the claim
+      -- number of its last served job, and its first job's seq (the order among owners never served yet). The
+      -- dispatcher serves the waiting owner served longest ago (round robin) and skips owners at their
+      -- max_running, without counting over the queue on each claim.
       CREATE TABLE owner_queue (
         owner    TEXT PRIMARY KEY,
         queued   INTEGER NOT NULL DEFAULT 0,
         running  INTEGER NOT NULL DEFAULT 0,
-        served   INTEGER NOT NULL DEFAULT 0
+        served   INTEGER NOT NULL DEFAULT 0,
+        arrived  INTEGER NOT NULL DEFAULT 0
       ) WITHOUT ROWID;
-      INSERT INTO owner_queue (owner, queued, running)
-        SELECT owner, SUM(status = 'queued'), SUM(status = 'processing') FROM jobs GROUP BY owner;
+      INSERT INTO owner_queue (owner, queued, running, arrived)
+        SELECT owner, SUM(status = 'queued'), SUM(status = 'processing'), MIN(seq) FROM jobs GROUP BY owner;
       CREATE TRIGGER owner_queue_insert AFTER INSERT ON jobs BEGIN
-        INSERT INTO owner_queue (owner, queued, running) VALUES (NEW.owner, NEW.status = 'queued', NEW.status = 'processing')
+        INSERT INTO owner_queue (owner, queued, running, arrived)
+          VALUES (NEW.owner, NEW.status = 'queued', NEW.status = 'processing', NEW.seq)
           ON CONFLICT (owner) DO UPDATE SET queued = queued + excluded.queued, running = running + excluded.running;
       END;
       CREATE TRIGGER owner_queue_delete AFTER DELETE ON jobs WHEN OLD.status IN ('queued', 'processing') BEGIN
