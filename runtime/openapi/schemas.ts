@@ -61,6 +61,7 @@ export const jobSchema = z
     duration_ms: count.optional(),
     num_turns: count.optional(),
     session_id: z.string().optional(),
+    key_id: z.string().optional().describe("The tenant key that submitted the job; absent for operator keys' jobs"),
     urls: jobUrlsSchema,
   })
   .describe("A job. Keys whose value is empty or absent are left out.");

@@ -140,6 +140,10 @@ describe("the document's response schemas", () => {
     conforms("KeyList", (await gw.json("GET", "/api/v1/keys")).body);
     conforms("WebhookSecret", (await gw.json("GET", "/api/v1/webhooks/secret", undefined, { "X-API-Key": created.body.key })).body);
     conforms("Error", (await gw.json("GET", "/api/v1/stats", undefined, { "X-API-Key": created.body.key })).body);
+    const tenantJob = (await gw.json("POST", "/api/v1/jobs", { prompt: "[[reply:mine]] schema-tenant" }, { "X-API-Key": created.body.key })).body;
+    expect(tenantJob.key_id).toBe(created.body.id);
+    conforms("Job", tenantJob);
+    conforms("Job", await gw.waitJob(tenantJob.job_id));
     conforms("UsageReport", (await gw.json("GET", "/api/v1/usage?group_by=key", undefined, { "X-API-Key": created.body.key })).body);
     for (const group of ["day", "model", "key"]) {
       const report = (await gw.json("GET", `/api/v1/usage?group_by=${group}`)).body;

@@ -58,8 +58,10 @@ describe("isolation between tenants", () => {
     expect(retry.status).toBe(404);
     expect(retry.body).toEqual({ error: "delivery not found" });
 
-    // The operator reads everyone's.
-    for (const j of [ja, jb]) expect((await gw.json("GET", `/api/v1/jobs/${j.job_id}`)).status).toBe(200);
+    // The operator reads everyone's, and sees whose each is.
+    expect((await gw.json("GET", `/api/v1/jobs/${ja.job_id}`)).body.key_id).toBe(a.id);
+    expect((await gw.json("GET", `/api/v1/jobs/${jb.job_id}`)).body.key_id).toBe(b.id);
+    expect((await gw.json("GET", `/api/v1/jobs/${jo.job_id}`)).body).not.toHaveProperty("key_id");
     expect((await gw.json("GET", `/api/v1/jobs/${jb.job_id}/deliveries`)).body.deliveries).toHaveLength(1);
   });
 

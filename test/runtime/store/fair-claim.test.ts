@@ -52,7 +52,7 @@ describe("claimNext", () => {
     const a = [add("A"), add("A")];
     const b = add("B");
     expect(claimAll(["A"])).toEqual([b]);
-    expect(store.get(a[0])!.status).toBe("queued");
+    expect(store.get(a[0]!)!.status).toBe("queued");
     expect(store.waitingOwners()).toEqual([{ owner: "A", running: 0 }]);
     expect(claimAll()).toEqual(a);
     consistent();
