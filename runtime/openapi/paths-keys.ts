@@ -64,7 +64,7 @@ const get = {
 const update = {
   operationId: "updateKey",
   tags: ["Keys"],
-  summary: "Rename a key or replace its policy",
+  summary: "Rename a key, replace its policy, or rotate its webhook secret",
   description: "Takes effect with the key's next request; queued jobs that a raised limit frees start at once.",
   parameters: [keyId],
   requestBody: { required: true, content: { "application/json": { schema: schemaRef("UpdateKeyRequest"), example: { policy: { max_running: 4 } } } } },

@@ -56,7 +56,10 @@ export const createKeyRequest = documented(createKeySchema, {
 export const updateKeyRequest = documented(updateKeySchema, {
   name: { description: "A new unique name." },
   policy: { description: "Replaces the whole policy (`{}` removes every limit)." },
-}).describe("Either field or both; absent fields stay as they are.");
+  rotate_webhook_secret: {
+    description: "`true` gives the key a new webhook secret: every delivery attempt from now on is signed with it (pending retries included).",
+  },
+}).describe("Any of the fields; absent fields stay as they are.");
 
 // The query schema ends in a transform (defaults that depend on each other), so its input shape is documented
 // from the object inside it.

@@ -53,7 +53,7 @@ export class KeyStore {
       insert: p(`INSERT INTO api_keys (id, name, secret_hash, policy, webhook_secret, created_at)
                  VALUES (@id, @name, @hash, @policy, @webhookSecret, @createdAt) ON CONFLICT (name) DO NOTHING`),
       nameTaken: p(`SELECT 1 FROM api_keys WHERE name = ? AND id != ?`).pluck(),
-      update: p(`UPDATE api_keys SET name = @name, policy = @policy WHERE id = @id`),
+      update: p(`UPDATE api_keys SET name = @name, policy = @policy, webhook_secret = @webhookSecret WHERE id = @id`),
       revoke: p(`UPDATE api_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL`),
     };
     for (const r of this.q.all.all() as KeyRow[]) this.remember(r);
@@ -117,16 +117,18 @@ export class KeyStore {
     return { key: this.remember(row), secret };
   }
 
-  update(id: string, change: { name?: string; policy?: KeyPolicy }): KeyChange<TenantKey> {
+  /** Renames, replaces the policy, and/or gives the key a new webhook secret (used from the next attempt on). */
+  update(id: string, change: { name?: string; policy?: KeyPolicy; rotate_webhook_secret?: boolean }): KeyChange<TenantKey> {
     const key = this.byId.get(id);
     if (!key) return "not_found";
     if (key.revokedAt !== null) return "revoked";
     const name = change.name ?? key.name;
     if (this.q.nameTaken.get(name, id)) return "name_taken";
     const policy = change.policy ?? key.policy;
-    this.q.update.run({ id, name, policy: JSON.stringify(policy) });
+    const webhookSecret = change.rotate_webhook_secret ? newWebhookSecret() : key.webhookSecret;
+    this.q.update.run({ id, name, policy: JSON.stringify(policy), webhookSecret });
     // Replaced, not mutated: a request holding the old object keeps a consistent view of it.
-    const next: TenantKey = { ...key, name, policy, limits: this.withDefaults(policy) };
+    const next: TenantKey = { ...key, name, policy, limits: this.withDefaults(policy), webhookSecret };
     this.byId.set(id, next);
     this.active.set(this.hashes.get(id)!, next);
     return next;

@@ -64,10 +64,11 @@ export const createKeySchema = z.object({
   policy: policySchema.optional(),
 });
 
-/** PATCH: a new name, and/or a policy that replaces the old one whole. */
+/** PATCH: a new name, a policy that replaces the old one whole, and/or a new webhook secret. */
 export const updateKeySchema = z.object({
   name: keyNameSchema.optional(),
   policy: policySchema.optional(),
+  rotate_webhook_secret: z.boolean({ error: "rotate_webhook_secret must be a boolean" }).optional(),
 });
 
 export const QUEUED_ON_REVOKE = ["cancel", "keep"] as const;

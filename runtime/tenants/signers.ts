@@ -1,6 +1,7 @@
 // Which secret signs a delivery: its owner's, read when the delivery is sent (not fixed in the row). A tenant
 // key's secret outlives its revocation (the row stays), so deliveries still pending at revocation go out
-// signed as their receiver expects; were a secret rotated, the next attempt would carry the new signature.
+// signed as their receiver expects; after a rotation (PATCH rotate_webhook_secret) every attempt, retries of
+// older deliveries included, carries the new signature.
 import { WebhookSigner } from "../webhooks/signer";
 import type { SignerFor } from "../webhooks/sender";
 import type { KeyStore } from "./key-store";

@@ -153,4 +153,25 @@ describe("webhook secrets per tenant", () => {
       await r.close();
     }
   });
+
+  it("rotates a tenant's webhook secret: later deliveries verify with the new one only", async () => {
+    const gw = gws.main;
+    const t = await createTenant(gw, "rotating");
+    const before = (await gw.json("GET", "/api/v1/webhooks/secret", undefined, t.h)).body.secret;
+    const bad = await gw.json("PATCH", `/api/v1/keys/${t.id}`, { rotate_webhook_secret: "yes" });
+    expect(bad.body).toEqual({ error: "rotate_webhook_secret must be a boolean" });
+    expect((await gw.json("PATCH", `/api/v1/keys/${t.id}`, { rotate_webhook_secret: true })).status).toBe(200);
+    const after = (await gw.json("GET", "/api/v1/webhooks/secret", undefined, t.h)).body.secret;
+    expect(after).not.toBe(before);
+    const r = await startReceiver("127.0.0.1");
+    try {
+      await submitAs(gw, t, { prompt: "[[reply:rotated]] rot-1", callback_url: r.url });
+      await waitUntil(() => r.received.length === 1, 20_000, "the callback");
+      const got = r.received[0]!;
+      expect(() => new Webhook(after).verify(got.body, got.headers as Record<string, string>)).not.toThrow();
+      expect(() => new Webhook(before).verify(got.body, got.headers as Record<string, string>)).toThrow();
+    } finally {
+      await r.close();
+    }
+  });
 });
