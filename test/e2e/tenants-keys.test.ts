@@ -1,5 +1,6 @@
 // Keys as tenants, step 1: key management by operators (create, list, get, patch, revoke), tenant keys that
 // authenticate, survive a restart, stop working the moment they are revoked, and get 403 on operator endpoints.
+import { createHash } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { API_KEY, FAKE_CLI, GatewayProcess } from "../support/gateway-process";
 import { errorOf, raw, useGateways } from "../support/contract";
@@ -28,7 +29,12 @@ describe("key management", () => {
     expect(Object.keys(one.body)).toEqual(KEY_FIELDS);
     const list = await raw(gw, "GET", "/api/v1/keys", { headers: { "X-API-Key": API_KEY } });
     expect(list.status).toBe(200);
-    expect(list.text).not.toContain(created.body.key);
+    // Neither the secret, nor its hash, nor the key's webhook secret is ever listed.
+    const webhookSecret = (await gw.json("GET", "/api/v1/webhooks/secret", undefined, { "X-API-Key": created.body.key })).body.secret;
+    for (const hidden of [created.body.key, createHash("sha256").update(created.body.key).digest("hex"), webhookSecret]) {
+      expect(list.text).not.toContain(hidden);
+      expect(JSON.stringify((await gw.json("GET", `/api/v1/keys/${created.body.id}`)).body)).not.toContain(hidden);
+    }
     const listed = JSON.parse(list.text).keys.find((k: any) => k.id === created.body.id);
     expect(listed).toEqual(one.body);
     // The tenant key works.
