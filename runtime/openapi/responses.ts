@@ -36,7 +36,7 @@ export const AUTH_ERRORS = {
 /** Operator endpoints answer a tenant key so. */
 export const OPERATOR_ONLY = { 403: { description: "A tenant key: this endpoint is for operator keys", messages: ["operator key required"] } };
 
-export const JOB_NOT_FOUND = { 404: { description: "No job with this id", messages: ["job not found"] } };
+export const JOB_NOT_FOUND = { 404: { description: "No job with this id, or one this tenant key may not see", messages: ["job not found"] } };
 
 export const noContent = (description: string): Obj => ({ description, headers: { "X-Request-ID": headerRef("RequestId") } });
 
