@@ -17,7 +17,6 @@ import { AddressPolicy } from "./webhooks/address-policy";
 import { networkDialer } from "./webhooks/dial";
 import { WebhookOutbox } from "./webhooks/outbox";
 import { WebhookSender } from "./webhooks/sender";
-import { WebhookSigner } from "./webhooks/signer";
 import { Webhooks } from "./webhooks/webhooks";
 import { reapRunProcesses } from "./queue/orphan-reaper";
 import { OpenStreams } from "./sse/open-streams";
@@ -28,6 +27,11 @@ import { WriteBatcher } from "./store/write-batcher";
 import { RateLimiter } from "./http/rate-limiter";
 import { IdempotencyKeys } from "./job/idempotency";
 import { finishJob } from "./job/finish";
+import { KeyStore } from "./tenants/key-store";
+import { signersFor } from "./tenants/signers";
+import { heldOwners } from "./tenants/limits";
+import { UsageLedger } from "./tenants/usage-ledger";
+import { wakeEachUtcDay } from "./tenants/period-wake";
 
 export interface Gateway {
   config: Config;
@@ -46,6 +50,8 @@ export interface Gateway {
   webhookSender: WebhookSender;
   rateLimiter: RateLimiter;
   idempotency: IdempotencyKeys;
+  keys: KeyStore;
+  ledger: UsageLedger;
   startedAt: number;
   cliVersion: Promise<string | undefined>;
   stopCleanup: () => void;
@@ -88,6 +94,7 @@ export function bootGateway(): Promise<Gateway> {
 function build(config: Config, dbLock: DatabaseLock): Gateway {
   const db = openDatabase(config.dbPath);
   const store = new JobStore(db);
+  const keys = new KeyStore(db, config.tenantDefaultPolicy);
 
   // Crash recovery: end what the last server's runs left behind (any job of this database: none runs yet)...
   const reaped = reapRunProcesses((jobId) => store.get(jobId) !== undefined);
@@ -99,7 +106,7 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
   const webhookSender = new WebhookSender(
     outbox,
     new AddressPolicy(config.webhookAllowedHosts),
-    new WebhookSigner(config.webhookSecret),
+    signersFor(keys, config.webhookSecret),
     networkDialer,
     { timeoutMs: config.webhookTimeoutMs, scheduleMs: config.webhookScheduleMs },
   );
@@ -113,7 +120,8 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
   });
   if (reaped.length || recovered.requeued || recovered.failed) log("info", "recovery", { reaped: reaped.length, ...recovered });
   const pause = new QueuePause(db);
-  const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks);
+  const ledger = new UsageLedger(db);
+  const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks, () => heldOwners({ keys, store, ledger }));
   const gateway: Gateway = {
     config,
     dbLock,
@@ -131,12 +139,16 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
     webhookSender,
     rateLimiter: new RateLimiter(config.rateLimit),
     idempotency: new IdempotencyKeys(db),
+    keys,
+    ledger,
     startedAt: Date.now(),
     cliVersion: pool.cliVersion(config.claudePath).catch(() => undefined),
-    stopCleanup: startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs),
+    stopCleanup: both(startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs), wakeEachUtcDay(() => dispatcher.pump())),
   };
   return gateway;
 }
+
+const both = (a: () => void, b: () => void) => () => (a(), b());
 
 /**
  * Starts running queued jobs and sending pending webhooks. Separate from booting so that a server that

@@ -8,6 +8,7 @@ import { resolveClaudePath } from "./claude-path";
 import { loadOrCreateSecret, secretPathNextTo } from "./secret-file";
 import { AddressPolicy } from "../webhooks/address-policy";
 import { newWebhookSecret } from "../webhooks/signer";
+import { policySchema, type KeyPolicy } from "../tenants/policy";
 
 export interface Config {
   listen: ListenAddr;
@@ -43,6 +44,8 @@ export interface Config {
   streamTokenTtlMs: number;
   /** Whether a client of /v1/ that disconnects before its answer cancels its job (else the job finishes). */
   compatCancelOnDisconnect: boolean;
+  /** Limits for every tenant key, for the fields its own policy leaves out. */
+  tenantDefaultPolicy: KeyPolicy;
 }
 
 export class ConfigError extends Error {}
@@ -121,5 +124,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loadOrCreateSecret(secretPathNextTo(e.CLAUDEGATE_DB_PATH, "claudegate.stream-secret"), () => randomBytes(32).toString("base64url")).value,
     streamTokenTtlMs: e.CLAUDEGATE_STREAM_TOKEN_TTL_SECONDS * 1000,
     compatCancelOnDisconnect: e.CLAUDEGATE_COMPAT_CANCEL_ON_DISCONNECT,
+    tenantDefaultPolicy: tenantDefaults(e.CLAUDEGATE_TENANT_DEFAULT_POLICY),
   };
+}
+
+/** CLAUDEGATE_TENANT_DEFAULT_POLICY: a policy in JSON, checked by the same rules as a key's own. */
+function tenantDefaults(raw: string | undefined): KeyPolicy {
+  if (raw === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ConfigError("CLAUDEGATE_TENANT_DEFAULT_POLICY must be a JSON object, e.g. {\"max_running\":1}");
+  }
+  const parsed = policySchema.safeParse(value);
+  if (!parsed.success) throw new ConfigError(`CLAUDEGATE_TENANT_DEFAULT_POLICY: ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
 }

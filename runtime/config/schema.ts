@@ -109,6 +109,8 @@ export const envSchema = z.object({
     .refine((v) => v === undefined || v.length >= 32, "CLAUDEGATE_STREAM_SECRET must be at least 32 characters"),
   CLAUDEGATE_STREAM_TOKEN_TTL_SECONDS: int("CLAUDEGATE_STREAM_TOKEN_TTL_SECONDS", 1, 3600, 30 * 24 * 3600),
   CLAUDEGATE_COMPAT_CANCEL_ON_DISCONNECT: flag,
+  // JSON, checked in loadConfig with the key policy's own schema (which imports MODELS from here).
+  CLAUDEGATE_TENANT_DEFAULT_POLICY: z.string().optional(),
 }).superRefine((env, ctx) => {
   if (env.CLAUDEGATE_JOB_TTL_HOURS > 0 && env.CLAUDEGATE_CLEANUP_INTERVAL_MINUTES < 1) {
     ctx.addIssue({

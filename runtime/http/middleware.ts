@@ -1,11 +1,12 @@
 // Runs before every route: request id, CORS, start-up gate, and the API-key check.
 import { randomUUID } from "node:crypto";
 import { defineEventHandler, getQuery, getRequestHeader, sendNoContent, type H3Event } from "h3";
-import { bootGateway } from "../gateway";
+import { bootGateway, type Gateway } from "../gateway";
 import { dialectOf } from "../compat/errors";
 import { KeyChecker } from "./auth";
 import { CorsPolicy } from "./cors";
 import { httpError } from "./errors";
+import { OPERATOR, type Principal } from "../tenants/principal";
 
 const PUBLIC_API_PATHS = new Set(["/api/v1/health", "/api/v1/openapi.json"]);
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -32,12 +33,16 @@ export default defineEventHandler(async (event) => {
   const path = event.path.split("?")[0]!;
   // The OpenAI- and Anthropic-compatible APIs under /v1/ take the same keys, in their own SDKs' headers.
   const dialect = dialectOf(path, getRequestHeader(event, "anthropic-version"));
-  if (dialect) return checkKey(event, keys, dialect === "openai" ? "missing API key: send Authorization: Bearer <key>" : "missing x-api-key header");
+  if (dialect) return checkKey(event, gateway, keys, dialect === "openai" ? "missing API key: send Authorization: Bearer <key>" : "missing x-api-key header");
   if (!path.startsWith("/api/")) return;
   if (PUBLIC_API_PATHS.has(path)) {
     // Open to all, but a valid key sees more there (health's details): note it, never refuse the request.
     const key = KeyChecker.presented(event.node.req.headers);
-    if (key !== undefined && keys.matches(key)) event.context.apiKey = key;
+    const principal = key === undefined ? undefined : principalFor(gateway, keys, key);
+    if (principal) {
+      event.context.apiKey = key;
+      event.context.principal = principal;
+    }
     return;
   }
 
@@ -51,14 +56,23 @@ export default defineEventHandler(async (event) => {
     return;
   }
 
-  checkKey(event, keys, "missing X-API-Key header");
+  checkKey(event, gateway, keys, "missing X-API-Key header");
 });
 
-function checkKey(event: H3Event, keys: KeyChecker, missing: string): void {
+function checkKey(event: H3Event, gateway: Gateway, keys: KeyChecker, missing: string): void {
   const key = KeyChecker.presented(event.node.req.headers);
   if (key === undefined) throw httpError(401, missing);
-  if (!keys.matches(key)) throw httpError(401, "invalid API key");
+  const principal = principalFor(gateway, keys, key);
+  if (!principal) throw httpError(401, "invalid API key");
   event.context.apiKey = key;
+  event.context.principal = principal;
+}
+
+/** Operator keys first (a constant-time comparison with each); then the tenant keys, by the hash of the key. */
+function principalFor(gateway: Gateway, keys: KeyChecker, key: string): Principal | undefined {
+  if (keys.matches(key)) return OPERATOR;
+  const tenant = gateway.keys.authenticate(key);
+  return tenant && { kind: "tenant", key: tenant };
 }
 
 function safeDecode(segment: string): string {

@@ -1,7 +1,7 @@
 // The server endpoints of the document: health, stats, queue pause and resume, the webhook secret, and this
 // document itself.
 import * as ex from "./examples";
-import { AUTH_ERRORS, errorResponses, jsonResponse, schemaRef } from "./responses";
+import { AUTH_ERRORS, OPERATOR_ONLY, errorResponses, jsonResponse, schemaRef } from "./responses";
 
 const health = {
   operationId: "getHealth",
@@ -19,15 +19,15 @@ const stats = {
   operationId: "getStats",
   tags: ["Server"],
   summary: "Queue and server figures",
-  description: "Jobs by status, whether the queue is paused, CLI processes alive, open streams, CLI version and uptime.",
-  responses: { 200: jsonResponse("Stats", "Stats", ex.stats), ...errorResponses(AUTH_ERRORS) },
+  description: "Jobs by status, whether the queue is paused, CLI processes alive, open streams, CLI version and uptime. Operator keys only.",
+  responses: { 200: jsonResponse("Stats", "Stats", ex.stats), ...errorResponses({ ...AUTH_ERRORS, ...OPERATOR_ONLY }) },
 };
 
 const pause = {
   operationId: "pauseQueue",
   tags: ["Queue"],
   summary: "Pause the queue",
-  description: "Nothing new starts (running jobs finish, submissions are still queued) until resumed or for `seconds`. Survives a restart.",
+  description: "Nothing new starts (running jobs finish, submissions are still queued) until resumed or for `seconds`. Survives a restart. Operator keys only.",
   requestBody: {
     required: false,
     content: { "application/json": { schema: schemaRef("PauseRequest"), example: { reason: "maintenance", seconds: 600 } } },
@@ -40,6 +40,7 @@ const pause = {
         messages: ["invalid JSON body", "seconds must be a positive integer", "seconds must be at most 2592000", "reason must be a string", "reason must be at most 500 characters"],
       },
       ...AUTH_ERRORS,
+      ...OPERATOR_ONLY,
     }),
   },
 };
@@ -48,15 +49,17 @@ const resume = {
   operationId: "resumeQueue",
   tags: ["Queue"],
   summary: "Resume the queue",
-  description: "Ends a pause, whoever set it (an operator or a usage limit).",
-  responses: { 200: jsonResponse("Not paused", "PauseState", { paused: false }), ...errorResponses(AUTH_ERRORS) },
+  description: "Ends a pause, whoever set it (an operator or a usage limit). Operator keys only.",
+  responses: { 200: jsonResponse("Not paused", "PauseState", { paused: false }), ...errorResponses({ ...AUTH_ERRORS, ...OPERATOR_ONLY }) },
 };
 
 const secret = {
   operationId: "getWebhookSecret",
   tags: ["Webhooks"],
   summary: "The webhook signing secret",
-  description: "The Standard Webhooks secret receivers verify `webhook-signature` with.",
+  description:
+    "The Standard Webhooks secret receivers verify `webhook-signature` with: the caller's. A tenant key has its own " +
+    "(its jobs' deliveries are signed with it); operator keys share the gateway's.",
   responses: { 200: jsonResponse("The secret", "WebhookSecret", { secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }), ...errorResponses(AUTH_ERRORS) },
 };
 

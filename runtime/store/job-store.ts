@@ -27,6 +27,7 @@ interface JobRow {
   created_at: number;
   started_at: number | null;
   completed_at: number | null;
+  owner: string;
 }
 
 function rowToJob(r: JobRow): Job {
@@ -51,6 +52,7 @@ function rowToJob(r: JobRow): Job {
     createdAt: r.created_at,
     startedAt: r.started_at ?? undefined,
     completedAt: r.completed_at ?? undefined,
+    owner: r.owner,
     ...stats,
   };
 }
@@ -67,6 +69,8 @@ export interface NewJob {
   jsonSchema?: string;
   timeoutSeconds: number | undefined;
   createdAt: number;
+  /** The tenant key's id; '' for an operator key. */
+  owner: string;
 }
 
 export interface Finish {
@@ -92,14 +96,29 @@ export class JobStore {
     this.q = {
       // The queue cap is checked in the same statement as the insert, so a refused submit leaves no row.
       insert: p(`INSERT INTO jobs (id, prompt, system_prompt, model, status, callback_url, webhook_events, metadata,
-                   response_format, json_schema, timeout_seconds, created_at)
+                   response_format, json_schema, timeout_seconds, created_at, owner)
                  SELECT @id, @prompt, @systemPrompt, @model, 'queued', @callbackUrl, @webhookEvents, @metadata,
-                   @responseFormat, @jsonSchema, @timeoutSeconds, @createdAt
-                 WHERE (SELECT n FROM job_counts WHERE status = 'queued') < @queueSize`),
+                   @responseFormat, @jsonSchema, @timeoutSeconds, @createdAt, @owner
+                 WHERE (SELECT n FROM job_counts WHERE status = 'queued') < @queueSize
+                   AND (@maxQueued IS NULL
+                        OR COALESCE((SELECT queued FROM owner_queue WHERE owner = @owner), 0) < @maxQueued)`),
+      queueFull: p(`SELECT (SELECT n FROM job_counts WHERE status = 'queued') >= ?`).pluck(),
       get: p(`SELECT * FROM jobs WHERE id = ?`),
+      // Fair across owners: the waiting owner served longest ago (never served: the first to arrive), not held
+      // back by its policy, gets a turn; within an owner, first in first out. Its oldest job is found by walking
+      // the queue in order (jobs_status_seq), which stops at once unless other owners' backlogs are ahead of
+      // it: a claim may read the queue once, a submit stays one index insert lighter than an owner index costs.
       claimNext: p(`UPDATE jobs SET status = 'processing', started_at = @now, attempts = attempts + 1, retrying = NULL
-                    WHERE seq = (SELECT seq FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1)
+                    WHERE seq = (
+                      SELECT j.seq FROM jobs j
+                      WHERE j.status = 'queued' AND j.owner = (
+                        SELECT o.owner FROM owner_queue o
+                        WHERE o.queued > 0 AND o.owner NOT IN (SELECT value FROM json_each(@held))
+                        ORDER BY o.served, o.arrived LIMIT 1)
+                      ORDER BY j.seq LIMIT 1)
                     RETURNING *`),
+      served: p(`UPDATE owner_queue SET served = (SELECT MAX(served) FROM owner_queue) + 1 WHERE owner = ?`),
+      waitingOwners: p(`SELECT owner, running FROM owner_queue WHERE queued > 0`),
       finish: p(`UPDATE jobs SET status = @status, result = @result, error = @error, error_code = @errorCode,
                    stats = @stats, completed_at = @now, retrying = NULL
                  WHERE id = @id AND status = 'processing' AND attempts = @attempts
@@ -122,22 +141,30 @@ export class JobStore {
                           AND completed_at IS NOT NULL AND completed_at < ?`),
       countByStatus: p(`SELECT status, n FROM job_counts`),
       countAll: p(`SELECT SUM(n) FROM job_counts`).pluck(),
+      // `owner != ''` lets SQLite use the partial index jobs_owner_created (only tenants' jobs are in it).
+      countOwner: p(`SELECT COUNT(*) FROM jobs WHERE owner = ? AND owner != ''`).pluck(),
+      countOwnerStatus: p(`SELECT COUNT(*) FROM jobs WHERE owner = ? AND owner != '' AND status = ?`).pluck(),
+      queuedOf: p(`SELECT id FROM jobs WHERE owner = ? AND owner != '' AND status = 'queued' ORDER BY seq`).pluck(),
       ping: p(`SELECT 1`),
     };
   }
 
-  /** Inserts a queued job, or returns false when `queueSize` jobs are already waiting. */
-  insert(job: NewJob, queueSize: number): boolean {
-    return (
-      this.q.insert.run({
-        ...job,
-        webhookEvents: JSON.stringify(job.webhookEvents),
-        metadata: job.metadata ?? null,
-        jsonSchema: job.jsonSchema ?? null,
-        timeoutSeconds: job.timeoutSeconds ?? null,
-        queueSize,
-      }).changes === 1
-    );
+  /**
+   * Inserts a queued job; or refuses it, leaving no row, when `queueSize` jobs are already waiting
+   * (`queue_full`) or its owner has `maxQueued` waiting (`key_queue_full`).
+   */
+  insert(job: NewJob, queueSize: number, maxQueued?: number): undefined | "queue_full" | "key_queue_full" {
+    const inserted = this.q.insert.run({
+      ...job,
+      webhookEvents: JSON.stringify(job.webhookEvents),
+      metadata: job.metadata ?? null,
+      jsonSchema: job.jsonSchema ?? null,
+      timeoutSeconds: job.timeoutSeconds ?? null,
+      queueSize,
+      maxQueued: maxQueued ?? null,
+    }).changes === 1;
+    if (inserted) return undefined;
+    return this.q.queueFull.get(queueSize) ? "queue_full" : "key_queue_full";
   }
 
   get(id: string): Job | undefined {
@@ -145,7 +172,9 @@ export class JobStore {
     return row && rowToJob(row);
   }
 
-  list(opts: { limit: number; offset: number; status?: JobStatus }): { jobs: Job[]; total: number } {
+  /** A page of jobs, newest first; `owner` restricts it to one tenant's (undefined: everyone's). */
+  list(opts: { limit: number; offset: number; status?: JobStatus; owner?: string }): { jobs: Job[]; total: number } {
+    if (opts.owner !== undefined) return this.listOwned(opts.owner, opts);
     const where = opts.status ? "WHERE status = ?" : "";
     const args = opts.status ? [opts.status] : [];
     const total = opts.status ? this.countByStatus()[opts.status] : ((this.q.countAll.get() as number | null) ?? 0);
@@ -155,10 +184,37 @@ export class JobStore {
     return { jobs: rows.map(rowToJob), total };
   }
 
-  /** Atomically moves the oldest queued job to `processing` and counts the attempt. */
-  claimNext(now = Date.now()): Job | undefined {
-    const row = this.q.claimNext.get({ now }) as JobRow | undefined;
-    return row && rowToJob(row);
+  private listOwned(owner: string, opts: { limit: number; offset: number; status?: JobStatus }): { jobs: Job[]; total: number } {
+    const where = opts.status ? "WHERE owner = ? AND owner != '' AND status = ?" : "WHERE owner = ? AND owner != ''";
+    const args = opts.status ? [owner, opts.status] : [owner];
+    const total = (opts.status ? this.q.countOwnerStatus.get(owner, opts.status) : this.q.countOwner.get(owner)) as number;
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs ${where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`)
+      .all(...args, opts.limit, opts.offset) as JobRow[];
+    return { jobs: rows.map(rowToJob), total };
+  }
+
+  /** Ids of one owner's queued jobs, oldest first. */
+  queuedOf(owner: string): string[] {
+    return this.q.queuedOf.all(owner) as string[];
+  }
+
+  /**
+   * Atomically moves the next queued job to `processing` and counts the attempt: round robin between the
+   * owners with waiting jobs, except the `held` ones (at their max_running or out of budget), FIFO within one.
+   */
+  claimNext(now = Date.now(), held: readonly string[] = []): Job | undefined {
+    return this.db.transaction(() => {
+      const row = this.q.claimNext.get({ now, held: JSON.stringify(held) }) as JobRow | undefined;
+      if (!row) return undefined;
+      this.q.served.run(row.owner);
+      return rowToJob(row);
+    })();
+  }
+
+  /** Owners with queued jobs, and how many of theirs run. */
+  waitingOwners(): { owner: string; running: number }[] {
+    return this.q.waitingOwners.all() as { owner: string; running: number }[];
   }
 
   /** Ends the run `attempts` of a processing job; undefined if the job moved on meanwhile (cancelled, deleted). */

@@ -18,6 +18,8 @@ export interface Delivery {
   lastError: string | null;
   createdAt: number;
   deliveredAt: number | null;
+  /** The job's owner: whose deliveries these are, and whose secret signs them. */
+  owner: string;
 }
 
 export interface Attempt {
@@ -41,6 +43,7 @@ const toDelivery = (r: any): Delivery => ({
   lastError: r.last_error,
   createdAt: r.created_at,
   deliveredAt: r.delivered_at,
+  owner: r.owner,
 });
 
 export class WebhookOutbox {
@@ -49,8 +52,8 @@ export class WebhookOutbox {
   constructor(private readonly db: Sqlite) {
     const p = (sql: string) => db.prepare(sql);
     this.q = {
-      insert: p(`INSERT INTO webhook_deliveries (id, job_id, type, url, payload, status, max_attempts, next_attempt_at, created_at)
-                 VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`),
+      insert: p(`INSERT INTO webhook_deliveries (id, job_id, type, url, payload, status, max_attempts, next_attempt_at, created_at, owner)
+                 VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`),
       due: p(`SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`),
       nextDue: p(`SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'`).pluck(),
       attempt: p(`INSERT INTO webhook_attempts (delivery_id, n, at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)`),
@@ -64,9 +67,9 @@ export class WebhookOutbox {
     };
   }
 
-  enqueue(jobId: string, type: DeliveryType, url: string, payload: string, maxAttempts: number, now = Date.now()): string {
+  enqueue(jobId: string, type: DeliveryType, url: string, payload: string, maxAttempts: number, owner = "", now = Date.now()): string {
     const id = `msg_${randomUUID().replaceAll("-", "")}`;
-    this.q.insert.run(id, jobId, type, url, payload, maxAttempts, now, now);
+    this.q.insert.run(id, jobId, type, url, payload, maxAttempts, now, now, owner);
     return id;
   }
 

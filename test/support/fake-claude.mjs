@@ -22,6 +22,7 @@
 //   [[pid-file:PATH]]   first write our pid to PATH
 //   [[endless]]         init, then small text deltas back to back, for ever (a dense stream to cancel mid-way)
 //   [[stack-crash]]     init, then a Node-style error with stack frames and absolute paths on stderr, exit 1
+//   [[cost:USD]]        report total_cost_usd USD (default 0.00004) on a successful result
 // Env FAKE_CLAUDE_LOG=<file>: after stdin is read, append {"argv","env","cwd","stdin","at"} as one JSON line (`at`:
 // epoch ms, so a test can tell a run that started after its job had ended), plus `systemPrompt` and
 // `systemPromptMode` (octal) read from the `--system-prompt-file` argument when there is one.
@@ -39,6 +40,7 @@ const sessionId = randomUUID();
 const started = Date.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const hangForever = () => setInterval(() => {}, 1 << 30);
+let costUsd = 0.00004;
 
 async function out(obj) {
   const line = (typeof obj === "string" ? obj : JSON.stringify(obj)) + "\n";
@@ -74,7 +76,7 @@ function result(text, { isError = false, apiStatus = null, outputTokens = 1 } = 
     type: "result", subtype: "success", is_error: isError, api_error_status: apiStatus,
     duration_ms: Date.now() - started, duration_api_ms: Math.max(0, Date.now() - started - 5), num_turns: 1,
     result: text, stop_reason: isError ? "stop_sequence" : "end_turn", session_id: sessionId,
-    total_cost_usd: isError ? 0 : 0.00004, usage: usage(isError ? 0 : outputTokens),
+    total_cost_usd: isError ? 0 : costUsd, usage: usage(isError ? 0 : outputTokens),
     modelUsage: { [model]: { inputTokens: 10, outputTokens, costUSD: 0.00004, contextWindow: 200000 } },
     permission_denials: [], terminal_reason: "completed", fast_mode_state: "off", uuid: randomUUID(),
   });
@@ -141,6 +143,7 @@ async function main() {
   for (const m of prompt.matchAll(DIRECTIVE_RE)) d[m[1]] = m[2] ?? true;
   if (typeof d["pid-file"] === "string") fs.writeFileSync(d["pid-file"], String(process.pid));
   if (d["ignore-term"]) process.on("SIGTERM", () => {});
+  if (typeof d.cost === "string") costUsd = Number(d.cost);
 
   await init();
   if (d.crash) {

@@ -4,13 +4,14 @@ import { eventsQuerySchema } from "../../../../../runtime/events/events-query";
 import { httpError } from "../../../../../runtime/http/errors";
 import { isTerminal } from "../../../../../runtime/job/job";
 import { parseOrThrow } from "../../../../../runtime/http/validate";
+import { principalOf, visibleJob } from "../../../../../runtime/tenants/principal";
 
 // The stream's history as JSON, for clients that poll: the same events, ids and payloads as the SSE stream.
 export default defineEventHandler((event) => {
   const g = useGateway();
   const id = getRouterParam(event, "id", { decode: true })!;
   const q = parseOrThrow(eventsQuerySchema, getQuery(event));
-  const job = g.store.get(id);
+  const job = visibleJob(g.store, principalOf(event), id);
   if (!job) throw httpError(404, "job not found");
   // The job is read before its events: a job seen terminal has all its events stored (its result is written
   // in the transaction that ends it), so the last page of a terminal job is the end, result event or not.
