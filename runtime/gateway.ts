@@ -22,6 +22,7 @@ import { reapRunProcesses } from "./queue/orphan-reaper";
 import { OpenStreams } from "./sse/open-streams";
 import { openDatabase, type Sqlite } from "./store/database";
 import { JobStore } from "./store/job-store";
+import { JobText } from "./store/job-text";
 import { WriteBatcher } from "./store/write-batcher";
 import { RateLimiter } from "./http/rate-limiter";
 import { IdempotencyKeys } from "./job/idempotency";
@@ -31,6 +32,7 @@ export interface Gateway {
   config: Config;
   db: Sqlite;
   store: JobStore;
+  jobText: JobText;
   hub: EventHub;
   events: EventLog;
   streams: OpenStreams;
@@ -104,9 +106,10 @@ function build(config: Config): Gateway {
     config,
     db,
     store,
+    jobText: new JobText(db),
     hub,
     events,
-    streams: new OpenStreams(config.sseHeartbeatMs),
+    streams: new OpenStreams(config.sseHeartbeatMs, { total: config.maxStreams, perOwner: config.maxStreamsPerKey }),
     tokens: new StreamTokens(config.streamSecret, config.streamTokenTtlMs),
     pool,
     dispatcher,

@@ -5,7 +5,7 @@ import type { Sqlite } from "./database";
 import type { ErrorCode, Job, JobStatus, ResponseFormat, RunStats, WebhookEvent } from "../job/job";
 import type { Model } from "../config/schema";
 
-interface JobRow {
+export interface JobRow {
   id: string;
   prompt: string;
   system_prompt: string;
@@ -27,7 +27,7 @@ interface JobRow {
   completed_at: number | null;
 }
 
-function rowToJob(r: JobRow): Job {
+export function rowToJob(r: JobRow): Job {
   const stats = r.stats ? (JSON.parse(r.stats) as RunStats) : {};
   return {
     id: r.id,
@@ -140,14 +140,16 @@ export class JobStore {
     return row && rowToJob(row);
   }
 
-  list(opts: { limit: number; offset: number; status?: JobStatus }): { jobs: Job[]; total: number } {
+  /** The ids of a page of the job list, newest first (the list response reads each job as it writes it). */
+  listIds(opts: { limit: number; offset: number; status?: JobStatus }): { ids: string[]; total: number } {
     const where = opts.status ? "WHERE status = ?" : "";
     const args = opts.status ? [opts.status] : [];
     const total = opts.status ? this.countByStatus()[opts.status] : ((this.q.countAll.get() as number | null) ?? 0);
-    const rows = this.db
-      .prepare(`SELECT * FROM jobs ${where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`)
-      .all(...args, opts.limit, opts.offset) as JobRow[];
-    return { jobs: rows.map(rowToJob), total };
+    const ids = this.db
+      .prepare(`SELECT id FROM jobs ${where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`)
+      .pluck()
+      .all(...args, opts.limit, opts.offset) as string[];
+    return { ids, total };
   }
 
   /** Atomically moves the oldest queued job to `processing` and counts the attempt. */

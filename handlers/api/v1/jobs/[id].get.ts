@@ -1,12 +1,16 @@
-import { defineEventHandler, getRouterParam, setResponseHeader } from "h3";
+import { defineEventHandler, getRouterParam } from "h3";
 import { useGateway } from "../../../../runtime/gateway";
-import { renderJob } from "../../../../runtime/job/render";
+import { writeJobJson } from "../../../../runtime/job/job-json-writer";
 import { httpError } from "../../../../runtime/http/errors";
 
-export default defineEventHandler((event) => {
+// Written with its large columns (a 10 MiB result) in slices, so a client that does not read holds little.
+export default defineEventHandler(async (event) => {
   const g = useGateway();
-  const job = g.store.get(getRouterParam(event, "id", { decode: true })!);
-  if (!job) throw httpError(404, "job not found");
-  setResponseHeader(event, "Content-Type", "application/json");
-  return renderJob(g, job);
+  const lean = g.jobText.get(getRouterParam(event, "id", { decode: true })!);
+  if (!lean) throw httpError(404, "job not found");
+  const res = event.node.res;
+  res.writeHead(200, { "Content-Type": "application/json" });
+  const r = await writeJobJson(res, g, lean);
+  if (r === "gone") res.destroy(); // deleted mid-write: a truncated body rather than a wrong one
+  else if (r === "ok") res.end();
 });

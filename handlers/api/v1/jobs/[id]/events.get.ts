@@ -1,20 +1,16 @@
-import { defineEventHandler, getQuery, getRouterParam, setResponseHeader } from "h3";
+import { defineEventHandler, getQuery, getRouterParam } from "h3";
 import { useGateway } from "../../../../../runtime/gateway";
 import { eventsQuerySchema } from "../../../../../runtime/events/events-query";
+import { writeEventsPage } from "../../../../../runtime/events/history-writer";
 import { httpError } from "../../../../../runtime/http/errors";
 import { parseOrThrow } from "../../../../../runtime/http/validate";
 
-// The stream's history as JSON, for clients that poll: the same events, ids and payloads as the SSE stream.
-export default defineEventHandler((event) => {
+// The stream's history as JSON, for clients that poll: the same events, ids and payloads as the SSE stream,
+// written page by page (a page may hold 1000 events of 64 KiB and a 10 MiB result).
+export default defineEventHandler(async (event) => {
   const g = useGateway();
   const id = getRouterParam(event, "id", { decode: true })!;
   const q = parseOrThrow(eventsQuerySchema, getQuery(event));
-  if (!g.store.get(id)) throw httpError(404, "job not found");
-  const events = g.events.history(id, q.after, q.limit + 1);
-  const page = events.slice(0, q.limit);
-  const lastId = page.at(-1)?.seq ?? q.after;
-  const done = page.at(-1)?.event === "result";
-  setResponseHeader(event, "Content-Type", "application/json");
-  const items = page.map((e) => `{"id":${e.seq},"event":${JSON.stringify(e.event)},"data":${e.data},"created_at":${JSON.stringify(new Date(e.createdAt).toISOString())}}`);
-  return `{"job_id":${JSON.stringify(id)},"events":[${items.join(",")}],"last_id":${lastId},"has_more":${events.length > q.limit},"done":${done}}`;
+  if (!g.jobText.get(id)) throw httpError(404, "job not found");
+  await writeEventsPage(event.node.res, g.events, id, q.after, q.limit);
 });

@@ -1,0 +1,56 @@
+// Stored events written to a response page by page, never more than a page and one slice held for a
+// connection: the SSE replay and GET /api/v1/jobs/{id}/events share it.
+import type { ServerResponse } from "node:http";
+import { INLINE_CHARS, send, sendSlices } from "../http/paced-write";
+import type { EventLog, StoredEvent } from "./event-log";
+
+/** A page of history: at most this many events, and no more once this many characters of data are in it. */
+export const PAGE_ROWS = 500;
+export const PAGE_CHARS = 64 * 1024;
+
+export function historyPage(events: EventLog, jobId: string, after: number, rows = PAGE_ROWS): StoredEvent[] {
+  return events.historyPage(jobId, after, rows, PAGE_CHARS, INLINE_CHARS);
+}
+
+/** Writes `head`, the event's data (whole, or read in slices when long) and `tail`. */
+export async function writeStoredEvent(
+  res: ServerResponse,
+  events: EventLog,
+  jobId: string,
+  ev: StoredEvent,
+  head: string,
+  tail: string,
+): Promise<"ok" | "closed" | "gone"> {
+  if (ev.data !== undefined) return (await send(res, head + ev.data + tail)) ? "ok" : "closed";
+  if (!(await send(res, head))) return "closed";
+  const r = await sendSlices(res, ev.length, (start, count) => events.dataSlice(jobId, ev.seq, start, count));
+  if (r !== "ok") return r;
+  return (await send(res, tail)) ? "ok" : "closed";
+}
+
+/**
+ * GET /api/v1/jobs/{id}/events: up to `limit` events after `after` as one JSON object, written page by page.
+ * `has_more` says whether more are stored once the page has been written.
+ */
+export async function writeEventsPage(res: ServerResponse, events: EventLog, jobId: string, after: number, limit: number): Promise<void> {
+  res.writeHead(200, { "Content-Type": "application/json" });
+  if (!(await send(res, `{"job_id":${JSON.stringify(jobId)},"events":[`))) return;
+  let count = 0;
+  let lastId = after;
+  let done = false;
+  while (count < limit) {
+    const page = historyPage(events, jobId, lastId, limit - count);
+    if (page.length === 0) break;
+    for (const ev of page) {
+      const head = `${count > 0 ? "," : ""}{"id":${ev.seq},"event":${JSON.stringify(ev.event)},"data":`;
+      const tail = `,"created_at":${JSON.stringify(new Date(ev.createdAt).toISOString())}}`;
+      const r = await writeStoredEvent(res, events, jobId, ev, head, tail);
+      if (r === "gone") res.destroy(); // deleted mid-write: a truncated body rather than a wrong one
+      if (r !== "ok") return;
+      count++;
+      lastId = ev.seq;
+      done = ev.event === "result";
+    }
+  }
+  res.end(`],"last_id":${lastId},"has_more":${events.hasAfter(jobId, lastId)},"done":${done}}`);
+}
