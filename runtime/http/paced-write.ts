@@ -15,18 +15,25 @@ export const INLINE_CHARS = SLICE_CHARS;
 
 /** Resolves true once `res` can take more, false if the connection has closed first. */
 export function drained(res: ServerResponse): Promise<boolean> {
-  if (res.destroyed || res.writableEnded) return Promise.resolve(false);
-  if (!res.writableNeedDrain) return Promise.resolve(true);
+  // The connection's own close: a response still queued gets no 'close' of its own when it goes.
+  const conn = res.req.socket;
+  if (res.destroyed || res.writableEnded || conn.destroyed) return Promise.resolve(false);
+  // A response queued behind others on a pipelined connection has no socket yet and buffers what it is given
+  // without ever asking for a drain: wait until it has its socket instead.
+  const waitFor = !res.socket ? "socket" : res.writableNeedDrain ? "drain" : undefined;
+  if (!waitFor) return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = (ok: boolean) => {
-      res.off("drain", onDrain);
+      res.off(waitFor, onReady);
       res.off("close", onClose);
+      conn.off("close", onClose);
       resolve(ok);
     };
-    const onDrain = () => done(true);
+    const onReady = () => done(true);
     const onClose = () => done(false);
-    res.on("drain", onDrain);
+    res.on(waitFor, onReady);
     res.on("close", onClose);
+    conn.on("close", onClose);
   });
 }
 

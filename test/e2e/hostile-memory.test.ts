@@ -80,6 +80,22 @@ describe("clients that never read", () => {
     expect(peak - baseline).toBeLessThan(100);
   }, 120_000);
 
+  it("20 job lists pipelined on one connection that is never read raise RSS by less than 100 MB", async () => {
+    // The responses queued behind the first have no socket yet: they must wait for it, not buffer.
+    const baseline = rssMiB(gw.child.pid!);
+    const { sock, status } = await stalledRequest(port(gw), get("/api/v1/jobs?limit=100").repeat(20));
+    socks.push(sock);
+    expect(status).toBe(200);
+    let peak = 0;
+    const until = Date.now() + 3000;
+    while (Date.now() < until) {
+      peak = Math.max(peak, rssMiB(gw.child.pid!));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    console.log(`RSS ${baseline.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB with 20 pipelined job lists`);
+    expect(peak - baseline).toBeLessThan(100);
+  }, 60_000);
+
   it("still gives the whole history, with correct ids, to a reader that reads slowly but steadily", async () => {
     // A finished job's history, and a running one joined mid-way (replay, then live).
     expectWhole(await readSlowly(`${gw.url}/api/v1/jobs/${historyJob}/sse`, 3), HISTORY);
