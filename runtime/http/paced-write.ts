@@ -3,6 +3,7 @@
 // piece, however large the whole. Large stored texts (a 10 MiB result, a 1 MiB prompt) are read from the
 // database in slices of SLICE_CHARS for the same reason.
 import type { ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 
 /**
  * Characters of a large text read and written at a time. SQLite reads the whole value for every substr(), so
@@ -13,27 +14,39 @@ export const SLICE_CHARS = 256 * 1024;
 /** Texts up to this many characters are read whole; longer ones in slices. */
 export const INLINE_CHARS = SLICE_CHARS;
 
+/** Who waits on each connection's close: one listener per connection, however many responses wait on it. */
+const closeWatchers = new WeakMap<Socket, Set<() => void>>();
+
+function onConnectionClose(conn: Socket, fn: () => void): void {
+  let set = closeWatchers.get(conn);
+  if (!set) {
+    closeWatchers.set(conn, (set = new Set()));
+    conn.once("close", () => {
+      for (const f of [...set!]) f();
+    });
+  }
+  set.add(fn);
+}
+
 /** Resolves true once `res` can take more, false if the connection has closed first. */
 export function drained(res: ServerResponse): Promise<boolean> {
-  // The connection's own close: a response still queued gets no 'close' of its own when it goes.
+  // A response queued behind others on a pipelined connection waits for its turn like for a drain, but gets no
+  // 'close' of its own if the connection goes meanwhile: the connection's is watched too.
   const conn = res.req.socket;
   if (res.destroyed || res.writableEnded || conn.destroyed) return Promise.resolve(false);
-  // A response queued behind others on a pipelined connection has no socket yet and buffers what it is given
-  // without ever asking for a drain: wait until it has its socket instead.
-  const waitFor = !res.socket ? "socket" : res.writableNeedDrain ? "drain" : undefined;
-  if (!waitFor) return Promise.resolve(true);
+  if (!res.writableNeedDrain) return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = (ok: boolean) => {
-      res.off(waitFor, onReady);
+      res.off("drain", onReady);
       res.off("close", onClose);
-      conn.off("close", onClose);
+      closeWatchers.get(conn)?.delete(onClose);
       resolve(ok);
     };
     const onReady = () => done(true);
     const onClose = () => done(false);
-    res.on(waitFor, onReady);
+    res.on("drain", onReady);
     res.on("close", onClose);
-    conn.on("close", onClose);
+    onConnectionClose(conn, onClose);
   });
 }
 
