@@ -47,7 +47,6 @@ export class EventLog {
     this.q = {
       insert: db.prepare("INSERT INTO job_events (job_id, seq, event, data, created_at) VALUES (?, ?, ?, ?, ?)"),
       maxSeq: db.prepare("SELECT MAX(seq) FROM job_events WHERE job_id = ?").pluck(),
-      after: db.prepare("SELECT seq, event, data, created_at FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
       lastEvent: db.prepare("SELECT event FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1").pluck(),
       // A page of history with each event's length, its data only when short (long ones are read in slices).
       page: db.prepare(`SELECT seq, event, created_at, length(data) AS length, CASE WHEN length(data) > ? THEN NULL ELSE data END AS data
@@ -129,12 +128,6 @@ export class EventLog {
     const batch = this.unpublished;
     this.unpublished = [];
     for (const ev of batch) this.hub.publish(ev);
-  }
-
-  /** Stored events of a job after `after`, in order (those still queued follow through the hub). */
-  history(jobId: string, after: number, limit = Number.MAX_SAFE_INTEGER): JobEvent[] {
-    const rows = this.q.after.all(jobId, after, limit) as { seq: number; event: EventName; data: string; created_at: number }[];
-    return rows.map((r) => ({ jobId, seq: r.seq, event: r.event, data: r.data, createdAt: r.created_at }));
   }
 
   /**
