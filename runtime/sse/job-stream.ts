@@ -106,6 +106,16 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
       if (ev.event === "result") end();
     };
 
+    /** Runs a write of one frame in several pieces, with the heartbeat held off so no ping lands inside it. */
+    const inPieces = async <T>(write: () => Promise<T>): Promise<T> => {
+      deps.streams.quiet(res, true);
+      try {
+        return await write();
+      } finally {
+        deps.streams.quiet(res, false);
+      }
+    };
+
     /** Writes stored events after `last` page by page, until a page comes back empty; then goes live. */
     const replay = async () => {
       replaying = true;
@@ -115,7 +125,7 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
         const page = historyPage(deps.events, jobId, last);
         if (page.length === 0) break;
         for (const ev of page) {
-          const r = await writeStoredEvent(res, deps.events, jobId, ev, `id: ${ev.seq}\nevent: ${ev.event}\ndata: `, "\n\n");
+          const r = await inPieces(() => writeStoredEvent(res, deps.events, jobId, ev, `id: ${ev.seq}\nevent: ${ev.event}\ndata: `, "\n\n"));
           if (r !== "ok" || ended) return end(r === "gone");
           last = ev.seq;
           if (ev.event === "result") return end();
@@ -138,7 +148,7 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
       // As the original: a fresh subscriber to an unfinished job first gets the whole job (a frame without an
       // id, so it does not move the client's resumption point).
       if (after === 0 && !terminal) {
-        const r = await writeJobJson(res, deps, lean, "event: status\ndata: ", "\n\n");
+        const r = await inPieces(() => writeJobJson(res, deps, lean, "event: status\ndata: ", "\n\n"));
         if (r !== "ok") return end(r === "gone");
       }
       await replay();

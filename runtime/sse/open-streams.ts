@@ -20,8 +20,8 @@ export interface StreamCaps {
 }
 
 export class OpenStreams {
-  /** Each open response, with the job it streams and the owner it counts against. */
-  private readonly streams = new Map<ServerResponse, { jobId: string; owner: string }>();
+  /** Each open response: the job it streams, the owner it counts against, whether a ping may go out now. */
+  private readonly streams = new Map<ServerResponse, { jobId: string; owner: string; quiet: boolean }>();
   private readonly perOwner = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
 
@@ -32,7 +32,7 @@ export class OpenStreams {
     // A comment line keeps proxies (nginx's proxy_read_timeout, load balancers' idle cuts) from dropping a
     // quiet stream, e.g. one waiting for its job to leave the queue.
     this.timer = setInterval(() => {
-      for (const res of this.streams.keys()) if (!res.writableNeedDrain) res.write(": ping\n\n");
+      for (const [res, s] of this.streams) if (!s.quiet && !res.writableNeedDrain) res.write(": ping\n\n");
     }, heartbeatMs);
     this.timer.unref();
   }
@@ -50,8 +50,17 @@ export class OpenStreams {
 
   add(res: ServerResponse, jobId: string, owner: string): void {
     if (this.streams.has(res)) return;
-    this.streams.set(res, { jobId, owner });
+    this.streams.set(res, { jobId, owner, quiet: false });
     this.perOwner.set(owner, (this.perOwner.get(owner) ?? 0) + 1);
+  }
+
+  /**
+   * Marks a stream that is writing one frame in several pieces (a long event in slices): neither a ping nor the
+   * shutdown's `restarting` event may land in the middle of it.
+   */
+  quiet(res: ServerResponse, quiet: boolean): void {
+    const s = this.streams.get(res);
+    if (s) s.quiet = quiet;
   }
 
   delete(res: ServerResponse): void {
@@ -73,8 +82,10 @@ export class OpenStreams {
    */
   endAll(): void {
     clearInterval(this.timer);
-    for (const [res, { jobId }] of this.streams) {
-      res.end(`event: restarting\ndata: ${JSON.stringify({ job_id: jobId, reason: "server restarting" })}\n\n`);
+    for (const [res, { jobId, quiet }] of this.streams) {
+      // Mid-frame, the frame is left incomplete (a client drops it and resumes before it) rather than broken.
+      if (quiet) res.end();
+      else res.end(`event: restarting\ndata: ${JSON.stringify({ job_id: jobId, reason: "server restarting" })}\n\n`);
     }
     this.streams.clear();
     this.perOwner.clear();
