@@ -100,10 +100,16 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
       }
       // A stalled reader: drop it rather than buffer without bound.
       if (behind > MAX_BUFFERED_BYTES) return end(true);
-      if (ev.data.length > INLINE_CHARS) return void replay(); // long: from the database, in slices
+      if (ev.data.length > INLINE_CHARS) return void replay().catch(fail); // long: from the database, in slices
       last = ev.seq;
       res.write(sseFrame(ev));
       if (ev.event === "result") end();
+    };
+
+    /** A read or write that threw (the database closing at shutdown): the stream is dropped, not the server. */
+    const fail = (err: unknown) => {
+      log("warn", "stream failed", { job_id: jobId, error: (err as Error).message });
+      end(true);
     };
 
     /** Runs a write of one frame in several pieces, with the heartbeat held off so no ping lands inside it. */
@@ -152,10 +158,7 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
         if (r !== "ok") return end(r === "gone");
       }
       await replay();
-    })().catch((err) => {
-      log("warn", "stream failed", { job_id: jobId, error: (err as Error).message });
-      end(true);
-    });
+    })().catch(fail);
   });
 }
 
