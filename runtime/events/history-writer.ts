@@ -1,7 +1,7 @@
 // Stored events written to a response page by page, never more than a page and one slice held for a
 // connection: the SSE replay and GET /api/v1/jobs/{id}/events share it.
 import type { ServerResponse } from "node:http";
-import { INLINE_CHARS, send, sendSlices } from "../http/paced-write";
+import { INLINE_CHARS, send, sendSlices, startBody } from "../http/paced-write";
 import type { EventLog, StoredEvent } from "./event-log";
 
 /** A page of history: at most this many events, and no more once this many characters of data are in it. */
@@ -33,7 +33,7 @@ export async function writeStoredEvent(
  * `has_more` says whether more are stored once the page has been written.
  */
 export async function writeEventsPage(res: ServerResponse, events: EventLog, jobId: string, after: number, limit: number): Promise<void> {
-  res.writeHead(200, { "Content-Type": "application/json" });
+  if (!startBody(res, { "Content-Type": "application/json" })) return;
   if (!(await send(res, `{"job_id":${JSON.stringify(jobId)},"events":[`))) return;
   let count = 0;
   let lastId = after;

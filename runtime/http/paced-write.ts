@@ -50,6 +50,14 @@ export function drained(res: ServerResponse): Promise<boolean> {
   });
 }
 
+/** Sends the status and headers; false for a HEAD request, which is then answered (the body would be read for nothing). */
+export function startBody(res: ServerResponse, headers: Record<string, string>): boolean {
+  res.writeHead(200, headers);
+  if (res.req.method !== "HEAD") return true;
+  res.end();
+  return false;
+}
+
 /** Writes `text`, then waits until the connection has room again; false if it has closed. */
 export async function send(res: ServerResponse, text: string): Promise<boolean> {
   if (res.destroyed || res.writableEnded) return false;

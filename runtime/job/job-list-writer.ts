@@ -2,7 +2,7 @@
 // per request. Each job is read when its turn comes (one deleted meanwhile is left out) and written with its
 // large columns in slices, so a connection holds one job's small fields and one slice.
 import type { ServerResponse } from "node:http";
-import { send } from "../http/paced-write";
+import { send, startBody } from "../http/paced-write";
 import { writeJobJson, type JobJsonDeps } from "./job-json-writer";
 
 export async function writeJobList(
@@ -10,8 +10,7 @@ export async function writeJobList(
   deps: JobJsonDeps,
   page: { ids: string[]; total: number; limit: number; offset: number },
 ): Promise<void> {
-  res.writeHead(200, { "Content-Type": "application/json" });
-  if (!(await send(res, `{"jobs":[`))) return;
+  if (!startBody(res, { "Content-Type": "application/json" }) || !(await send(res, `{"jobs":[`))) return;
   let written = 0;
   for (const id of page.ids) {
     const lean = deps.jobText.get(id);

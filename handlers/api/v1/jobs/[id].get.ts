@@ -1,6 +1,7 @@
 import { defineEventHandler, getRouterParam } from "h3";
 import { useGateway } from "../../../../runtime/gateway";
 import { writeJobJson } from "../../../../runtime/job/job-json-writer";
+import { startBody } from "../../../../runtime/http/paced-write";
 import { httpError } from "../../../../runtime/http/errors";
 
 // Written with its large columns (a 10 MiB result) in slices, so a client that does not read holds little.
@@ -9,7 +10,7 @@ export default defineEventHandler(async (event) => {
   const lean = g.jobText.get(getRouterParam(event, "id", { decode: true })!);
   if (!lean) throw httpError(404, "job not found");
   const res = event.node.res;
-  res.writeHead(200, { "Content-Type": "application/json" });
+  if (!startBody(res, { "Content-Type": "application/json" })) return;
   const r = await writeJobJson(res, g, lean);
   if (r === "gone") res.destroy(); // deleted mid-write: a truncated body rather than a wrong one
   else if (r === "ok") res.end();
