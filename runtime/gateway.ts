@@ -23,6 +23,7 @@ import { OpenStreams } from "./sse/open-streams";
 import { openDatabase, type Sqlite } from "./store/database";
 import { DatabaseLockedError, lockDatabase, type DatabaseLock } from "./store/db-lock";
 import { JobStore } from "./store/job-store";
+import { JobText } from "./store/job-text";
 import { WriteBatcher } from "./store/write-batcher";
 import { RateLimiter } from "./http/rate-limiter";
 import { IdempotencyKeys } from "./job/idempotency";
@@ -38,6 +39,7 @@ export interface Gateway {
   dbLock: DatabaseLock;
   db: Sqlite;
   store: JobStore;
+  jobText: JobText;
   hub: EventHub;
   events: EventLog;
   streams: OpenStreams;
@@ -127,9 +129,10 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
     dbLock,
     db,
     store,
+    jobText: new JobText(db),
     hub,
     events,
-    streams: new OpenStreams(config.sseHeartbeatMs),
+    streams: new OpenStreams(config.sseHeartbeatMs, { total: config.maxStreams, perOwner: config.maxStreamsPerKey }),
     tokens: new StreamTokens(config.streamSecret, config.streamTokenTtlMs),
     pool,
     dispatcher,

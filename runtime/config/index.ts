@@ -40,6 +40,9 @@ export interface Config {
   webhookTimeoutMs: number;
   webhookScheduleMs: number[];
   sseHeartbeatMs: number;
+  /** Most SSE streams open at once, in all and per API key (or per job for signed stream URLs). */
+  maxStreams: number;
+  maxStreamsPerKey: number;
   streamSecret: string;
   streamTokenTtlMs: number;
   /** Whether a client of /v1/ that disconnects before its answer cancels its job (else the job finishes). */
@@ -119,6 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookTimeoutMs: e.CLAUDEGATE_WEBHOOK_TIMEOUT_SECONDS * 1000,
     webhookScheduleMs: e.CLAUDEGATE_WEBHOOK_RETRY_SCHEDULE,
     sseHeartbeatMs: e.CLAUDEGATE_SSE_HEARTBEAT_SECONDS * 1000,
+    maxStreams: e.CLAUDEGATE_MAX_STREAMS,
+    maxStreamsPerKey: e.CLAUDEGATE_MAX_STREAMS_PER_KEY,
     streamSecret:
       e.CLAUDEGATE_STREAM_SECRET ??
       loadOrCreateSecret(secretPathNextTo(e.CLAUDEGATE_DB_PATH, "claudegate.stream-secret"), () => randomBytes(32).toString("base64url")).value,

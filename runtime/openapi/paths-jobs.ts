@@ -184,6 +184,15 @@ const sse = {
       400: { description: "Bad resume point", messages: ["Last-Event-ID and after must be a non-negative integer"] },
       401: { description: "No key, a wrong key, or a bad stream token", messages: ["missing X-API-Key header", "invalid API key", "invalid or expired stream token"] },
       ...JOB_NOT_FOUND,
+      429: {
+        description:
+          "Too many streams open: `CLAUDEGATE_MAX_STREAMS_PER_KEY` for this API key (a signed stream URL counts against its job), or `CLAUDEGATE_MAX_STREAMS` on the server. The message names the limit and its value.",
+        messages: [
+          "too many open streams for this API key (CLAUDEGATE_MAX_STREAMS_PER_KEY=1000)",
+          "too many open streams for this job's stream URL (CLAUDEGATE_MAX_STREAMS_PER_KEY=1000)",
+          "too many open streams on this server (CLAUDEGATE_MAX_STREAMS=10000)",
+        ],
+      },
     }),
   },
 };

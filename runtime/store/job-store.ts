@@ -6,7 +6,7 @@ import { reclaimSpace } from "./reclaim-space";
 import type { ErrorCode, Job, JobStatus, ResponseFormat, RunStats, WebhookEvent } from "../job/job";
 import type { Model } from "../config/schema";
 
-interface JobRow {
+export interface JobRow {
   id: string;
   prompt: string;
   system_prompt: string;
@@ -30,7 +30,7 @@ interface JobRow {
   owner: string;
 }
 
-function rowToJob(r: JobRow): Job {
+export function rowToJob(r: JobRow): Job {
   const stats = r.stats ? (JSON.parse(r.stats) as RunStats) : {};
   return {
     id: r.id,
@@ -172,26 +172,28 @@ export class JobStore {
     return row && rowToJob(row);
   }
 
-  /** A page of jobs, newest first; `owner` restricts it to one tenant's (undefined: everyone's). */
-  list(opts: { limit: number; offset: number; status?: JobStatus; owner?: string }): { jobs: Job[]; total: number } {
-    if (opts.owner !== undefined) return this.listOwned(opts.owner, opts);
-    const where = opts.status ? "WHERE status = ?" : "";
-    const args = opts.status ? [opts.status] : [];
-    const total = opts.status ? this.countByStatus()[opts.status] : ((this.q.countAll.get() as number | null) ?? 0);
-    const rows = this.db
-      .prepare(`SELECT * FROM jobs ${where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`)
-      .all(...args, opts.limit, opts.offset) as JobRow[];
-    return { jobs: rows.map(rowToJob), total };
+  /**
+   * The ids of a page of the job list, newest first (the list response reads each job as it writes it);
+   * `owner` restricts it to one tenant's (undefined: everyone's).
+   */
+  listIds(opts: { limit: number; offset: number; status?: JobStatus; owner?: string }): { ids: string[]; total: number } {
+    const where: string[] = [];
+    const args: string[] = [];
+    // `owner != ''` lets SQLite use the partial index jobs_owner_created (only tenants' jobs are in it).
+    if (opts.owner !== undefined) where.push("owner = ? AND owner != ''"), args.push(opts.owner);
+    if (opts.status) where.push("status = ?"), args.push(opts.status);
+    const ids = this.db
+      .prepare(`SELECT id FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`)
+      .pluck()
+      .all(...args, opts.limit, opts.offset) as string[];
+    return { ids, total: this.listTotal(opts) };
   }
 
-  private listOwned(owner: string, opts: { limit: number; offset: number; status?: JobStatus }): { jobs: Job[]; total: number } {
-    const where = opts.status ? "WHERE owner = ? AND owner != '' AND status = ?" : "WHERE owner = ? AND owner != ''";
-    const args = opts.status ? [owner, opts.status] : [owner];
-    const total = (opts.status ? this.q.countOwnerStatus.get(owner, opts.status) : this.q.countOwner.get(owner)) as number;
-    const rows = this.db
-      .prepare(`SELECT * FROM jobs ${where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`)
-      .all(...args, opts.limit, opts.offset) as JobRow[];
-    return { jobs: rows.map(rowToJob), total };
+  private listTotal(opts: { status?: JobStatus; owner?: string }): number {
+    if (opts.owner !== undefined) {
+      return (opts.status ? this.q.countOwnerStatus.get(opts.owner, opts.status) : this.q.countOwner.get(opts.owner)) as number;
+    }
+    return opts.status ? this.countByStatus()[opts.status] : ((this.q.countAll.get() as number | null) ?? 0);
   }
 
   /** Ids of one owner's queued jobs, oldest first. */

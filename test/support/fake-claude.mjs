@@ -11,6 +11,7 @@
 //   [[hang]]            init, then silence forever           [[ignore-term]]  ignore SIGTERM, init, hang
 //   [[bigline:N]]       result text (and a single delta) of N bytes of "x"
 //   [[flood:N]]         N bytes of text in 64 KiB deltas as fast as the pipe takes them, then a result of it all
+//   [[piece:B]]         with [[flood]]: deltas of B bytes instead of 64 KiB (a long history of small events)
 //   [[grandchild]]      spawn `sleep 600` in our process group holding stdout, print
 //                       {"type":"system","subtype":"fake_grandchild","pid":N}, then result and exit 0
 //   [[spawn-hang]]      as grandchild, but then hang without a result
@@ -200,7 +201,8 @@ async function main() {
   else if (d.bigline) deltas = ["x".repeat(Number(d.bigline))];
   else if (d.flood) {
     deltas = [];
-    for (let left = Number(d.flood); left > 0; left -= 65536) deltas.push("x".repeat(Math.min(left, 65536)));
+    const piece = Number(d.piece) || 65536;
+    for (let left = Number(d.flood); left > 0; left -= piece) deltas.push("x".repeat(Math.min(left, piece)));
   } else {
     const text = `fake: ${prompt.slice(0, 40)}`;
     const half = Math.ceil(text.length / 2);

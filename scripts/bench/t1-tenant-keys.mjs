@@ -1,4 +1,4 @@
-// P6: what tenant keys cost a submit. autocannon drives `POST /api/v1/jobs` on a paused queue, alternately with
+// T1: what tenant keys cost a submit. autocannon drives `POST /api/v1/jobs` on a paused queue, alternately with
 // the operator key (checked against CLAUDEGATE_API_KEYS only) and cycling through 100 tenant keys (each request
 // also misses the operator keys, then finds its tenant by the SHA-256 of the key in memory, and its job carries
 // an owner). Rounds alternate operator, tenants, tenants, operator so drift hits both alike. Besides submits per
@@ -47,7 +47,7 @@ export async function run({ log }) {
     return {
       rows: [
         {
-          id: "P6",
+          id: "T1",
           scenario: `durable submits/s with ${TENANTS} tenant keys (round robin) vs one operator key, autocannon ${CONNECTIONS} connections`,
           figure: `${fmt(tRate)} /s (${fmt(ratio, 2)}×); ${fmt(cpuPer(totals.tenants))} µs CPU per submit (${fmt(cpuRatio, 2)}×)`,
           baseline: `one operator key: ${fmt(opRate)} /s; ${fmt(cpuPer(totals.operator))} µs CPU per submit`,
@@ -56,7 +56,7 @@ export async function run({ log }) {
         },
       ],
       notes: [
-        `P6: ${ROUND_SECONDS} s rounds (operator, tenants, tenants, operator) after ${WARMUP_SECONDS} s warm-ups: ` +
+        `T1: ${ROUND_SECONDS} s rounds (operator, tenants, tenants, operator) after ${WARMUP_SECONDS} s warm-ups: ` +
           `${TENANTS} tenant keys ${totals.tenants.rates.join(" then ")} /s, one operator key ${totals.operator.rates.join(" then ")} /s.`,
       ],
     };
