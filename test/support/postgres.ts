@@ -70,15 +70,16 @@ export async function startPostgres(): Promise<TestPostgres> {
 }
 
 // initdb costs 1-2.5 s here, copying an initialised cluster a fraction of that. The first start on a machine
-// builds a template cluster in the temp directory, keyed by the PostgreSQL package's version and the settings
-// below; every server is a copy of it. Built under a name the reaper knows, then renamed into place, so a
+// builds a template cluster in the temp directory, keyed by the PostgreSQL package's version, the settings below
+// and the user; every server is a copy of it. Built under a name the reaper knows, then renamed into place, so a
 // concurrent first start never sees half a template and a builder that dies leaves nothing for good.
 const TEMPLATE_SETTINGS = "scram-sha-256 UTF8 v1";
 
 async function template(asRoot: boolean): Promise<{ dataDir: string; password: string }> {
   const binary = await postgresBinary();
   const version = (JSON.parse(readFileSync(join(dirname(binary), "../../package.json"), "utf8")) as { version: string }).version;
-  const key = createHash("sha256").update(`${version} ${TEMPLATE_SETTINGS}`).digest("hex").slice(0, 12);
+  // Per user too: as root the files belong to the postgres user, which another user could not copy.
+  const key = createHash("sha256").update(`${version} ${TEMPLATE_SETTINGS} ${process.getuid?.()}`).digest("hex").slice(0, 12);
   const dir = join(tmpdir(), `cg-pg-template-${key}`);
   const read = () => ({ dataDir: join(dir, "data"), password: readFileSync(join(dir, "password"), "utf8") });
   if (existsSync(dir)) return read();
