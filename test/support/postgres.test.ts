@@ -1,7 +1,7 @@
 // The throwaway PostgreSQL of test/support/postgres.ts: it serves real connections, and it never outlives the
 // process that started it, even when that process is killed with SIGKILL (as vitest does to a stuck worker).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { build } from "esbuild";
@@ -94,6 +94,7 @@ describe("test PostgreSQL server", () => {
       });
       child.once("exit", (code) => rej(new Error(`child exited (${code}) before starting PostgreSQL`)));
     });
+    rmSync(script); // loaded: the child has run it
     const { pid, url } = JSON.parse(line) as { pid: number; url: string };
     expect(await canConnect(url)).toBe(true);
     const leftDir = join(tmpdir(), readdirSync(tmpdir()).find((n) => n.startsWith(`cg-pg-${child.pid}-`))!);
