@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { envSchema, type Model } from "./schema";
+import type { SandboxSetting } from "../sandbox/modes";
 import { isLoopbackHost, type ListenAddr } from "./listen-addr";
 import { resolveClaudePath } from "./claude-path";
 import { loadOrCreateSecret, secretPathNextTo } from "./secret-file";
@@ -43,6 +44,10 @@ export interface Config {
   streamTokenTtlMs: number;
   /** Whether a client of /v1/ that disconnects before its answer cancels its job (else the job finishes). */
   compatCancelOnDisconnect: boolean;
+  /** What CLAUDEGATE_SANDBOX asks for; the mode in use is decided by the start-up probe (runtime/sandbox/probe.ts). */
+  sandbox: SandboxSetting;
+  /** User mode's first uid: runs use sandboxUid .. sandboxUid + concurrency - 1. */
+  sandboxUid?: number;
 }
 
 export class ConfigError extends Error {}
@@ -121,5 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loadOrCreateSecret(secretPathNextTo(e.CLAUDEGATE_DB_PATH, "claudegate.stream-secret"), () => randomBytes(32).toString("base64url")).value,
     streamTokenTtlMs: e.CLAUDEGATE_STREAM_TOKEN_TTL_SECONDS * 1000,
     compatCancelOnDisconnect: e.CLAUDEGATE_COMPAT_CANCEL_ON_DISCONNECT,
+    sandbox: e.CLAUDEGATE_SANDBOX,
+    sandboxUid: e.CLAUDEGATE_SANDBOX_UID,
   };
 }

@@ -45,6 +45,9 @@ export class GatewayProcess {
       CLAUDEGATE_API_KEYS: API_KEY,
       CLAUDEGATE_CLAUDE_PATH: REAL_CLI,
       ANTHROPIC_API_KEY: "sk-test",
+      // Most tests watch the scripted CLI from outside (FAKE_CLAUDE_LOG, [[pid-file]] under the data folder), which a
+      // sandbox rightly hides; test/e2e/sandbox*.test.ts set the modes they test.
+      CLAUDEGATE_SANDBOX: "off",
       ...opts.env,
     };
     const child = spawn(process.execPath, [SERVER_ENTRY], { cwd: dataDir, env, stdio: ["ignore", "pipe", "pipe"] });
