@@ -1,0 +1,126 @@
+// Issue 16: every CLI run starts in a sandbox. A scripted CLI plays an agent with tools trying to reach the gateway
+// (its API keys in /proc/<pid>/environ, the database, `.env`, the secret files, another running job's folder, a
+// signal to the gateway): in modes bwrap and user every attempt fails; in mode off (the control, proving the probe
+// can see a leak) every one succeeds. The real pinned CLI still completes jobs in both modes, and still dies with a
+// SIGKILLed gateway.
+import { existsSync, readlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
+import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
+import { cliProcesses } from "../support/processes";
+
+/** User mode needs a gateway allowed to switch uids: root here. Skipped elsewhere, except under CI (which runs as root). */
+const canSwitchUids = process.getuid?.() === 0;
+const userModeEnv = { CLAUDEGATE_SANDBOX: "user", CLAUDEGATE_SANDBOX_UID: "61000" };
+if (!canSwitchUids && process.env.CI === "true") throw new Error("user mode's tests need root, and CI must run them");
+const skipped = (mode: string) => mode === "user" && !canSwitchUids; // shown as skipped: "(user mode needs root)"
+
+let fake: FakeAnthropic;
+beforeAll(async () => {
+  fake = await startFakeAnthropic();
+});
+afterAll(async () => {
+  await fake?.close();
+});
+
+/** Starts a gateway in `mode`, keeps one job's CLI running, and returns what the escape probe of a second job saw. */
+async function escapeAttempts(env: Record<string, string>, signals: string[]) {
+  const gw = await GatewayProcess.start({ env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_CONCURRENCY: "2", CLAUDEGATE_SHUTDOWN_GRACE_SECONDS: "0", ...env } });
+  try {
+    const dotEnv = join(gw.dataDir, ".env");
+    writeFileSync(dotEnv, "SOME_OPERATOR_SETTING=1\n", { mode: 0o600 });
+    const other = await gw.submit({ prompt: "[[hang]] the other job" });
+    const [proc] = await waitUntil(() => {
+      const p = cliProcesses([other.job_id]);
+      return p.length > 0 && p;
+    }, 20_000, "the other job's CLI");
+    const otherDir = readlinkSync(`/proc/${proc!.pid}/cwd`);
+    const files = [
+      join(gw.dataDir, "claudegate.db"),
+      dotEnv,
+      join(gw.dataDir, "claudegate.webhook-secret"),
+      join(gw.dataDir, "claudegate.stream-secret"),
+      join(otherDir, "system-prompt.txt"),
+    ];
+    for (const f of files) expect(existsSync(f), f).toBe(true); // the probe aims at real targets
+    const spec = { secret: API_KEY, gatewayPid: gw.child.pid, files, dirs: [gw.dataDir, otherDir], signals };
+    const job = await gw.submit({ prompt: `[[probe-escape:${Buffer.from(JSON.stringify(spec)).toString("base64url")}]]` });
+    const done = await gw.waitJob(job.job_id);
+    expect(done.status, JSON.stringify(done)).toBe("completed");
+    // The gateway survived whatever the probe sent it.
+    expect((await gw.json("GET", "/api/v1/health")).status).toBe(200);
+    return { report: JSON.parse(done.result) as Record<string, string>, files, otherDir, gw };
+  } finally {
+    await gw.stop();
+  }
+}
+
+const ATTEMPTS = (files: string[], dirs: string[], signals: string[]) => [
+  "ppid-environ",
+  "gateway-environ",
+  "any-environ",
+  ...files.map((f) => `read ${f}`),
+  ...dirs.map((d) => `list ${d}`),
+  ...signals.map((s) => `kill ${s} gateway`),
+];
+
+describe("an agent trying to escape its run", () => {
+  it("in mode off (the control) reads the gateway's keys, database, secrets, .env and the other job's folder", async () => {
+    const { report, files, otherDir, gw } = await escapeAttempts({ CLAUDEGATE_SANDBOX: "off" }, ["0"]);
+    expect(Object.keys(report).sort()).toEqual(ATTEMPTS(files, [gw.dataDir, otherDir], ["0"]).sort());
+    const blocked = Object.entries(report).filter(([name, r]) => !r.startsWith("ESCAPED") && name !== "ppid-environ");
+    expect(blocked).toEqual([]);
+    expect(report["gateway-environ"]).toBe(`ESCAPED: secret in /proc/${gw.child.pid}/environ`);
+  });
+
+  it.for([
+    ["bwrap", { CLAUDEGATE_SANDBOX: "bwrap" }],
+    ["user", userModeEnv],
+  ] as const)("in mode %s fails at every attempt, SIGTERM to the gateway included", async ([mode, env], ctx) => {
+    if (skipped(mode)) return ctx.skip("user mode needs root (to switch uids)");
+    const signals = ["0", "SIGTERM"];
+    const { report, files, otherDir, gw } = await escapeAttempts(env, signals);
+    expect(Object.keys(report).sort()).toEqual(ATTEMPTS(files, [gw.dataDir, otherDir], signals).sort());
+    const escaped = Object.entries(report).filter(([, r]) => !r.startsWith("blocked"));
+    expect(escaped).toEqual([]);
+    expect(gw.output).toContain(`"msg":"sandbox","mode":"${mode}"`);
+  });
+});
+
+describe.each([
+  // `auto` picks bwrap on this machine (bubblewrap installed, user namespaces allowed).
+  ["auto", "bwrap", {}],
+  ["user", "user", userModeEnv],
+])("the real CLI with CLAUDEGATE_SANDBOX=%s", (setting, mode, env) => {
+  let gw: GatewayProcess;
+  beforeAll(async () => {
+    if (skipped(mode)) return;
+    gw = await GatewayProcess.start({ env: { ANTHROPIC_BASE_URL: fake.url, CLAUDEGATE_SANDBOX: setting, ...env } });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  it.skipIf(skipped(mode))(`runs in mode ${mode}, and the start-up log and health (with a key only) say so and why`, async () => {
+    const line = gw.output.split("\n").find((l) => l.includes('"msg":"sandbox"'));
+    expect(JSON.parse(line!)).toMatchObject({ level: "INFO", mode, reason: `${setting === "auto" ? "auto: bwrap" : "CLAUDEGATE_SANDBOX=user,"} probe passed` });
+    const health = (await gw.json("GET", "/api/v1/health")).body;
+    expect(health).toMatchObject({ status: "ok", sandbox: mode, sandbox_reason: JSON.parse(line!).reason });
+    const open = await (await fetch(`${gw.url}/api/v1/health`)).json();
+    expect(open).not.toHaveProperty("sandbox");
+  });
+
+  it.skipIf(skipped(mode))("completes a job against the fake Messages API", async () => {
+    const job = await gw.submit({ prompt: `[[reply:sand|boxed ${mode}]] sandboxed-${setting}` });
+    expect(await gw.waitJob(job.job_id)).toMatchObject({ status: "completed", result: `sandboxed ${mode}` });
+  });
+
+  it.skipIf(skipped(mode))("dies with a SIGKILLed gateway: no process of the run survives (pdeathsig, process group, PID namespace)", async () => {
+    const job = await gw.submit({ prompt: `[[hang]] killed-${setting}` });
+    await waitUntil(() => cliProcesses([job.job_id]).length > 0, 20_000, "the run's processes");
+    await gw.stop("SIGKILL");
+    await waitUntil(() => cliProcesses([job.job_id]).length === 0, 10_000, "every process of the run to die");
+  });
+});
+
