@@ -28,7 +28,10 @@ export class SandboxUnavailableError extends Error {}
 
 const CAP_KILL = 5n;
 
-export function chooseSandbox(p: ProbeInputs): SandboxChoice {
+/** Undefined when `mode` works here; otherwise why not. Replaceable in unit tests of the choice itself. */
+export type ModeProbe = (mode: Exclude<SandboxMode, "off">, p: ProbeInputs) => string | undefined;
+
+export function chooseSandbox(p: ProbeInputs, tryMode: ModeProbe = probeMode): SandboxChoice {
   if (p.setting === "off") return { sandbox: { mode: "off" }, reason: "CLAUDEGATE_SANDBOX=off" };
   if (p.setting !== "auto") {
     const failure = tryMode(p.setting, p);
@@ -52,8 +55,8 @@ function sandboxFor(mode: Exclude<SandboxMode, "off">, p: ProbeInputs): Sandbox 
   return mode === "bwrap" ? { mode, layout: p.layout } : { mode, uidBase: p.uidBase!, slots: p.slots };
 }
 
-/** Undefined when `mode` works; otherwise why not, in a few words. */
-function tryMode(mode: Exclude<SandboxMode, "off">, p: ProbeInputs): string | undefined {
+/** The real probe: runs a command through the mode's wrapper, as a run would. */
+function probeMode(mode: Exclude<SandboxMode, "off">, p: ProbeInputs): string | undefined {
   if (!existsSync(SETPRIV)) return `${SETPRIV} not found (util-linux)`;
   if (mode === "bwrap") {
     if (!existsSync(BWRAP)) return `${BWRAP} not found (install bubblewrap)`;
@@ -76,14 +79,15 @@ function writable(dir: string) {
 }
 
 function inProbeDir(owner: number | undefined, probe: (dir: string) => string | undefined): string | undefined {
-  const dir = mkdtempSync(join(tmpdir(), "claudegate-probe-"));
+  let dir: string | undefined;
   try {
+    dir = mkdtempSync(join(tmpdir(), "claudegate-probe-"));
     if (owner !== undefined) chownSync(dir, owner, owner);
     return probe(dir);
   } catch (err) {
-    return (err as Error).message;
+    return `cannot make a run's folder: ${(err as Error).message}`;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -88,6 +88,25 @@ describe("an agent trying to escape its run", () => {
   });
 });
 
+describe("CLAUDEGATE_SANDBOX=auto where no sandbox works", () => {
+  it("starts unsandboxed with a warning that says why (here: no TMPDIR for the probe's folder, no uid range)", async () => {
+    const tools = { CLAUDEGATE_ALLOWED_TOOLS: "Bash,Read" };
+    const gw = await GatewayProcess.start({ env: { CLAUDEGATE_SANDBOX: "auto", TMPDIR: "/nonexistent-claudegate-tmp", ...tools } });
+    try {
+      const line = JSON.parse(gw.output.split("\n").find((l) => l.includes("sandbox off"))!);
+      expect(line).toMatchObject({
+        level: "WARN",
+        mode: "off",
+        allowed_tools: "Bash,Read",
+        reason: expect.stringMatching(/^auto: no sandbox works here \(bwrap: cannot make a run's folder: ENOENT.*; user: CLAUDEGATE_SANDBOX_UID is not set\)$/),
+      });
+      expect((await gw.json("GET", "/api/v1/health")).body).toMatchObject({ sandbox: "off", sandbox_reason: line.reason });
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
 describe.each([
   // `auto` picks bwrap on this machine (bubblewrap installed, user namespaces allowed).
   ["auto", "bwrap", {}],
