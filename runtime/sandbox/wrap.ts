@@ -56,7 +56,8 @@ export function wrapCommand(sandbox: RunSandbox, cli: CliCommand, runDir: string
  * namespace itself.
  */
 export function bwrapArgs(layout: SandboxLayout, runDir: string): string[] {
-  const args = ["--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"];
+  // Only the namespaces claudegate.service's RestrictNamespaces= allows (user, pid, mnt, ipc): no uts or cgroup.
+  const args = ["--die-with-parent", "--unshare-pid", "--unshare-ipc"];
   for (const { target, link } of layout.symlinks) args.push("--symlink", target, link);
   for (const path of layout.roBinds) args.push("--ro-bind", path, path);
   args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
