@@ -3,17 +3,26 @@
 // signal to the gateway): in modes bwrap and user every attempt fails; in mode off (the control, proving the probe
 // can see a leak) every one succeeds. The real pinned CLI still completes jobs in both modes, and still dies with a
 // SIGKILLed gateway.
-import { existsSync, readlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
-import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
+import { API_KEY, FAKE_CLI, GatewayProcess, REAL_CLI, waitUntil } from "../support/gateway-process";
 import { cliProcesses } from "../support/processes";
 
 /** User mode needs a gateway allowed to switch uids: root here. Skipped (and shown as skipped) elsewhere. */
 const canSwitchUids = process.getuid?.() === 0;
 const userModeEnv = { CLAUDEGATE_SANDBOX: "user", CLAUDEGATE_SANDBOX_UID: "61000" };
 const skipped = (mode: string) => mode === "user" && !canSwitchUids; // shown as skipped: "(user mode needs root)"
+
+/** The program a process runs (its argv[0]), or "" once it is gone. */
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0]!;
+  } catch {
+    return "";
+  }
+}
 
 let fake: FakeAnthropic;
 beforeAll(async () => {
@@ -136,7 +145,9 @@ describe.each([
 
   it.skipIf(skipped(mode))("dies with a SIGKILLed gateway: no process of the run survives (pdeathsig, process group, PID namespace)", async () => {
     const job = await gw.submit({ prompt: `[[hang]] killed-${setting}` });
-    await waitUntil(() => cliProcesses([job.job_id]).length > 0, 20_000, "the run's processes");
+    // Mid-run: the CLI binary itself is running, so bwrap has set up the sandbox. A gateway killed in the first
+    // milliseconds of a run, before bwrap's --die-with-parent is in place, leaves it to the next start's reaper.
+    await waitUntil(() => cliProcesses([job.job_id]).some((p) => commandOf(p.pid) === REAL_CLI), 20_000, "the CLI to run");
     await gw.stop("SIGKILL");
     await waitUntil(() => cliProcesses([job.job_id]).length === 0, 10_000, "every process of the run to die");
   });
