@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Duplex } from "node:stream";
 import type { MessagePort } from "node:worker_threads";
 import { LineSplitter } from "../runtime/cli/line-splitter";
 import { parseCliLine } from "../runtime/cli/stream-parser";
@@ -21,12 +22,13 @@ import { cliErrorDetail } from "../runtime/cli/stderr-detail";
 import type { Finish } from "../runtime/store/job-store";
 import type { MainMessage, RunSpec, WorkerMessage } from "../runtime/queue/run-protocol";
 import type { RunSandbox, Sandbox } from "../runtime/sandbox/modes";
-import { SETPRIV, sandboxEnv, wrapCommand, type Wrapped } from "../runtime/sandbox/wrap";
+import { HANDSHAKE_FD, SETPRIV, sandboxEnv, wrapCommand, type Wrapped } from "../runtime/sandbox/wrap";
 import { credentialsFile } from "../runtime/health/credentials";
 import { prepareRunDir } from "./run-dir";
 import { leaseSlot, releaseSlot } from "./uid-lease";
 
 const STDERR_TAIL_BYTES = 2048;
+type StdioPipe = "pipe";
 
 export interface CliTask {
   spec: RunSpec;
@@ -70,7 +72,8 @@ export default async function runCliTask({ spec, port, sandbox = { mode: "off" }
         argv = withSystemPromptFile(argv, file);
       }
       const keepRefreshedToken = await prepareRunDir(cwd, runSandbox, credentialsFile());
-      await supervise(spec, wrapCommand(runSandbox, { command: spec.command, argv }, cwd, existsSync(SETPRIV)), sandboxEnv(runSandbox, spec.env, cwd), port, cwd, post);
+      const cmd = wrapCommand(runSandbox, { command: spec.command, argv }, cwd, { hasSetpriv: existsSync(SETPRIV) });
+      await supervise(spec, cmd, sandboxEnv(runSandbox, spec.env, cwd), port, cwd, post);
       await keepRefreshedToken();
     } finally {
       await rm(cwd, { recursive: true, force: true });
@@ -112,7 +115,8 @@ function supervise(
   return new Promise((resolve) => {
     let child: ChildProcessWithoutNullStreams;
     try {
-      child = spawn(cmd.file, cmd.args, { cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+      const stdio: StdioPipe[] = cmd.handshake ? ["pipe", "pipe", "pipe", "pipe"] : ["pipe", "pipe", "pipe"];
+      child = spawn(cmd.file, cmd.args, { cwd, env, detached: true, stdio }) as ChildProcessWithoutNullStreams;
     } catch (err) {
       // Node throws (rather than emitting `error`) for E2BIG, a NUL byte in an argument and the like.
       post({ t: "outcome", finish: spawnFailed("could not start the CLI", err) });
@@ -158,6 +162,7 @@ function supervise(
       finishUp();
     });
     if (child.pid !== undefined) post({ t: "spawned", pid: child.pid });
+    if (cmd.handshake) answerHandshake(child.stdio[HANDSHAKE_FD] as Duplex);
 
     child.stdin.on("error", () => {}); // EPIPE when the CLI exits before reading its prompt
     child.stdin.end(spec.stdin);
@@ -257,6 +262,12 @@ function supervise(
       resolve();
     }
   });
+}
+
+/** The run is ready and its parent-death signals are armed: let it start the CLI (runtime/sandbox/wrap.ts). */
+function answerHandshake(socket: Duplex): void {
+  socket.on("error", () => {}); // the run died before or while we answered; its exit is handled as any other
+  socket.once("data", () => socket.end("go\n"));
 }
 
 function tooLarge(spec: RunSpec): Finish {

@@ -60,7 +60,7 @@ function probeMode(mode: Exclude<SandboxMode, "off">, p: ProbeInputs): string | 
   if (!existsSync(SETPRIV)) return `${SETPRIV} not found (util-linux)`;
   if (mode === "bwrap") {
     if (!existsSync(BWRAP)) return `${BWRAP} not found (install bubblewrap)`;
-    return inProbeDir(undefined, (dir) => runProbe(wrapCommand({ mode, layout: p.layout }, writable(dir), dir)));
+    return inProbeDir(undefined, (dir) => runProbe(wrapCommand({ mode, layout: p.layout }, writable(dir), dir, { handshake: false })));
   }
   if (p.uidBase === undefined) return "CLAUDEGATE_SANDBOX_UID is not set";
   const own = process.getuid?.() ?? -1;

@@ -14,29 +14,48 @@ export interface CliCommand {
 export interface Wrapped {
   file: string;
   args: string[];
+  /** The run waits at fd HANDSHAKE_FD for the gateway's go (see HANDSHAKE). */
+  handshake: boolean;
 }
+
+/**
+ * bwrap arms `--die-with-parent` only after it has forked, so a gateway killed in the first milliseconds of a run
+ * (measured: 0-3 ms after the spawn) left the sandbox running. Closed with a handshake: inside the sandbox, once
+ * every parent-death signal is armed, a shell writes one byte on fd 3 (a socket the worker holds) and waits for a
+ * line back before it execs the CLI. A gateway that dies before answering closes the socket; the shell reads
+ * end-of-file and exits, and the sandbox with it. One that dies after answering is covered by pdeathsig.
+ */
+export const HANDSHAKE_FD = 3;
+const HANDSHAKE = `printf . >&${HANDSHAKE_FD} && read -r go <&${HANDSHAKE_FD} && exec ${HANDSHAKE_FD}<&- && exec "$@"`;
 
 export const SETPRIV = "/usr/bin/setpriv";
 export const BWRAP = "/usr/bin/bwrap";
 
-/**
- * `setpriv` missing only matters for `off` (today's fallback: no pdeathsig); the probe refuses `bwrap` and `user`
- * without it.
- */
-export function wrapCommand(sandbox: RunSandbox, cli: CliCommand, runDir: string, hasSetpriv = true): Wrapped {
+export interface WrapOptions {
+  /** `setpriv` missing only matters for `off` (no pdeathsig then); the probe refuses `bwrap` and `user` without it. */
+  hasSetpriv?: boolean;
+  /** bwrap mode: start through the handshake (runs); the start-up probe, which cannot answer it, goes without. */
+  handshake?: boolean;
+}
+
+export function wrapCommand(sandbox: RunSandbox, cli: CliCommand, runDir: string, o: WrapOptions = {}): Wrapped {
   const deathSig = ["--pdeathsig", "KILL"];
   switch (sandbox.mode) {
     case "off":
-      return hasSetpriv
-        ? { file: SETPRIV, args: [...deathSig, "--", cli.command, ...cli.argv] }
-        : { file: cli.command, args: cli.argv };
+      return o.hasSetpriv === false
+        ? { file: cli.command, args: cli.argv, handshake: false }
+        : { file: SETPRIV, args: [...deathSig, "--", cli.command, ...cli.argv], handshake: false };
     case "user": {
       const id = String(sandbox.uid);
       // --clear-groups drops the gateway's supplementary groups; switching away from uid 0 drops every capability.
-      return { file: SETPRIV, args: [...deathSig, "--reuid", id, "--regid", id, "--clear-groups", "--", cli.command, ...cli.argv] };
+      const args = [...deathSig, "--reuid", id, "--regid", id, "--clear-groups", "--", cli.command, ...cli.argv];
+      return { file: SETPRIV, args, handshake: false };
     }
-    case "bwrap":
-      return { file: SETPRIV, args: [...deathSig, "--", BWRAP, ...bwrapArgs(sandbox.layout, runDir), "--", cli.command, ...cli.argv] };
+    case "bwrap": {
+      const handshake = o.handshake !== false;
+      const run = handshake ? ["/bin/sh", "-c", HANDSHAKE, "sh", cli.command, ...cli.argv] : [cli.command, ...cli.argv];
+      return { file: SETPRIV, args: [...deathSig, "--", BWRAP, ...bwrapArgs(sandbox.layout, runDir), "--", ...run], handshake };
+    }
   }
 }
 

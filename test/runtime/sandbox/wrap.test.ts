@@ -20,24 +20,34 @@ describe("wrapCommand", () => {
     expect(wrapCommand({ mode: "off" }, cli, runDir)).toEqual({
       file: "/usr/bin/setpriv",
       args: ["--pdeathsig", "KILL", "--", cli.command, ...cli.argv],
+      handshake: false,
     });
-    expect(wrapCommand({ mode: "off" }, cli, runDir, false)).toEqual({ file: cli.command, args: cli.argv });
+    expect(wrapCommand({ mode: "off" }, cli, runDir, { hasSetpriv: false })).toEqual({ file: cli.command, args: cli.argv, handshake: false });
   });
 
   it("user: setpriv switches to the run's uid and gid and drops supplementary groups, keeping pdeathsig", () => {
     expect(wrapCommand({ mode: "user", uid: 61003 }, cli, runDir)).toEqual({
       file: "/usr/bin/setpriv",
       args: ["--pdeathsig", "KILL", "--reuid", "61003", "--regid", "61003", "--clear-groups", "--", cli.command, ...cli.argv],
+      handshake: false,
     });
   });
 
-  it("bwrap: setpriv --pdeathsig runs bwrap, which runs the CLI after its own `--`", () => {
-    const { file, args } = wrapCommand({ mode: "bwrap", layout }, cli, runDir);
-    expect(file).toBe("/usr/bin/setpriv");
+  it("bwrap: setpriv --pdeathsig runs bwrap, which runs the CLI after its own `--` (the probe: without the handshake)", () => {
+    const { file, args, handshake } = wrapCommand({ mode: "bwrap", layout }, cli, runDir, { handshake: false });
+    expect([file, handshake]).toEqual(["/usr/bin/setpriv", false]);
     expect(args.slice(0, 4)).toEqual(["--pdeathsig", "KILL", "--", "/usr/bin/bwrap"]);
     const tail = ["--", cli.command, ...cli.argv];
     expect(args.slice(4, -tail.length)).toEqual(bwrapArgs(layout, runDir));
     expect(args.slice(-tail.length)).toEqual(tail);
+  });
+
+  it("bwrap: a run starts the CLI only after the gateway answers on fd 3, and closes fd 3 first", () => {
+    const { args, handshake } = wrapCommand({ mode: "bwrap", layout }, cli, runDir);
+    expect(handshake).toBe(true);
+    const tail = ["--", "/bin/sh", "-c", 'printf . >&3 && read -r go <&3 && exec 3<&- && exec "$@"', "sh", cli.command, ...cli.argv];
+    expect(args.slice(-tail.length)).toEqual(tail);
+    expect(args.slice(4, -tail.length)).toEqual(bwrapArgs(layout, runDir));
   });
 });
 
