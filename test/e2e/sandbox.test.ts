@@ -3,7 +3,8 @@
 // signal to the gateway): in modes bwrap and user every attempt fails; in mode off (the control, proving the probe
 // can see a leak) every one succeeds. The real pinned CLI still completes jobs in both modes, and still dies with a
 // SIGKILLed gateway.
-import { existsSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
@@ -13,6 +14,8 @@ import { cliProcesses } from "../support/processes";
 /** User mode needs a gateway allowed to switch uids: root here. Skipped (and shown as skipped) elsewhere. */
 const canSwitchUids = process.getuid?.() === 0;
 const userModeEnv = { CLAUDEGATE_SANDBOX: "user", CLAUDEGATE_SANDBOX_UID: "61000" };
+/** A uid with no account, for a gateway run as an unprivileged service. */
+const UNPRIVILEGED_GATEWAY = 61500;
 const skipped = (mode: string) => mode === "user" && !canSwitchUids; // shown as skipped: "(user mode needs root)"
 
 /** The program a process runs (its argv[0]), or "" once it is gone. */
@@ -33,8 +36,11 @@ afterAll(async () => {
 });
 
 /** Starts a gateway in `mode`, keeps one job's CLI running, and returns what the escape probe of a second job saw. */
-async function escapeAttempts(env: Record<string, string>, signals: string[]) {
-  const gw = await GatewayProcess.start({ env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_CONCURRENCY: "2", CLAUDEGATE_SHUTDOWN_GRACE_SECONDS: "0", ...env } });
+async function escapeAttempts(env: Record<string, string>, signals: string[], uid?: number) {
+  const gw = await GatewayProcess.start({
+    env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_CONCURRENCY: "2", CLAUDEGATE_SHUTDOWN_GRACE_SECONDS: "0", ...env },
+    uid,
+  });
   try {
     const dotEnv = join(gw.dataDir, ".env");
     writeFileSync(dotEnv, "SOME_OPERATOR_SETTING=1\n", { mode: 0o600 });
@@ -83,16 +89,33 @@ describe("an agent trying to escape its run", () => {
   });
 
   it.for([
-    ["bwrap", { CLAUDEGATE_SANDBOX: "bwrap" }],
-    ["user", userModeEnv],
-  ] as const)("in mode %s fails at every attempt, SIGTERM to the gateway included", async ([mode, env], ctx) => {
-    if (skipped(mode)) return ctx.skip("user mode needs root (to switch uids)");
+    ["bwrap", { CLAUDEGATE_SANDBOX: "bwrap" }, undefined],
+    // The production form: the service runs unprivileged, and bwrap builds the sandbox in a user namespace.
+    ["bwrap", { CLAUDEGATE_SANDBOX: "auto" }, UNPRIVILEGED_GATEWAY],
+    ["user", userModeEnv, undefined],
+  ] as const)("in mode %s (gateway uid %s) fails at every attempt, SIGTERM to the gateway included", async ([mode, env, uid], ctx) => {
+    if (skipped(mode) || (uid !== undefined && !canSwitchUids)) return ctx.skip("needs root (to switch uids)");
     const signals = ["0", "SIGTERM"];
-    const { report, files, otherDir, gw } = await escapeAttempts(env, signals);
+    const { report, files, otherDir, gw } = await escapeAttempts(env, signals, uid);
     expect(Object.keys(report).sort()).toEqual(ATTEMPTS(files, [gw.dataDir, otherDir], signals).sort());
     const escaped = Object.entries(report).filter(([, r]) => !r.startsWith("blocked"));
     expect(escaped).toEqual([]);
     expect(gw.output).toContain(`"msg":"sandbox","mode":"${mode}"`);
+  });
+});
+
+describe("user mode and the gateway's .env", () => {
+  it.skipIf(!canSwitchUids)("warns at start-up when .env is readable by other users (so by every run)", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "cg-test-"));
+    writeFileSync(join(dataDir, ".env"), "SOME_OPERATOR_SETTING=1\n", { mode: 0o644 });
+    chmodSync(join(dataDir, ".env"), 0o644);
+    const gw = await GatewayProcess.start({ env: userModeEnv, dataDir });
+    try {
+      const warning = gw.output.split("\n").find((l) => l.includes(".env is readable"));
+      expect(JSON.parse(warning!)).toMatchObject({ level: "WARN", file: join(dataDir, ".env") });
+    } finally {
+      await gw.stop();
+    }
   });
 });
 
@@ -116,20 +139,22 @@ describe("CLAUDEGATE_SANDBOX=auto where no sandbox works", () => {
 });
 
 describe.each([
-  // `auto` picks bwrap on this machine (bubblewrap installed, user namespaces allowed).
-  ["auto", "bwrap", {}],
-  ["user", "user", userModeEnv],
-])("the real CLI with CLAUDEGATE_SANDBOX=%s", (setting, mode, env) => {
+  // `auto` picks bwrap on this machine (bubblewrap installed, user namespaces allowed), as root and unprivileged.
+  ["auto", "bwrap", {}, undefined],
+  ["auto", "bwrap", {}, UNPRIVILEGED_GATEWAY],
+  ["user", "user", userModeEnv, undefined],
+] as const)("the real CLI with CLAUDEGATE_SANDBOX=%s (gateway uid %s)", (setting, mode, env, uid) => {
   let gw: GatewayProcess;
+  const skip = skipped(mode) || (uid !== undefined && !canSwitchUids);
   beforeAll(async () => {
-    if (skipped(mode)) return;
-    gw = await GatewayProcess.start({ env: { ANTHROPIC_BASE_URL: fake.url, CLAUDEGATE_SANDBOX: setting, ...env } });
+    if (skip) return;
+    gw = await GatewayProcess.start({ env: { ANTHROPIC_BASE_URL: fake.url, CLAUDEGATE_SANDBOX: setting, ...env }, uid });
   });
   afterAll(async () => {
     await gw?.stop();
   });
 
-  it.skipIf(skipped(mode))(`runs in mode ${mode}, and the start-up log and health (with a key only) say so and why`, async () => {
+  it.skipIf(skip)(`runs in mode ${mode}, and the start-up log and health (with a key only) say so and why`, async () => {
     const line = gw.output.split("\n").find((l) => l.includes('"msg":"sandbox"'));
     expect(JSON.parse(line!)).toMatchObject({ level: "INFO", mode, reason: `${setting === "auto" ? "auto: bwrap" : "CLAUDEGATE_SANDBOX=user,"} probe passed` });
     const health = (await gw.json("GET", "/api/v1/health")).body;
@@ -138,12 +163,12 @@ describe.each([
     expect(open).not.toHaveProperty("sandbox");
   });
 
-  it.skipIf(skipped(mode))("completes a job against the fake Messages API", async () => {
+  it.skipIf(skip)("completes a job against the fake Messages API", async () => {
     const job = await gw.submit({ prompt: `[[reply:sand|boxed ${mode}]] sandboxed-${setting}` });
     expect(await gw.waitJob(job.job_id)).toMatchObject({ status: "completed", result: `sandboxed ${mode}` });
   });
 
-  it.skipIf(skipped(mode))("dies with a SIGKILLed gateway: no process of the run survives (pdeathsig, process group, PID namespace)", async () => {
+  it.skipIf(skip)("dies with a SIGKILLed gateway: no process of the run survives (pdeathsig, process group, PID namespace)", async () => {
     const job = await gw.submit({ prompt: `[[hang]] killed-${setting}` });
     // Mid-run: the CLI binary itself is running. The first milliseconds (before bwrap arms --die-with-parent) are
     // covered by the start handshake, tested deterministically in test/runtime/sandbox/handshake.test.ts.
