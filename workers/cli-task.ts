@@ -243,6 +243,7 @@ function supervise(
       later(2000, () => {
         child.stdout.destroy();
         child.stderr.destroy();
+        (child.stdio[HANDSHAKE_FD] as Duplex | undefined)?.destroy(); // `close` waits for it too
       });
       child.once("close", () => {
         const rest = splitter.end();
