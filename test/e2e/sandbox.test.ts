@@ -3,9 +3,9 @@
 // signal to the gateway): in modes bwrap and user every attempt fails; in mode off (the control, proving the probe
 // can see a leak) every one succeeds. The real pinned CLI still completes jobs in both modes, and still dies with a
 // SIGKILLed gateway.
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { API_KEY, FAKE_CLI, GatewayProcess, REAL_CLI, waitUntil } from "../support/gateway-process";
@@ -101,6 +101,35 @@ describe("an agent trying to escape its run", () => {
     const escaped = Object.entries(report).filter(([, r]) => !r.startsWith("blocked"));
     expect(escaped).toEqual([]);
     expect(gw.output).toContain(`"msg":"sandbox","mode":"${mode}"`);
+  });
+});
+
+describe.each([
+  ["bwrap", { CLAUDEGATE_SANDBOX: "bwrap" }],
+  ["user", userModeEnv],
+] as const)("OAuth credentials in mode %s", (mode, env) => {
+  it.skipIf(skipped(mode))("reach the run as a copy, and a token refreshed during the run comes back (an older one does not)", async () => {
+    const gw = await GatewayProcess.start({ env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, ...env } });
+    try {
+      const file = join(gw.dataDir, "home", ".claude", ".credentials.json"); // the harness's HOME
+      mkdirSync(dirname(file), { recursive: true });
+      const soon = Date.now() + 3_600_000;
+      writeFileSync(file, JSON.stringify({ claudeAiOauth: { accessToken: "original", expiresAt: soon } }), { mode: 0o600 });
+      const later = soon + 3_600_000;
+      // The job completes at its result line; the token is written back when its run has ended (before the slot frees).
+      const runEnded = () => waitUntil(async () => (await gw.json("GET", "/api/v1/stats")).body.running_clis === 0, 10_000, "the run to end");
+      const refreshed = await gw.waitJob((await gw.submit({ prompt: `[[credentials:${later}]]` })).job_id);
+      await runEnded();
+      expect(refreshed.result).toBe(`credentials expiring at ${soon}`);
+      expect(JSON.parse(readFileSync(file, "utf8")).claudeAiOauth).toEqual({ accessToken: "refreshed", expiresAt: later });
+      expect((statSync(file).mode & 0o777).toString(8)).toBe("600");
+      const older = await gw.waitJob((await gw.submit({ prompt: `[[credentials:${soon}]]` })).job_id);
+      await runEnded();
+      expect(older.result).toBe(`credentials expiring at ${later}`);
+      expect(JSON.parse(readFileSync(file, "utf8")).claudeAiOauth.expiresAt).toBe(later);
+    } finally {
+      await gw.stop();
+    }
   });
 });
 

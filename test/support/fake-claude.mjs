@@ -27,6 +27,8 @@
 //                       environ and every /proc/*/environ looking for `secret`, read each of `files`, list each of
 //                       `dirs`, send each of `signals` to gatewayPid. The result text is JSON {attempt: "ESCAPED ..."
 //                       | "blocked ..."} (see probeEscape); exit 0
+//   [[credentials:EPOCH]] answer with the expiresAt of $HOME/.claude/.credentials.json (or "none"), then, when EPOCH
+//                       is given, replace that file (write + rename, as a token refresh might) with one expiring at EPOCH
 // Env FAKE_CLAUDE_LOG=<file>: after stdin is read, append {"argv","env","cwd","stdin","at"} as one JSON line (`at`:
 // epoch ms, so a test can tell a run that started after its job had ended), plus `systemPrompt` and
 // `systemPromptMode` (octal) read from the `--system-prompt-file` argument when there is one.
@@ -202,6 +204,21 @@ async function main() {
         "    at node:internal/main/run_main_module:28:49\n",
     );
     return exit(1);
+  }
+  if (d.credentials) {
+    const file = `${process.env.HOME}/.claude/.credentials.json`;
+    let seen = "none";
+    try {
+      seen = String(JSON.parse(fs.readFileSync(file, "utf8")).claudeAiOauth.expiresAt);
+    } catch {
+      /* no credentials */
+    }
+    if (typeof d.credentials === "string") {
+      fs.writeFileSync(`${file}.tmp`, JSON.stringify({ claudeAiOauth: { accessToken: "refreshed", expiresAt: Number(d.credentials) } }));
+      fs.renameSync(`${file}.tmp`, file);
+    }
+    await result(`credentials expiring at ${seen}`);
+    return exit(0);
   }
   if (typeof d["probe-escape"] === "string") {
     await result(JSON.stringify(probeEscape(JSON.parse(Buffer.from(d["probe-escape"], "base64url").toString("utf8")))));
