@@ -73,9 +73,12 @@ function probeMode(mode: Exclude<SandboxMode, "off">, p: ProbeInputs): string | 
   return inProbeDir(uid, (dir) => runProbe(wrapCommand({ mode, uid }, writable(dir), dir)));
 }
 
-/** The probe's command: the run's folder (made as a run's is, under TMPDIR) must be writable from inside. */
+/**
+ * The probe's command: the run's folder (made as a run's is, under TMPDIR) must be writable from inside, by way of
+ * /bin/sh, which a bwrap run's start handshake needs.
+ */
 function writable(dir: string) {
-  return { command: "/usr/bin/test", argv: ["-w", dir] };
+  return { command: "/bin/sh", argv: ["-c", 'test -w "$1"', "sh", dir] };
 }
 
 function inProbeDir(owner: number | undefined, probe: (dir: string) => string | undefined): string | undefined {
