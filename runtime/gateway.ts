@@ -33,9 +33,14 @@ import { signersFor } from "./tenants/signers";
 import { heldOwners } from "./tenants/limits";
 import { UsageLedger } from "./tenants/usage-ledger";
 import { wakeEachUtcDay } from "./tenants/period-wake";
+import type { SandboxChoice } from "./sandbox/probe";
+import { SandboxUnavailableError } from "./sandbox/probe";
+import { startSandbox } from "./sandbox/start";
 
 export interface Gateway {
   config: Config;
+  /** The sandbox every CLI run starts in, and why (the start-up probe's verdict). */
+  sandbox: SandboxChoice;
   dbLock: DatabaseLock;
   db: Sqlite;
   store: JobStore;
@@ -87,13 +92,23 @@ export function bootGateway(): Promise<Gateway> {
       }
       throw err;
     }
-    current = build(config, dbLock);
+    let sandbox: SandboxChoice;
+    try {
+      sandbox = startSandbox(config);
+    } catch (err) {
+      if (err instanceof SandboxUnavailableError) {
+        process.stderr.write(`claudegate: sandbox: ${err.message}\n`);
+        process.exit(1);
+      }
+      throw err;
+    }
+    current = build(config, dbLock, sandbox);
     return current;
   });
   return booting;
 }
 
-function build(config: Config, dbLock: DatabaseLock): Gateway {
+function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Gateway {
   const db = openDatabase(config.dbPath);
   const store = new JobStore(db);
   const keys = new KeyStore(db, config.tenantDefaultPolicy);
@@ -103,7 +118,7 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
 
   const hub = new EventHub();
   const events = new EventLog(db, hub);
-  const pool = new CliPool(config.concurrency);
+  const pool = new CliPool(config.concurrency, sandbox.sandbox);
   const outbox = new WebhookOutbox(db);
   const webhookSender = new WebhookSender(
     outbox,
@@ -126,6 +141,7 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
   const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks, () => heldOwners({ keys, store, ledger }));
   const gateway: Gateway = {
     config,
+    sandbox,
     dbLock,
     db,
     store,

@@ -4,11 +4,14 @@
 // signal, so tool shells and other grandchildren go with it; `setpriv --pdeathsig` makes the kernel kill the
 // CLI if this server dies without a chance to do it (SIGKILL). Every run ends with an outcome posted before
 // `end`: a run that cannot even start (no temporary directory, spawn throwing) fails as `spawn_failed`.
+// The run starts inside the sandbox chosen at start-up (runtime/sandbox/): its temporary directory is then its
+// only writable place and its HOME.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Duplex } from "node:stream";
 import type { MessagePort } from "node:worker_threads";
 import { LineSplitter } from "../runtime/cli/line-splitter";
 import { parseCliLine } from "../runtime/cli/stream-parser";
@@ -18,16 +21,41 @@ import { SYSTEM_PROMPT_FILE, withSystemPromptFile } from "../runtime/cli/argv";
 import { cliErrorDetail } from "../runtime/cli/stderr-detail";
 import type { Finish } from "../runtime/store/job-store";
 import type { MainMessage, RunSpec, WorkerMessage } from "../runtime/queue/run-protocol";
+import type { RunSandbox, Sandbox } from "../runtime/sandbox/modes";
+import { HANDSHAKE_FD, SETPRIV, sandboxEnv, wrapCommand, type Wrapped } from "../runtime/sandbox/wrap";
+import { credentialsFile } from "../runtime/health/credentials";
+import { prepareRunDir } from "./run-dir";
+import { leaseSlot, releaseSlot } from "./uid-lease";
 
-const SETPRIV = "/usr/bin/setpriv";
 const STDERR_TAIL_BYTES = 2048;
+type StdioPipe = "pipe";
 
-export default async function runCliTask({ spec, port }: { spec: RunSpec; port: MessagePort }): Promise<void> {
+export interface CliTask {
+  spec: RunSpec;
+  port: MessagePort;
+  sandbox?: Sandbox;
+  /** User mode's uid slots, shared by the pool's threads. */
+  uidLeases?: SharedArrayBuffer;
+}
+
+export default async function runCliTask({ spec, port, sandbox = { mode: "off" }, uidLeases }: CliTask): Promise<void> {
   const post = (m: WorkerMessage) => port.postMessage(m);
+  let slot: number | undefined;
   try {
     if (!cliExists(spec.command)) {
       post({ t: "outcome", finish: missing(spec.command) });
       return;
+    }
+    let runSandbox: RunSandbox;
+    if (sandbox.mode === "user") {
+      slot = uidLeases && leaseSlot(uidLeases);
+      if (slot === undefined) {
+        post({ t: "outcome", finish: spawnFailed("no free sandbox uid (CLAUDEGATE_SANDBOX_UID's range is in use)", undefined) });
+        return;
+      }
+      runSandbox = { mode: "user", uid: sandbox.uidBase + slot };
+    } else {
+      runSandbox = sandbox;
     }
     let cwd: string;
     try {
@@ -43,7 +71,10 @@ export default async function runCliTask({ spec, port }: { spec: RunSpec; port: 
         await writeFile(file, spec.systemPrompt, { mode: 0o600 });
         argv = withSystemPromptFile(argv, file);
       }
-      await supervise(spec, argv, port, cwd, post);
+      const keepRefreshedToken = await prepareRunDir(cwd, runSandbox, credentialsFile());
+      const cmd = wrapCommand(runSandbox, { command: spec.command, argv }, cwd, { hasSetpriv: existsSync(SETPRIV) });
+      await supervise(spec, cmd, sandboxEnv(runSandbox, spec.env, cwd), port, cwd, post);
+      await keepRefreshedToken();
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
@@ -51,6 +82,8 @@ export default async function runCliTask({ spec, port }: { spec: RunSpec; port: 
     // Whatever failed here, the run must still have an outcome (a second one, after supervise's, is ignored).
     post({ t: "outcome", finish: spawnFailed("could not run the CLI", err) });
   } finally {
+    // The run's processes are gone (supervise waits for its group to end) and so is its folder: the uid is free.
+    if (slot !== undefined) releaseSlot(uidLeases!, slot);
     post({ t: "end" });
     port.close();
   }
@@ -71,14 +104,19 @@ function spawnFailed(what: string, err: unknown): Finish {
   return { status: "failed", result: "", error: code ? `${what} (${code})` : what, errorCode: "spawn_failed" };
 }
 
-function supervise(spec: RunSpec, argv: string[], port: MessagePort, cwd: string, post: (m: WorkerMessage) => void): Promise<void> {
+function supervise(
+  spec: RunSpec,
+  cmd: Wrapped,
+  env: Record<string, string>,
+  port: MessagePort,
+  cwd: string,
+  post: (m: WorkerMessage) => void,
+): Promise<void> {
   return new Promise((resolve) => {
-    const [cmd, args] = existsSync(SETPRIV)
-      ? [SETPRIV, ["--pdeathsig", "KILL", "--", spec.command, ...argv]]
-      : [spec.command, argv];
     let child: ChildProcessWithoutNullStreams;
     try {
-      child = spawn(cmd, args, { cwd, env: spec.env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+      const stdio: StdioPipe[] = cmd.handshake ? ["pipe", "pipe", "pipe", "pipe"] : ["pipe", "pipe", "pipe"];
+      child = spawn(cmd.file, cmd.args, { cwd, env, detached: true, stdio }) as ChildProcessWithoutNullStreams;
     } catch (err) {
       // Node throws (rather than emitting `error`) for E2BIG, a NUL byte in an argument and the like.
       post({ t: "outcome", finish: spawnFailed("could not start the CLI", err) });
@@ -124,6 +162,7 @@ function supervise(spec: RunSpec, argv: string[], port: MessagePort, cwd: string
       finishUp();
     });
     if (child.pid !== undefined) post({ t: "spawned", pid: child.pid });
+    if (cmd.handshake) answerHandshake(child.stdio[HANDSHAKE_FD] as Duplex);
 
     child.stdin.on("error", () => {}); // EPIPE when the CLI exits before reading its prompt
     child.stdin.end(spec.stdin);
@@ -204,6 +243,7 @@ function supervise(spec: RunSpec, argv: string[], port: MessagePort, cwd: string
       later(2000, () => {
         child.stdout.destroy();
         child.stderr.destroy();
+        (child.stdio[HANDSHAKE_FD] as Duplex | undefined)?.destroy(); // `close` waits for it too
       });
       child.once("close", () => {
         const rest = splitter.end();
@@ -223,6 +263,12 @@ function supervise(spec: RunSpec, argv: string[], port: MessagePort, cwd: string
       resolve();
     }
   });
+}
+
+/** The run is ready and its parent-death signals are armed: let it start the CLI (runtime/sandbox/wrap.ts). */
+function answerHandshake(socket: Duplex): void {
+  socket.on("error", () => {}); // the run died before or while we answered; its exit is handled as any other
+  socket.once("data", () => socket.end("go\n"));
 }
 
 function tooLarge(spec: RunSpec): Finish {

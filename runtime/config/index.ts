@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { envSchema, type Model } from "./schema";
+import type { SandboxSetting } from "../sandbox/modes";
 import { isLoopbackHost, type ListenAddr } from "./listen-addr";
 import { resolveClaudePath } from "./claude-path";
 import { loadOrCreateSecret, secretPathNextTo } from "./secret-file";
@@ -49,6 +50,10 @@ export interface Config {
   compatCancelOnDisconnect: boolean;
   /** Limits for every tenant key, for the fields its own policy leaves out. */
   tenantDefaultPolicy: KeyPolicy;
+  /** What CLAUDEGATE_SANDBOX asks for; the mode in use is decided by the start-up probe (runtime/sandbox/probe.ts). */
+  sandbox: SandboxSetting;
+  /** User mode's first uid: runs use sandboxUid .. sandboxUid + concurrency - 1. */
+  sandboxUid?: number;
 }
 
 export class ConfigError extends Error {}
@@ -130,6 +135,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     streamTokenTtlMs: e.CLAUDEGATE_STREAM_TOKEN_TTL_SECONDS * 1000,
     compatCancelOnDisconnect: e.CLAUDEGATE_COMPAT_CANCEL_ON_DISCONNECT,
     tenantDefaultPolicy: tenantDefaults(e.CLAUDEGATE_TENANT_DEFAULT_POLICY),
+    sandbox: e.CLAUDEGATE_SANDBOX,
+    sandboxUid: e.CLAUDEGATE_SANDBOX_UID,
   };
 }
 

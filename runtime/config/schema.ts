@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { parseListenAddr } from "./listen-addr";
 import { DEFAULT_SCHEDULE_SECONDS } from "../webhooks/retry-policy";
+import { SANDBOX_SETTINGS, type SandboxSetting } from "../sandbox/modes";
 
 export const MODELS = ["haiku", "sonnet", "opus"] as const;
 export type Model = (typeof MODELS)[number];
@@ -113,7 +114,30 @@ export const envSchema = z.object({
   CLAUDEGATE_COMPAT_CANCEL_ON_DISCONNECT: flag,
   // JSON, checked in loadConfig with the key policy's own schema (which imports MODELS from here).
   CLAUDEGATE_TENANT_DEFAULT_POLICY: z.string().optional(),
+  CLAUDEGATE_SANDBOX: z
+    .string()
+    .default("auto")
+    .refine((v): v is SandboxSetting => (SANDBOX_SETTINGS as readonly string[]).includes(v), {
+      error: (issue) => `CLAUDEGATE_SANDBOX "${String(issue.input)}" must be one of: ${SANDBOX_SETTINGS.join(", ")}`,
+    })
+    .transform((v) => v as SandboxSetting),
+  // System accounts live below 1000; the range (one uid per concurrent run) must stay clear of them.
+  CLAUDEGATE_SANDBOX_UID: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const n = Number(v.trim());
+      if (!/^\d+$/.test(v.trim()) || n < 1000 || n > 4_000_000_000) {
+        ctx.addIssue({ code: "custom", message: `CLAUDEGATE_SANDBOX_UID "${v}" must be a uid between 1000 and 4000000000` });
+        return z.NEVER;
+      }
+      return n;
+    }),
 }).superRefine((env, ctx) => {
+  if (env.CLAUDEGATE_SANDBOX === "user" && env.CLAUDEGATE_SANDBOX_UID === undefined) {
+    ctx.addIssue({ code: "custom", path: ["CLAUDEGATE_SANDBOX_UID"], message: "CLAUDEGATE_SANDBOX=user needs CLAUDEGATE_SANDBOX_UID (the first uid its runs use)" });
+  }
   if (env.CLAUDEGATE_JOB_TTL_HOURS > 0 && env.CLAUDEGATE_CLEANUP_INTERVAL_MINUTES < 1) {
     ctx.addIssue({
       code: "custom",

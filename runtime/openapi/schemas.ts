@@ -7,6 +7,7 @@ import { ERROR_CODES, STATUSES, WEBHOOK_EVENTS } from "../job/job";
 import type { DeliveryType } from "../webhooks/outbox";
 import { policySchema } from "../tenants/policy";
 import { USAGE_GROUPS } from "../tenants/usage-ledger";
+import { SANDBOX_MODES_BY_STRENGTH } from "../sandbox/modes";
 
 // `satisfies` keeps this list in step with the type the runtime uses.
 const DELIVERY_TYPES = ["job.started", "job.completed", "job.failed", "job.cancelled"] as const satisfies readonly DeliveryType[];
@@ -160,6 +161,8 @@ export const healthSchema = z.object({
   token_expires_in: z.string().optional().describe("Go duration, e.g. `7h30m0s`; time since expiry once expired"),
   paused_until: z.string().optional().describe("A timestamp, or `until resumed`; only while the queue is paused, to a request with a valid key"),
   paused_reason: z.string().optional().describe("Only while the queue is paused, to a request with a valid key"),
+  sandbox: z.enum(SANDBOX_MODES_BY_STRENGTH).optional().describe("The sandbox every CLI run starts in (`CLAUDEGATE_SANDBOX`); only to a request with a valid key"),
+  sandbox_reason: z.string().optional().describe("Why that mode: the start-up probe's verdict; only to a request with a valid key"),
 });
 
 export const webhookSecretSchema = z.object({ secret: z.string().describe("`whsec_<base64>`") });

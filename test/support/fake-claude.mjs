@@ -24,6 +24,13 @@
 //   [[endless]]         init, then small text deltas back to back, for ever (a dense stream to cancel mid-way)
 //   [[stack-crash]]     init, then a Node-style error with stack frames and absolute paths on stderr, exit 1
 //   [[cost:USD]]        report total_cost_usd USD (default 0.00004) on a successful result
+//   [[probe-escape:B64]] what an agent with tools would try against the gateway (B64 = base64url JSON
+//                       {secret, gatewayPid, files, dirs, signals}): read /proc/<ppid>/environ, /proc/<gatewayPid>/
+//                       environ and every /proc/*/environ looking for `secret`, read each of `files`, list each of
+//                       `dirs`, send each of `signals` to gatewayPid. The result text is JSON {attempt: "ESCAPED ..."
+//                       | "blocked ..."} (see probeEscape); exit 0
+//   [[credentials:EPOCH]] answer with the expiresAt of $HOME/.claude/.credentials.json (or "none"), then, when EPOCH
+//                       is given, replace that file (write + rename, as a token refresh might) with one expiring at EPOCH
 // Env FAKE_CLAUDE_LOG=<file>: after stdin is read, append {"argv","env","cwd","stdin","at"} as one JSON line (`at`:
 // epoch ms, so a test can tell a run that started after its job had ended), plus `systemPrompt` and
 // `systemPromptMode` (octal) read from the `--system-prompt-file` argument when there is one.
@@ -123,6 +130,36 @@ async function spawnGrandchild() {
   await out({ type: "system", subtype: "fake_grandchild", pid: child.pid, ...base() });
 }
 
+/** Each attempt's outcome: "ESCAPED: ..." when it got through, "blocked: <why>" when it did not. */
+function probeEscape({ secret, gatewayPid, files = [], dirs = [], signals = [] }) {
+  const report = {};
+  const attempt = (name, fn) => {
+    try {
+      const got = fn();
+      report[name] = got === false ? "blocked: no secret in it" : `ESCAPED: ${String(got).slice(0, 80)}`;
+    } catch (err) {
+      report[name] = `blocked: ${err.code ?? err.message}`;
+    }
+  };
+  const environHasSecret = (pid) => fs.readFileSync(`/proc/${pid}/environ`, "latin1").includes(secret) && `secret in /proc/${pid}/environ`;
+  attempt("ppid-environ", () => environHasSecret(process.ppid));
+  attempt("gateway-environ", () => environHasSecret(gatewayPid));
+  attempt("any-environ", () => {
+    for (const pid of fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+      try {
+        if (environHasSecret(pid)) return `secret in /proc/${pid}/environ`;
+      } catch {
+        /* not readable: keep looking */
+      }
+    }
+    return false;
+  });
+  for (const file of files) attempt(`read ${file}`, () => `${fs.readFileSync(file).length} bytes`);
+  for (const dir of dirs) attempt(`list ${dir}`, () => fs.readdirSync(dir).join(","));
+  for (const sig of signals) attempt(`kill ${sig} gateway`, () => (process.kill(gatewayPid, sig === "0" ? 0 : sig), "delivered"));
+  return report;
+}
+
 async function readStdin() {
   const chunks = [];
   for await (const c of process.stdin) chunks.push(c);
@@ -171,6 +208,25 @@ async function main() {
         "    at node:internal/main/run_main_module:28:49\n",
     );
     return exit(1);
+  }
+  if (d.credentials) {
+    const file = `${process.env.HOME}/.claude/.credentials.json`;
+    let seen = "none";
+    try {
+      seen = String(JSON.parse(fs.readFileSync(file, "utf8")).claudeAiOauth.expiresAt);
+    } catch {
+      /* no credentials */
+    }
+    if (typeof d.credentials === "string") {
+      fs.writeFileSync(`${file}.tmp`, JSON.stringify({ claudeAiOauth: { accessToken: "refreshed", expiresAt: Number(d.credentials) } }));
+      fs.renameSync(`${file}.tmp`, file);
+    }
+    await result(`credentials expiring at ${seen}`);
+    return exit(0);
+  }
+  if (typeof d["probe-escape"] === "string") {
+    await result(JSON.stringify(probeEscape(JSON.parse(Buffer.from(d["probe-escape"], "base64url").toString("utf8")))));
+    return exit(0);
   }
   if (d["spawn-hang"]) {
     await spawnGrandchild();
