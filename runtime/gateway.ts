@@ -8,7 +8,7 @@ import { EventLog } from "./events/event-log";
 import { EventHub } from "./events/hub";
 import { StreamTokens } from "./events/stream-token";
 import type { JobDeps } from "./job/commands";
-import { log } from "./log";
+import { log, setLogLevel } from "./log";
 import { CliPool } from "./queue/cli-pool";
 import { startCleanup } from "./queue/cleanup";
 import { Dispatcher } from "./queue/dispatcher";
@@ -28,6 +28,10 @@ import { WriteBatcher } from "./store/write-batcher";
 import { RateLimiter } from "./http/rate-limiter";
 import { IdempotencyKeys } from "./job/idempotency";
 import { finishJob } from "./job/finish";
+import { jobsRequeued } from "./metrics/observe";
+import { setScrapeSource } from "./metrics/registry";
+import { databaseScrapeSource } from "./metrics/scrape-source";
+import { tokenExpiresAt } from "./health/credentials";
 
 export interface Gateway {
   config: Config;
@@ -61,6 +65,7 @@ export function bootGateway(): Promise<Gateway> {
     try {
       loadDotEnv();
       config = loadConfig();
+      setLogLevel(config.logLevel);
     } catch (err) {
       if (err instanceof ConfigError) {
         process.stderr.write(`claudegate: config: ${err.message}\n`);
@@ -111,6 +116,7 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
     for (const job of r.failed) finishJob({ store, events, webhooks }, () => job);
     return { requeued: r.requeued, failed: r.failed.length };
   });
+  jobsRequeued("crash_recovery", recovered.requeued);
   if (reaped.length || recovered.requeued || recovered.failed) log("info", "recovery", { reaped: reaped.length, ...recovered });
   const pause = new QueuePause(db);
   const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks);
@@ -135,6 +141,16 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
     cliVersion: pool.cliVersion(config.claudePath).catch(() => undefined),
     stopCleanup: startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs),
   };
+  setScrapeSource(
+    databaseScrapeSource({
+      db,
+      store,
+      concurrency: config.concurrency,
+      runningClis: () => dispatcher.runningCount(),
+      openStreams: () => gateway.streams.size,
+      tokenExpiresAt: () => tokenExpiresAt(),
+    }),
+  );
   return gateway;
 }
 
@@ -160,6 +176,7 @@ export async function stopGateway(): Promise<void> {
   const g = current;
   if (!g) return;
   current = undefined;
+  setScrapeSource(undefined);
   g.stopCleanup();
   g.idempotency.close();
   await g.dispatcher.stop(g.config.shutdownGraceMs);

@@ -24,6 +24,7 @@ const STDERR_TAIL_BYTES = 2048;
 
 export default async function runCliTask({ spec, port }: { spec: RunSpec; port: MessagePort }): Promise<void> {
   const post = (m: WorkerMessage) => port.postMessage(m);
+  let lingeredMs: number | undefined;
   try {
     if (!cliExists(spec.command)) {
       post({ t: "outcome", finish: missing(spec.command) });
@@ -43,7 +44,7 @@ export default async function runCliTask({ spec, port }: { spec: RunSpec; port: 
         await writeFile(file, spec.systemPrompt, { mode: 0o600 });
         argv = withSystemPromptFile(argv, file);
       }
-      await supervise(spec, argv, port, cwd, post);
+      lingeredMs = await supervise(spec, argv, port, cwd, post);
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
@@ -51,7 +52,7 @@ export default async function runCliTask({ spec, port }: { spec: RunSpec; port: 
     // Whatever failed here, the run must still have an outcome (a second one, after supervise's, is ignored).
     post({ t: "outcome", finish: spawnFailed("could not run the CLI", err) });
   } finally {
-    post({ t: "end" });
+    post({ t: "end", lingeredMs });
     port.close();
   }
 }
@@ -71,7 +72,8 @@ function spawnFailed(what: string, err: unknown): Finish {
   return { status: "failed", result: "", error: code ? `${what} (${code})` : what, errorCode: "spawn_failed" };
 }
 
-function supervise(spec: RunSpec, argv: string[], port: MessagePort, cwd: string, post: (m: WorkerMessage) => void): Promise<void> {
+/** Resolves, once the CLI is gone, with how long it lived on after its result line (undefined: it printed none). */
+function supervise(spec: RunSpec, argv: string[], port: MessagePort, cwd: string, post: (m: WorkerMessage) => void): Promise<number | undefined> {
   return new Promise((resolve) => {
     const [cmd, args] = existsSync(SETPRIV)
       ? [SETPRIV, ["--pdeathsig", "KILL", "--", spec.command, ...argv]]
@@ -82,12 +84,14 @@ function supervise(spec: RunSpec, argv: string[], port: MessagePort, cwd: string
     } catch (err) {
       // Node throws (rather than emitting `error`) for E2BIG, a NUL byte in an argument and the like.
       post({ t: "outcome", finish: spawnFailed("could not start the CLI", err) });
-      return resolve();
+      return resolve(undefined);
     }
 
     let decided = false; // an outcome has been posted; later events only affect clean-up
     let stallTimer: NodeJS.Timeout | undefined;
     let exited = false;
+    let resultAt: number | undefined; // when the result line came, for the linger time
+    let lingeredMs: number | undefined;
     let stderrTail = "";
     let textBytes = 0;
     let sawDeltaThisTurn = false;
@@ -147,6 +151,7 @@ function supervise(spec: RunSpec, argv: string[], port: MessagePort, cwd: string
           post({ t: "retry", attempt: parsed.attempt, maxRetries: parsed.maxRetries, delayMs: parsed.delayMs, errorStatus: parsed.errorStatus });
           break;
         case "result":
+          resultAt = Date.now();
           if (Buffer.byteLength(parsed.result.result) > spec.maxResultBytes) return fail(tooLarge(spec));
           const limit = limitFromResult(parsed.result);
           decide(limit ? { t: "limited", limit } : { t: "outcome", finish: outcomeFromResult(parsed.result, { json: spec.json, structured: spec.structured }) });
@@ -197,6 +202,7 @@ function supervise(spec: RunSpec, argv: string[], port: MessagePort, cwd: string
 
     child.on("exit", (code, signal) => {
       exited = true;
+      if (resultAt !== undefined) lingeredMs = Date.now() - resultAt;
       // Whatever the CLI left in its group (tool shells, MCP servers) must not outlive the run, and a
       // grandchild holding our stdout open would otherwise keep the streams from closing.
       killGroup("SIGKILL");
@@ -220,7 +226,7 @@ function supervise(spec: RunSpec, argv: string[], port: MessagePort, cwd: string
       for (const t of timers) clearTimeout(t);
       clearTimeout(stallTimer);
       if (!exited) killGroup("SIGKILL");
-      resolve();
+      resolve(lingeredMs);
     }
   });
 }

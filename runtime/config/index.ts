@@ -8,6 +8,7 @@ import { resolveClaudePath } from "./claude-path";
 import { loadOrCreateSecret, secretPathNextTo } from "./secret-file";
 import { AddressPolicy } from "../webhooks/address-policy";
 import { newWebhookSecret } from "../webhooks/signer";
+import type { Level } from "../log";
 
 export interface Config {
   listen: ListenAddr;
@@ -43,6 +44,9 @@ export interface Config {
   streamTokenTtlMs: number;
   /** Whether a client of /v1/ that disconnects before its answer cancels its job (else the job finishes). */
   compatCancelOnDisconnect: boolean;
+  logLevel: Level;
+  /** Where a key-less /metrics listener listens (CLAUDEGATE_METRICS_ADDR), or undefined for none. */
+  metricsListen: ListenAddr | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -121,5 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loadOrCreateSecret(secretPathNextTo(e.CLAUDEGATE_DB_PATH, "claudegate.stream-secret"), () => randomBytes(32).toString("base64url")).value,
     streamTokenTtlMs: e.CLAUDEGATE_STREAM_TOKEN_TTL_SECONDS * 1000,
     compatCancelOnDisconnect: e.CLAUDEGATE_COMPAT_CANCEL_ON_DISCONNECT,
+    logLevel: e.CLAUDEGATE_LOG_LEVEL,
+    metricsListen: e.CLAUDEGATE_METRICS_ADDR,
   };
 }

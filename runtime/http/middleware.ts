@@ -1,22 +1,35 @@
-// Runs before every route: request id, CORS, start-up gate, and the API-key check.
+// Runs before every route: request id, the request's metric, CORS, start-up gate, and the API-key check.
 import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { defineEventHandler, getQuery, getRequestHeader, sendNoContent, type H3Event } from "h3";
+// @ts-expect-error Nitro's virtual module: the route table built from handlers/
+import { handlers } from "#nitro-internal-virtual/server-handlers";
 import { bootGateway } from "../gateway";
 import { dialectOf } from "../compat/errors";
+import { httpRequest } from "../metrics/observe";
+import type { RouteEntry } from "./allowed-methods";
 import { KeyChecker } from "./auth";
 import { CorsPolicy } from "./cors";
 import { httpError } from "./errors";
+import { RouteTemplates } from "./route-template";
 
 const PUBLIC_API_PATHS = new Set(["/api/v1/health", "/api/v1/openapi.json"]);
+/** Surfaces for whoever runs the gateway, not for its clients: see requireOperator. */
+const OPERATOR_PATHS = new Set(["/metrics", "/api/v1/stats/timeline"]);
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const STREAM_PATH = /^\/api\/v1\/jobs\/([^/]+)\/sse$/;
 
 let policies: { keys: KeyChecker; cors: CorsPolicy } | undefined;
+let routes: RouteTemplates | undefined;
 
 export default defineEventHandler(async (event) => {
   const res = event.node.res;
   const incoming = getRequestHeader(event, "x-request-id");
-  res.setHeader("X-Request-ID", incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID());
+  const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader("X-Request-ID", requestId);
+  event.context.requestId = requestId; // stored with a job it creates, so its log lines name it
+  const path = event.path.split("?")[0]!;
+  observeRequest(event, path);
 
   const gateway = await bootGateway();
   policies ??= { keys: new KeyChecker(gateway.config.apiKeys), cors: new CorsPolicy(gateway.config.corsOrigins) };
@@ -29,7 +42,7 @@ export default defineEventHandler(async (event) => {
     return sendNoContent(event, 204);
   }
 
-  const path = event.path.split("?")[0]!;
+  if (OPERATOR_PATHS.has(path)) return requireOperator(event, keys);
   // The OpenAI- and Anthropic-compatible APIs under /v1/ take the same keys, in their own SDKs' headers.
   const dialect = dialectOf(path, getRequestHeader(event, "anthropic-version"));
   if (dialect) return checkKey(event, keys, dialect === "openai" ? "missing API key: send Authorization: Bearer <key>" : "missing x-api-key header");
@@ -53,6 +66,27 @@ export default defineEventHandler(async (event) => {
 
   checkKey(event, keys, "missing X-API-Key header");
 });
+
+/**
+ * The metrics and the status view's figures are the operator's. Every configured key is an operator key today;
+ * when keys of other kinds exist, this is the one place that refuses them.
+ */
+function requireOperator(event: H3Event, keys: KeyChecker): void {
+  checkKey(event, keys, "missing X-API-Key header");
+}
+
+/** Records the request in the HTTP metric once its response is done (or its connection dropped). */
+function observeRequest(event: H3Event, path: string): void {
+  const started = performance.now();
+  const method = LABELLED_METHODS.has(event.method) ? event.method : "OTHER";
+  routes ??= new RouteTemplates(handlers as RouteEntry[]);
+  const route = routes.match(path);
+  const res = event.node.res;
+  res.once("close", () => httpRequest(method, route, res.statusCode, performance.now() - started));
+}
+
+/** Methods kept as label values; anything else is "OTHER", so clients cannot mint series. */
+const LABELLED_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
 function checkKey(event: H3Event, keys: KeyChecker, missing: string): void {
   const key = KeyChecker.presented(event.node.req.headers);

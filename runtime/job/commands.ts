@@ -7,6 +7,8 @@ import type { Dispatcher } from "../queue/dispatcher";
 import type { JobStore } from "../store/job-store";
 import type { WriteBatcher } from "../store/write-batcher";
 import type { Webhooks } from "../webhooks/webhooks";
+import { log, jobFields } from "../log";
+import { jobSubmitted } from "../metrics/observe";
 import { finishJob } from "./finish";
 import { isTerminal, type Job } from "./job";
 import type { SubmitBody } from "./submit-schema";
@@ -24,13 +26,15 @@ export type SubmitResult = { ok: true; job: Job } | { ok: false; reason: "queue_
 
 /**
  * `rawMetadata` is the metadata's JSON text as sent (absent when the field was). `alongside` runs in the
- * insert's transaction, so what it records (an idempotency key) exists exactly when the job does.
+ * insert's transaction, so what it records (an idempotency key) exists exactly when the job does. `requestId`
+ * is the submit's X-Request-ID, kept with the job for its log lines.
  */
 export async function submitJob(
   deps: JobDeps,
   body: SubmitBody,
   rawMetadata?: string,
   alongside?: (job: Job) => void,
+  requestId = "",
   now = Date.now(),
 ): Promise<SubmitResult> {
   const id = randomUUID();
@@ -46,6 +50,7 @@ export async function submitJob(
     responseFormat: body.response_format ?? "",
     jsonSchema: body.json_schema === undefined ? undefined : JSON.stringify(body.json_schema),
     timeoutSeconds: body.timeout_seconds,
+    requestId,
     createdAt: now,
   };
   // Submits arriving together share one commit; this resolves once ours is stored.
@@ -58,6 +63,8 @@ export async function submitJob(
     return created;
   });
   if (!job) return { ok: false, reason: "queue_full" };
+  jobSubmitted(job);
+  log("info", "job submitted", { ...jobFields(job), model: job.model });
   deps.dispatcher.pump();
   return { ok: true, job };
 }

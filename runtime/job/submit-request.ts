@@ -16,6 +16,8 @@ export interface SubmitRequest {
   /** SHA-256 of the API key: the Idempotency-Key's scope. */
   scope: string;
   idempotencyKey?: string;
+  /** The request's X-Request-ID, stored with the job. */
+  requestId?: string;
 }
 
 export interface SubmitResponse {
@@ -48,7 +50,7 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
     if (req.idempotencyKey !== undefined) {
       g.idempotency.save(req.scope, req.idempotencyKey, { bodyHash, statusCode: 202, response, jobId: job.id });
     }
-  });
+  }, req.requestId);
   if (!submitted.ok) throw httpError(503, "server busy, retry later");
   return { status: 202, jobId: submitted.job.id, body: response, replayed: false };
 }

@@ -11,6 +11,7 @@ import { resultPayload, sseFrame, type JobEvent } from "../events/job-event";
 import type { JobStore } from "../store/job-store";
 import { isTerminal, type Job } from "../job/job";
 import type { OpenStreams } from "./open-streams";
+import { sseReaderCutOff } from "../metrics/observe";
 
 export const MAX_BUFFERED_BYTES = 256 * 1024;
 const RETRY_MS = 3000;
@@ -76,7 +77,10 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
         queueMicrotask(() => (inBatch = false));
       }
       // A stalled reader: drop it rather than buffer without bound.
-      if (behind > allowed) return end(true);
+      if (behind > allowed) {
+        sseReaderCutOff();
+        return end(true);
+      }
       last = ev.seq;
       res.write(sseFrame(ev));
       if (ev.event === "result") return end();

@@ -5,6 +5,7 @@ import type { Sqlite } from "./database";
 import { reclaimSpace } from "./reclaim-space";
 import type { ErrorCode, Job, JobStatus, ResponseFormat, RunStats, WebhookEvent } from "../job/job";
 import type { Model } from "../config/schema";
+import type { LifeSpan } from "../health/timeline";
 
 interface JobRow {
   id: string;
@@ -21,6 +22,7 @@ interface JobRow {
   response_format: string;
   json_schema: string | null;
   timeout_seconds: number | null;
+  request_id: string;
   attempts: number;
   stats: string | null;
   retrying: string | null;
@@ -46,6 +48,7 @@ function rowToJob(r: JobRow): Job {
     responseFormat: r.response_format as ResponseFormat,
     jsonSchema: r.json_schema ?? undefined,
     timeoutSeconds: r.timeout_seconds ?? undefined,
+    requestId: r.request_id,
     attempts: r.attempts,
     retrying: r.retrying ? JSON.parse(r.retrying) : undefined,
     createdAt: r.created_at,
@@ -66,6 +69,7 @@ export interface NewJob {
   responseFormat: ResponseFormat;
   jsonSchema?: string;
   timeoutSeconds: number | undefined;
+  requestId: string;
   createdAt: number;
 }
 
@@ -92,9 +96,9 @@ export class JobStore {
     this.q = {
       // The queue cap is checked in the same statement as the insert, so a refused submit leaves no row.
       insert: p(`INSERT INTO jobs (id, prompt, system_prompt, model, status, callback_url, webhook_events, metadata,
-                   response_format, json_schema, timeout_seconds, created_at)
+                   response_format, json_schema, timeout_seconds, request_id, created_at)
                  SELECT @id, @prompt, @systemPrompt, @model, 'queued', @callbackUrl, @webhookEvents, @metadata,
-                   @responseFormat, @jsonSchema, @timeoutSeconds, @createdAt
+                   @responseFormat, @jsonSchema, @timeoutSeconds, @requestId, @createdAt
                  WHERE (SELECT n FROM job_counts WHERE status = 'queued') < @queueSize`),
       get: p(`SELECT * FROM jobs WHERE id = ?`),
       claimNext: p(`UPDATE jobs SET status = 'processing', started_at = @now, attempts = attempts + 1, retrying = NULL
@@ -122,6 +126,10 @@ export class JobStore {
                           AND completed_at IS NOT NULL AND completed_at < ?`),
       countByStatus: p(`SELECT status, n FROM job_counts`),
       countAll: p(`SELECT SUM(n) FROM job_counts`).pluck(),
+      lifeSpans: p(`SELECT status, created_at, started_at, completed_at FROM jobs WHERE status IN ('queued', 'processing')
+                    UNION ALL
+                    SELECT status, created_at, started_at, completed_at FROM jobs
+                    WHERE status IN ('completed', 'failed', 'cancelled') AND completed_at >= ?`),
       ping: p(`SELECT 1`),
     };
   }
@@ -223,6 +231,12 @@ export class JobStore {
     const counts: Record<JobStatus, number> = { queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 };
     for (const r of this.q.countByStatus.all() as { status: JobStatus; n: number }[]) counts[r.status] = r.n;
     return counts;
+  }
+
+  /** The times of every job that is waiting, running, or ended at `since` or later (the status timeline). */
+  lifeSpansSince(since: number): LifeSpan[] {
+    const rows = this.q.lifeSpans.all(since) as { status: JobStatus; created_at: number; started_at: number | null; completed_at: number | null }[];
+    return rows.map((r) => ({ status: r.status, createdAt: r.created_at, startedAt: r.started_at, completedAt: r.completed_at }));
   }
 
   /** Runs `fn` in one database transaction (nested calls join the outer one). */
