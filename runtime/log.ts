@@ -10,7 +10,15 @@ export function setLogLevel(level: Level): void {
 }
 
 export function log(level: Level, msg: string, fields: Record<string, unknown> = {}): void {
-  if (LOG_LEVELS.indexOf(level) < threshold) return;
+  if (LOG_LEVELS.indexOf(level) >= threshold) write(level, msg, fields);
+}
+
+/** Start-up lines (where the server listens) are written at every level: supervisors and scripts wait for them. */
+export function announce(msg: string, fields: Record<string, unknown>): void {
+  write("info", msg, fields);
+}
+
+function write(level: Level, msg: string, fields: Record<string, unknown>): void {
   const line = JSON.stringify({ time: new Date().toISOString(), level: level.toUpperCase(), msg, ...fields });
   (level === "error" ? process.stderr : process.stdout).write(line + "\n");
 }

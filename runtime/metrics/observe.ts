@@ -44,7 +44,8 @@ export function jobFinished(job: Job): void {
     m.runSeconds.observe({ model: job.model, status: job.status }, seconds(job.completedAt - job.startedAt));
   }
   if (job.usage !== undefined) {
-    for (const [type, n] of Object.entries(tokenCounts(job.usage))) if (n > 0) m.tokens.inc({ type, model: job.model, key }, n);
+    // Every type, 0 included, so a model's series are all there once it has reported usage.
+    for (const [type, n] of Object.entries(tokenCounts(job.usage))) m.tokens.inc({ type, model: job.model, key }, n);
   }
   if (typeof job.cost_usd === "number" && job.cost_usd > 0) m.costUsd.inc({ model: job.model, key }, job.cost_usd);
 }

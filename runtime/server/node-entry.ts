@@ -8,7 +8,7 @@ import { toNodeListener } from "h3";
 import { useNitroApp } from "nitropack/runtime/internal/app";
 import { bootGateway, startWork, stopGateway, type Gateway } from "../gateway";
 import type { ListenAddr } from "../config/listen-addr";
-import { log } from "../log";
+import { announce, log } from "../log";
 import { startMetricsListener } from "../metrics/listener";
 
 const nitroApp = useNitroApp();
@@ -29,7 +29,7 @@ function serve(gateway: Gateway): void {
   server.listen({ host: config.listen.host, port: config.listen.port }, () => {
     const a = server.address() as AddressInfo;
     const host = a.family === "IPv6" ? `[${a.address}]` : a.address;
-    log("info", "claudegate listening", { addr: `${host}:${a.port}`, url: `http://${host}:${a.port}`, cli: config.claudePath });
+    announce("claudegate listening", { addr: `${host}:${a.port}`, url: `http://${host}:${a.port}`, cli: config.claudePath });
     if (config.metricsListen) void serveMetrics(config.metricsListen);
     startWork(gateway);
     const gk = config.generatedKey;
@@ -50,7 +50,7 @@ async function serveMetrics(addr: ListenAddr): Promise<void> {
     process.exit(1);
   });
   metricsServer = m.server;
-  log("info", "metrics listening", { url: m.url });
+  announce("metrics listening", { url: m.url });
 }
 
 let stopping = false;

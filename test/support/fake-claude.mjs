@@ -22,6 +22,7 @@
 //   [[pid-file:PATH]]   first write our pid to PATH
 //   [[endless]]         init, then small text deltas back to back, for ever (a dense stream to cancel mid-way)
 //   [[stack-crash]]     init, then a Node-style error with stack frames and absolute paths on stderr, exit 1
+//   [[api-retry:N]]     N api_retry lines (error_status 529, no delay) before the usual answer
 // Env FAKE_CLAUDE_LOG=<file>: after stdin is read, append {"argv","env","cwd","stdin","at"} as one JSON line (`at`:
 // epoch ms, so a test can tell a run that started after its job had ended), plus `systemPrompt` and
 // `systemPromptMode` (octal) read from the `--system-prompt-file` argument when there is one.
@@ -143,6 +144,9 @@ async function main() {
   if (d["ignore-term"]) process.on("SIGTERM", () => {});
 
   await init();
+  for (let i = 1; i <= Number(d["api-retry"] ?? 0); i++) {
+    await out({ type: "system", subtype: "api_retry", attempt: i, max_retries: 10, retry_delay_ms: 0, error_status: 529, error: "overloaded", ...base() });
+  }
   if (d.crash) {
     process.stderr.write("boom on stderr\n");
     return exit(3);
