@@ -7,6 +7,7 @@ import { refreshHealth } from "./health";
 import { History } from "./history";
 import { getKey, setKey } from "./key";
 import { RunView } from "./run-view";
+import { StatusView } from "./status";
 import type { Job } from "./types";
 
 const keyInput = byId<HTMLInputElement>("api-key");
@@ -24,6 +25,7 @@ function showAuthError(err: unknown): boolean {
 
 const history = new History((job) => void open(job), showAuthError);
 const run = new RunView(() => void history.refresh());
+const status = new StatusView(showAuthError);
 
 /** Replays a job from the history: a fresh job object carries a fresh stream token. */
 async function open(job: Job): Promise<void> {
@@ -56,6 +58,7 @@ function saveKey(): void {
   keyInput.removeAttribute("aria-invalid");
   notice(keyNotice, getKey() ? "Key saved in this browser." : "Key removed.", "info");
   void history.refresh();
+  void status.refresh();
 }
 
 keyInput.value = getKey();
@@ -68,5 +71,9 @@ byId("shortcut").textContent = /Mac|iPhone|iPad/.test(navigator.platform) ? "⌘
 
 void refreshHealth();
 setInterval(() => void refreshHealth(), 30_000);
-if (getKey()) void history.refresh();
-else notice(keyNotice, "Enter an API key to submit jobs and see the history.", "info");
+// The Status panel follows the queue while a key is set (an operator's key: it reads /api/v1/stats/timeline).
+setInterval(() => void (getKey() && status.refresh()), 15_000);
+if (getKey()) {
+  void history.refresh();
+  void status.refresh();
+} else notice(keyNotice, "Enter an API key to submit jobs and see the history.", "info");
