@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: builds the server, runs scenarios P1–P5 (each against the built gateway and its baseline in
+// `npm run bench`: builds the server, runs scenarios P1–P6 (each against the built gateway and its baseline in
 // the same run), prints the table and rewrites docs/benchmarks.md with it, the machine, the date and the commit.
 // `npm run bench -- P3 P4` runs only those and leaves docs/benchmarks.md alone.
 // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every gateway process started into <dir>.
@@ -16,6 +16,7 @@ const SCENARIOS = {
   P3: () => import("./p3-fanout.mjs"),
   P4: () => import("./p4-idle-streams.mjs"),
   P5: () => import("./p5-queue-depth.mjs"),
+  P6: () => import("./p6-metrics.mjs"),
 };
 
 const wanted = process.argv.slice(2).map((a) => a.toUpperCase());
