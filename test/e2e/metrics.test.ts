@@ -137,6 +137,18 @@ describe("access to the metrics", () => {
   });
 });
 
+describe("stream metrics", () => {
+  it("counts the SSE streams open now", async () => {
+    expect(await gw.metric("claudegate_sse_open_streams")).toBe(0);
+    const job = await gw.submit({ prompt: "[[hang]] watched" });
+    const reading = gw.sse(job.job_id);
+    await waitUntil(async () => (await gw.metric("claudegate_sse_open_streams")) === 1, 10_000, "the stream to be counted");
+    await gw.json("POST", `/api/v1/jobs/${job.job_id}/cancel`);
+    expect((await reading).at(-1)!.event).toBe("result");
+    await waitUntil(async () => (await gw.metric("claudegate_sse_open_streams")) === 0, 10_000, "the stream to be gone");
+  });
+});
+
 describe("job logs", () => {
   it("carry the job_id and the creating request's id on every line, from submit to webhook", async () => {
     const res = await gw.request("POST", "/api/v1/jobs", { prompt: "[[api-retry:1]] traced", callback_url: receiver.url }, { "X-Request-ID": "trace-req-1" });
