@@ -8,7 +8,7 @@ import { EventLog } from "./events/event-log";
 import { EventHub } from "./events/hub";
 import { StreamTokens } from "./events/stream-token";
 import type { JobDeps } from "./job/commands";
-import { log, setLogLevel } from "./log";
+import { jobFields, log, setLogLevel } from "./log";
 import { CliPool } from "./queue/cli-pool";
 import { startCleanup } from "./queue/cleanup";
 import { Dispatcher } from "./queue/dispatcher";
@@ -116,8 +116,12 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
     for (const job of r.failed) finishJob({ store, events, webhooks }, () => job);
     return { requeued: r.requeued, failed: r.failed.length };
   });
-  jobsRequeued("crash_recovery", recovered.requeued);
-  if (reaped.length || recovered.requeued || recovered.failed) log("info", "recovery", { reaped: reaped.length, ...recovered });
+  // A crash spent these runs' attempts (unlike a shutdown's requeue, which refunds them).
+  for (const job of recovered.requeued) log("info", "job requeued", { ...jobFields(job), reason: "crash_recovery", attempt: job.attempts });
+  jobsRequeued("crash_recovery", recovered.requeued.length);
+  if (reaped.length || recovered.requeued.length || recovered.failed) {
+    log("info", "recovery", { reaped: reaped.length, requeued: recovered.requeued.length, failed: recovered.failed });
+  }
   const pause = new QueuePause(db);
   const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks);
   const gateway: Gateway = {

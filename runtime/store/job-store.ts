@@ -117,7 +117,8 @@ export class JobStore {
                      WHERE id = @id AND status = 'processing' AND attempts = @attempts`),
       delete: p(`DELETE FROM jobs WHERE id = ?`),
       recoverRequeue: p(`UPDATE jobs SET status = 'queued', started_at = NULL, retrying = NULL
-                         WHERE status = 'processing' AND attempts < @maxAttempts`),
+                         WHERE status = 'processing' AND attempts < @maxAttempts
+                         RETURNING id, request_id, attempts`),
       recoverFail: p(`UPDATE jobs SET status = 'failed', error_code = 'interrupted', completed_at = @now, retrying = NULL,
                         error = 'job interrupted ' || attempts || ' times by a server stop; giving up'
                       WHERE status = 'processing' AND attempts >= @maxAttempts
@@ -212,10 +213,11 @@ export class JobStore {
    * fails `interrupted` once it has used its attempts; the jobs failed so are returned, for their `result`
    * event and webhook (call it inside the transaction that writes those).
    */
-  recoverInterrupted(maxAttempts: number, now = Date.now()): { requeued: number; failed: Job[] } {
+  recoverInterrupted(maxAttempts: number, now = Date.now()): { requeued: Pick<Job, "id" | "requestId" | "attempts">[]; failed: Job[] } {
     return this.db.transaction(() => {
       const failed = (this.q.recoverFail.all({ maxAttempts, now }) as JobRow[]).map(rowToJob);
-      const requeued = this.q.recoverRequeue.run({ maxAttempts }).changes;
+      const rows = this.q.recoverRequeue.all({ maxAttempts }) as { id: string; request_id: string; attempts: number }[];
+      const requeued = rows.map((r) => ({ id: r.id, requestId: r.request_id, attempts: r.attempts }));
       return { requeued, failed };
     })();
   }
