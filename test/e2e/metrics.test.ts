@@ -102,7 +102,7 @@ describe.skipIf(SKIP_PROMETHEUS)("metrics scraped by Prometheus", () => {
     await prom!.waitValue('claudegate_queue_paused{reason="operator"}', 0);
   });
 
-  it("serves text that promtool check metrics accepts, and alert rules that promtool check rules accepts", async () => {
+  it("serves text that promtool check metrics accepts, and alert rules that promtool check rules and test rules accept", async () => {
     const text = await (await fetch(metricsUrl)).text();
     const metrics = promtool(["check", "metrics"], text);
     expect(metrics.output).toBe("");
@@ -110,6 +110,10 @@ describe.skipIf(SKIP_PROMETHEUS)("metrics scraped by Prometheus", () => {
     const rules = promtool(["check", "rules", "deploy/prometheus/alerts.yml"]);
     expect(rules.output).toContain("SUCCESS: 6 rules found");
     expect(rules.status).toBe(0);
+    // And each rule fires (and stays quiet) as intended on made-up series.
+    const unit = promtool(["test", "rules", "deploy/prometheus/alerts.test.yml"]);
+    expect(unit.output).toContain("SUCCESS");
+    expect(unit.status).toBe(0);
   });
 });
 
