@@ -104,6 +104,7 @@ export class Dispatcher {
     }
     if (m.t === "spawned") {
       run.pid = m.pid;
+      log("debug", "CLI spawned", { ...jobFields(run.job), pid: m.pid });
       return;
     }
     // Chunks already on their way when the job was cancelled (or finished) must not follow its result.

@@ -165,6 +165,17 @@ describe("job logs", () => {
     expect(lines[3]).toMatchObject({ level: "INFO", status: "completed", attempt: 1 });
   });
 
+  it("writes debug lines at CLAUDEGATE_LOG_LEVEL=debug", async () => {
+    const chatty = await GatewayProcess.start({ env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_LOG_LEVEL: "debug" } });
+    try {
+      const job = await chatty.waitJob((await chatty.submit({ prompt: "[[reply:fine]]" })).job_id);
+      const spawned = chatty.output.split("\n").filter((l) => l.includes('"msg":"CLI spawned"')).map((l) => JSON.parse(l));
+      expect(spawned).toEqual([{ time: expect.any(String), level: "DEBUG", msg: "CLI spawned", job_id: job.job_id, request_id: expect.any(String), pid: expect.any(Number) }]);
+    } finally {
+      await chatty.stop();
+    }
+  });
+
   it("leaves out lines below CLAUDEGATE_LOG_LEVEL", async () => {
     const quiet = await GatewayProcess.start({ env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_LOG_LEVEL: "warn" } });
     try {
