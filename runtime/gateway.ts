@@ -17,27 +17,33 @@ import { AddressPolicy } from "./webhooks/address-policy";
 import { networkDialer } from "./webhooks/dial";
 import { WebhookOutbox } from "./webhooks/outbox";
 import { WebhookSender } from "./webhooks/sender";
-import { WebhookSigner } from "./webhooks/signer";
 import { Webhooks } from "./webhooks/webhooks";
 import { reapRunProcesses } from "./queue/orphan-reaper";
 import { OpenStreams } from "./sse/open-streams";
 import { openDatabase, type Sqlite } from "./store/database";
 import { DatabaseLockedError, lockDatabase, type DatabaseLock } from "./store/db-lock";
 import { JobStore } from "./store/job-store";
+import { JobText } from "./store/job-text";
 import { WriteBatcher } from "./store/write-batcher";
 import { RateLimiter } from "./http/rate-limiter";
 import { IdempotencyKeys } from "./job/idempotency";
 import { finishJob } from "./job/finish";
-import { jobsRequeued } from "./metrics/observe";
+import { jobsRequeued, setKeyNames } from "./metrics/observe";
 import { setScrapeSource } from "./metrics/registry";
 import { databaseScrapeSource } from "./metrics/scrape-source";
 import { tokenExpiresAt } from "./health/credentials";
+import { KeyStore } from "./tenants/key-store";
+import { signersFor } from "./tenants/signers";
+import { heldOwners } from "./tenants/limits";
+import { UsageLedger } from "./tenants/usage-ledger";
+import { wakeEachUtcDay } from "./tenants/period-wake";
 
 export interface Gateway {
   config: Config;
   dbLock: DatabaseLock;
   db: Sqlite;
   store: JobStore;
+  jobText: JobText;
   hub: EventHub;
   events: EventLog;
   streams: OpenStreams;
@@ -50,6 +56,8 @@ export interface Gateway {
   webhookSender: WebhookSender;
   rateLimiter: RateLimiter;
   idempotency: IdempotencyKeys;
+  keys: KeyStore;
+  ledger: UsageLedger;
   startedAt: number;
   cliVersion: Promise<string | undefined>;
   stopCleanup: () => void;
@@ -93,6 +101,7 @@ export function bootGateway(): Promise<Gateway> {
 function build(config: Config, dbLock: DatabaseLock): Gateway {
   const db = openDatabase(config.dbPath);
   const store = new JobStore(db);
+  const keys = new KeyStore(db, config.tenantDefaultPolicy);
 
   // Crash recovery: end what the last server's runs left behind (any job of this database: none runs yet)...
   const reaped = reapRunProcesses((jobId) => store.get(jobId) !== undefined);
@@ -104,7 +113,7 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
   const webhookSender = new WebhookSender(
     outbox,
     new AddressPolicy(config.webhookAllowedHosts),
-    new WebhookSigner(config.webhookSecret),
+    signersFor(keys, config.webhookSecret),
     networkDialer,
     { timeoutMs: config.webhookTimeoutMs, scheduleMs: config.webhookScheduleMs },
   );
@@ -123,15 +132,17 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
     log("info", "recovery", { reaped: reaped.length, requeued: recovered.requeued.length, failed: recovered.failed });
   }
   const pause = new QueuePause(db);
-  const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks);
+  const ledger = new UsageLedger(db);
+  const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks, () => heldOwners({ keys, store, ledger }));
   const gateway: Gateway = {
     config,
     dbLock,
     db,
     store,
+    jobText: new JobText(db),
     hub,
     events,
-    streams: new OpenStreams(config.sseHeartbeatMs),
+    streams: new OpenStreams(config.sseHeartbeatMs, { total: config.maxStreams, perOwner: config.maxStreamsPerKey }),
     tokens: new StreamTokens(config.streamSecret, config.streamTokenTtlMs),
     pool,
     dispatcher,
@@ -141,10 +152,13 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
     webhookSender,
     rateLimiter: new RateLimiter(config.rateLimit),
     idempotency: new IdempotencyKeys(db),
+    keys,
+    ledger,
     startedAt: Date.now(),
     cliVersion: pool.cliVersion(config.claudePath).catch(() => undefined),
-    stopCleanup: startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs),
+    stopCleanup: both(startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs), wakeEachUtcDay(() => dispatcher.pump())),
   };
+  setKeyNames((id) => keys.get(id)?.name);
   setScrapeSource(
     databaseScrapeSource({
       db,
@@ -157,6 +171,8 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
   );
   return gateway;
 }
+
+const both = (a: () => void, b: () => void) => () => (a(), b());
 
 /**
  * Starts running queued jobs and sending pending webhooks. Separate from booting so that a server that

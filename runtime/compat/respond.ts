@@ -13,6 +13,7 @@ import { faultError, type Parsed } from "./errors";
 import { jobFault, NO_RETRY } from "./job-fault";
 import type { CompatRequest } from "./request";
 import { awaitOutcome, streamOutcome } from "./serve";
+import { principalOf } from "../tenants/principal";
 
 export const JOB_ID_HEADER = "X-ClaudeGate-Job-ID";
 
@@ -26,7 +27,10 @@ export async function respond(
   makeAnswer: (ctx: AnswerContext) => Answer,
 ): Promise<object | undefined> {
   const apiKey: string = event.context.apiKey;
-  const wait = g.rateLimiter.take(apiKey);
+  const principal = principalOf(event);
+  // The same bucket and rate as POST /api/v1/jobs: a tenant key's policy may set its own rate.
+  const rate = principal.kind === "tenant" ? principal.key.limits.rate_limit : undefined;
+  const wait = g.rateLimiter.take(apiKey, Date.now(), rate);
   if (wait > 0) throw faultError({ status: 429, message: "rate limit exceeded, slow down" }, { "Retry-After": String(wait) });
   const { value } = await readJsonBody(event);
   const parsed = parse(value);
@@ -37,6 +41,7 @@ export async function respond(
     value: req.submit,
     text: JSON.stringify(req.submit),
     scope: sha256(apiKey),
+    principal,
     requestId: event.context.requestId,
   });
   const jobId = submitted.jobId;

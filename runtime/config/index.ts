@@ -9,6 +9,7 @@ import { loadOrCreateSecret, secretPathNextTo } from "./secret-file";
 import { AddressPolicy } from "../webhooks/address-policy";
 import { newWebhookSecret } from "../webhooks/signer";
 import type { Level } from "../log";
+import { policySchema, type KeyPolicy } from "../tenants/policy";
 
 export interface Config {
   listen: ListenAddr;
@@ -40,6 +41,9 @@ export interface Config {
   webhookTimeoutMs: number;
   webhookScheduleMs: number[];
   sseHeartbeatMs: number;
+  /** Most SSE streams open at once, in all and per API key (or per job for signed stream URLs). */
+  maxStreams: number;
+  maxStreamsPerKey: number;
   streamSecret: string;
   streamTokenTtlMs: number;
   /** Whether a client of /v1/ that disconnects before its answer cancels its job (else the job finishes). */
@@ -47,6 +51,8 @@ export interface Config {
   logLevel: Level;
   /** Where a key-less /metrics listener listens (CLAUDEGATE_METRICS_ADDR), or undefined for none. */
   metricsListen: ListenAddr | undefined;
+  /** Limits for every tenant key, for the fields its own policy leaves out. */
+  tenantDefaultPolicy: KeyPolicy;
 }
 
 export class ConfigError extends Error {}
@@ -120,6 +126,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookTimeoutMs: e.CLAUDEGATE_WEBHOOK_TIMEOUT_SECONDS * 1000,
     webhookScheduleMs: e.CLAUDEGATE_WEBHOOK_RETRY_SCHEDULE,
     sseHeartbeatMs: e.CLAUDEGATE_SSE_HEARTBEAT_SECONDS * 1000,
+    maxStreams: e.CLAUDEGATE_MAX_STREAMS,
+    maxStreamsPerKey: e.CLAUDEGATE_MAX_STREAMS_PER_KEY,
     streamSecret:
       e.CLAUDEGATE_STREAM_SECRET ??
       loadOrCreateSecret(secretPathNextTo(e.CLAUDEGATE_DB_PATH, "claudegate.stream-secret"), () => randomBytes(32).toString("base64url")).value,
@@ -127,5 +135,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     compatCancelOnDisconnect: e.CLAUDEGATE_COMPAT_CANCEL_ON_DISCONNECT,
     logLevel: e.CLAUDEGATE_LOG_LEVEL,
     metricsListen: e.CLAUDEGATE_METRICS_ADDR,
+    tenantDefaultPolicy: tenantDefaults(e.CLAUDEGATE_TENANT_DEFAULT_POLICY),
   };
+}
+
+/** CLAUDEGATE_TENANT_DEFAULT_POLICY: a policy in JSON, checked by the same rules as a key's own. */
+function tenantDefaults(raw: string | undefined): KeyPolicy {
+  if (raw === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ConfigError("CLAUDEGATE_TENANT_DEFAULT_POLICY must be a JSON object, e.g. {\"max_running\":1}");
+  }
+  const parsed = policySchema.safeParse(value);
+  if (!parsed.success) throw new ConfigError(`CLAUDEGATE_TENANT_DEFAULT_POLICY: ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
 }

@@ -104,6 +104,8 @@ export const envSchema = z.object({
   CLAUDEGATE_SHUTDOWN_GRACE_SECONDS: int("CLAUDEGATE_SHUTDOWN_GRACE_SECONDS", 0, 10, 3600),
   CLAUDEGATE_LIMIT_BACKOFF_SECONDS: int("CLAUDEGATE_LIMIT_BACKOFF_SECONDS", 1, 300, 7 * 24 * 3600),
   CLAUDEGATE_SSE_HEARTBEAT_SECONDS: int("CLAUDEGATE_SSE_HEARTBEAT_SECONDS", 1, 15, 3600),
+  CLAUDEGATE_MAX_STREAMS: int("CLAUDEGATE_MAX_STREAMS", 1, 10_000),
+  CLAUDEGATE_MAX_STREAMS_PER_KEY: int("CLAUDEGATE_MAX_STREAMS_PER_KEY", 1, 1000),
   CLAUDEGATE_STREAM_SECRET: z
     .string()
     .optional()
@@ -130,6 +132,8 @@ export const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  // JSON, checked in loadConfig with the key policy's own schema (which imports MODELS from here).
+  CLAUDEGATE_TENANT_DEFAULT_POLICY: z.string().optional(),
 }).superRefine((env, ctx) => {
   if (env.CLAUDEGATE_JOB_TTL_HOURS > 0 && env.CLAUDEGATE_CLEANUP_INTERVAL_MINUTES < 1) {
     ctx.addIssue({

@@ -10,6 +10,24 @@ import type { EventHub } from "./hub";
 import { makeEvent, type EventName, type JobEvent } from "./job-event";
 import { log } from "../log";
 
+/** A stored event as a page of history gives it: `data` is absent when it is long (read it in slices). */
+export interface StoredEvent {
+  seq: number;
+  event: EventName;
+  createdAt: number;
+  /** Length of the data in characters. */
+  length: number;
+  data?: string;
+}
+
+interface PageRow {
+  seq: number;
+  event: EventName;
+  created_at: number;
+  length: number;
+  data: string | null;
+}
+
 export class EventLog {
   /** Next sequence number of jobs that are appending now (running ones); others are read from the table. */
   private readonly nextSeq = new Map<string, number>();
@@ -29,8 +47,13 @@ export class EventLog {
     this.q = {
       insert: db.prepare("INSERT INTO job_events (job_id, seq, event, data, created_at) VALUES (?, ?, ?, ?, ?)"),
       lastRow: db.prepare("SELECT seq, event FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1"),
-      after: db.prepare("SELECT seq, event, data, created_at FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
+      after: db.prepare("SELECT seq, event, data, created_at FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq"),
       lastEvent: db.prepare("SELECT event FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1").pluck(),
+      // A page of history with each event's length, its data only when short (long ones are read in slices).
+      page: db.prepare(`SELECT seq, event, created_at, length(data) AS length, CASE WHEN length(data) > ? THEN NULL ELSE data END AS data
+                        FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`),
+      slice: db.prepare("SELECT substr(data, ?, ?) FROM job_events WHERE job_id = ? AND seq = ?").pluck(),
+      hasAfter: db.prepare("SELECT 1 FROM job_events WHERE job_id = ? AND seq > ? LIMIT 1").pluck(),
     };
   }
 
@@ -119,10 +142,38 @@ export class EventLog {
     for (const ev of batch) this.hub.publish(ev);
   }
 
-  /** Stored events of a job after `after`, in order (those still queued follow through the hub). */
-  history(jobId: string, after: number, limit = Number.MAX_SAFE_INTEGER): JobEvent[] {
-    const rows = this.q.after.all(jobId, after, limit) as { seq: number; event: EventName; data: string; created_at: number }[];
+  /**
+   * The next stored events of a job after `after`, at most `rows`, and no more after `chars` characters of data
+   * (at least one). An event longer than `inlineChars` comes without its data: read it with dataSlice().
+   */
+  historyPage(jobId: string, after: number, rows: number, chars: number, inlineChars: number): StoredEvent[] {
+    const page: StoredEvent[] = [];
+    let total = 0;
+    for (const r of this.q.page.iterate(inlineChars, jobId, after, rows) as Iterable<PageRow>) {
+      page.push({ seq: r.seq, event: r.event, createdAt: r.created_at, length: r.length, data: r.data ?? undefined });
+      total += r.data?.length ?? 0;
+      if (total >= chars) break;
+    }
+    return page;
+  }
+
+  /**
+   * Every stored event of a job after `after`, whole and in memory: only for a reader that joins a job it has
+   * just created (a compatible API's answer), whose history is a line or two. Streams to clients page instead.
+   */
+  history(jobId: string, after: number): JobEvent[] {
+    const rows = this.q.after.all(jobId, after) as { seq: number; event: EventName; data: string; created_at: number }[];
     return rows.map((r) => ({ jobId, seq: r.seq, event: r.event, data: r.data, createdAt: r.created_at }));
+  }
+
+  /** `count` characters of a stored event's data from `start` (1-based); undefined once it is gone. */
+  dataSlice(jobId: string, seq: number, start: number, count: number): string | undefined {
+    return (this.q.slice.get(start, count, jobId, seq) as string | null | undefined) ?? undefined;
+  }
+
+  /** Whether any event of the job is stored after `after`. */
+  hasAfter(jobId: string, after: number): boolean {
+    return this.q.hasAfter.get(jobId, after) !== undefined;
   }
 
   /** Whether the job's stored log is closed by a `result` event (always its last one; never left queued). */

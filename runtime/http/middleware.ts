@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import { defineEventHandler, getQuery, getRequestHeader, sendNoContent, type H3Event } from "h3";
 // @ts-expect-error Nitro's virtual module: the route table built from handlers/
 import { handlers } from "#nitro-internal-virtual/server-handlers";
-import { bootGateway } from "../gateway";
+import { bootGateway, type Gateway } from "../gateway";
 import { dialectOf } from "../compat/errors";
 import { httpRequest } from "../metrics/observe";
 import type { RouteEntry } from "./allowed-methods";
@@ -12,10 +12,11 @@ import { KeyChecker } from "./auth";
 import { CorsPolicy } from "./cors";
 import { httpError } from "./errors";
 import { RouteTemplates } from "./route-template";
+import { OPERATOR, type Principal } from "../tenants/principal";
 
 const PUBLIC_API_PATHS = new Set(["/api/v1/health", "/api/v1/openapi.json"]);
-/** Surfaces for whoever runs the gateway, not for its clients: see requireOperator. */
-const OPERATOR_PATHS = new Set(["/metrics", "/api/v1/stats/timeline"]);
+/** Keyed like /api/ paths although outside them (its handler then requires an operator key). */
+const METRICS_PATH = "/metrics";
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const STREAM_PATH = /^\/api\/v1\/jobs\/([^/]+)\/sse$/;
 
@@ -42,15 +43,19 @@ export default defineEventHandler(async (event) => {
     return sendNoContent(event, 204);
   }
 
-  if (OPERATOR_PATHS.has(path)) return requireOperator(event, keys);
+  if (path === METRICS_PATH) return checkKey(event, gateway, keys, "missing X-API-Key header");
   // The OpenAI- and Anthropic-compatible APIs under /v1/ take the same keys, in their own SDKs' headers.
   const dialect = dialectOf(path, getRequestHeader(event, "anthropic-version"));
-  if (dialect) return checkKey(event, keys, dialect === "openai" ? "missing API key: send Authorization: Bearer <key>" : "missing x-api-key header");
+  if (dialect) return checkKey(event, gateway, keys, dialect === "openai" ? "missing API key: send Authorization: Bearer <key>" : "missing x-api-key header");
   if (!path.startsWith("/api/")) return;
   if (PUBLIC_API_PATHS.has(path)) {
     // Open to all, but a valid key sees more there (health's details): note it, never refuse the request.
     const key = KeyChecker.presented(event.node.req.headers);
-    if (key !== undefined && keys.matches(key)) event.context.apiKey = key;
+    const principal = key === undefined ? undefined : principalFor(gateway, keys, key);
+    if (principal) {
+      event.context.apiKey = key;
+      event.context.principal = principal;
+    }
     return;
   }
 
@@ -64,16 +69,8 @@ export default defineEventHandler(async (event) => {
     return;
   }
 
-  checkKey(event, keys, "missing X-API-Key header");
+  checkKey(event, gateway, keys, "missing X-API-Key header");
 });
-
-/**
- * The metrics and the status view's figures are the operator's. Every configured key is an operator key today;
- * when keys of other kinds exist, this is the one place that refuses them.
- */
-function requireOperator(event: H3Event, keys: KeyChecker): void {
-  checkKey(event, keys, "missing X-API-Key header");
-}
 
 /** Records the request in the HTTP metric once its response is done (or its connection dropped). */
 function observeRequest(event: H3Event, path: string): void {
@@ -88,11 +85,20 @@ function observeRequest(event: H3Event, path: string): void {
 /** Methods kept as label values; anything else is "OTHER", so clients cannot mint series. */
 const LABELLED_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
-function checkKey(event: H3Event, keys: KeyChecker, missing: string): void {
+function checkKey(event: H3Event, gateway: Gateway, keys: KeyChecker, missing: string): void {
   const key = KeyChecker.presented(event.node.req.headers);
   if (key === undefined) throw httpError(401, missing);
-  if (!keys.matches(key)) throw httpError(401, "invalid API key");
+  const principal = principalFor(gateway, keys, key);
+  if (!principal) throw httpError(401, "invalid API key");
   event.context.apiKey = key;
+  event.context.principal = principal;
+}
+
+/** Operator keys first (a constant-time comparison with each); then the tenant keys, by the hash of the key. */
+function principalFor(gateway: Gateway, keys: KeyChecker, key: string): Principal | undefined {
+  if (keys.matches(key)) return OPERATOR;
+  const tenant = gateway.keys.authenticate(key);
+  return tenant && { kind: "tenant", key: tenant };
 }
 
 function safeDecode(segment: string): string {

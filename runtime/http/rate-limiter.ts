@@ -6,17 +6,20 @@ export class RateLimiter {
 
   constructor(private readonly perSecond: number) {}
 
-  /** 0 when allowed; otherwise the seconds to wait before the next request would pass. */
-  take(key: string, now = Date.now()): number {
-    if (this.perSecond <= 0) return 0;
-    const b = this.buckets.get(key) ?? { tokens: this.perSecond, at: now };
-    b.tokens = Math.min(this.perSecond, b.tokens + ((now - b.at) / 1000) * this.perSecond);
+  /**
+   * 0 when allowed; otherwise the seconds to wait before the next request would pass. `perSecond` overrides
+   * the gateway's rate for this key (a tenant key's policy).
+   */
+  take(key: string, now = Date.now(), perSecond = this.perSecond): number {
+    if (perSecond <= 0) return 0;
+    const b = this.buckets.get(key) ?? { tokens: perSecond, at: now };
+    b.tokens = Math.min(perSecond, b.tokens + ((now - b.at) / 1000) * perSecond);
     b.at = now;
     this.buckets.set(key, b);
     if (b.tokens >= 1) {
       b.tokens -= 1;
       return 0;
     }
-    return Math.ceil((1 - b.tokens) / this.perSecond);
+    return Math.ceil((1 - b.tokens) / perSecond);
   }
 }

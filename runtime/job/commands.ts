@@ -22,21 +22,22 @@ export interface JobDeps {
   writes: WriteBatcher;
 }
 
-export type SubmitResult = { ok: true; job: Job } | { ok: false; reason: "queue_full" };
+export type SubmitResult = { ok: true; job: Job } | { ok: false; reason: "queue_full" | "key_queue_full" };
 
-/**
- * `rawMetadata` is the metadata's JSON text as sent (absent when the field was). `alongside` runs in the
- * insert's transaction, so what it records (an idempotency key) exists exactly when the job does. `requestId`
- * is the submit's X-Request-ID, kept with the job for its log lines.
- */
-export async function submitJob(
-  deps: JobDeps,
-  body: SubmitBody,
-  rawMetadata?: string,
-  alongside?: (job: Job) => void,
-  requestId = "",
-  now = Date.now(),
-): Promise<SubmitResult> {
+export interface SubmitOptions {
+  /** The tenant key's id, '' for an operator key. */
+  owner: string;
+  /** The most jobs this owner may have waiting (its policy's max_queued). */
+  maxQueued?: number;
+  /** The metadata's JSON text as sent (absent when the field was). */
+  rawMetadata?: string;
+  /** Runs in the insert's transaction, so what it records (an idempotency key) exists exactly when the job does. */
+  alongside?: (job: Job) => void;
+  /** The submit's X-Request-ID, kept with the job for its log lines. */
+  requestId?: string;
+}
+
+export async function submitJob(deps: JobDeps, body: SubmitBody, opts: SubmitOptions, now = Date.now()): Promise<SubmitResult> {
   const id = randomUUID();
   const row = {
     id,
@@ -46,27 +47,29 @@ export async function submitJob(
     callbackUrl: body.callback_url ?? "",
     webhookEvents: body.webhook_events_filter ?? ["completed"],
     // `"metadata": null` is kept as null, an absent field stays absent (as the original).
-    metadata: rawMetadata,
+    metadata: opts.rawMetadata,
     responseFormat: body.response_format ?? "",
     jsonSchema: body.json_schema === undefined ? undefined : JSON.stringify(body.json_schema),
     timeoutSeconds: body.timeout_seconds,
-    requestId,
+    requestId: opts.requestId ?? "",
     createdAt: now,
+    owner: opts.owner,
   };
   // Submits arriving together share one commit; this resolves once ours is stored.
-  const job = await deps.writes.run(() => {
-    if (!deps.store.insert(row, deps.config.queueSize)) return undefined;
+  const r = await deps.writes.run((): SubmitResult => {
+    const refused = deps.store.insert(row, deps.config.queueSize, opts.maxQueued);
+    if (refused) return { ok: false, reason: refused };
     const created = deps.store.get(id)!;
     // A queued job may wait long; its next event is numbered from the table, not kept in memory meanwhile.
     deps.events.appendFirst(id, "status", { status: "queued" });
-    alongside?.(created);
-    return created;
+    opts.alongside?.(created);
+    return { ok: true, job: created };
   });
-  if (!job) return { ok: false, reason: "queue_full" };
-  jobSubmitted(job);
-  log("info", "job submitted", { ...jobFields(job), model: job.model });
+  if (!r.ok) return r;
+  jobSubmitted(r.job);
+  log("info", "job submitted", { ...jobFields(r.job), model: r.job.model });
   deps.dispatcher.pump();
-  return { ok: true, job };
+  return r;
 }
 
 export type CancelResult = { ok: true; job: Job } | { ok: false; reason: "not_found" | "terminal" };

@@ -63,6 +63,8 @@ export interface Job extends RunStats {
   createdAt: number;
   startedAt: number | undefined;
   completedAt: number | undefined;
+  /** The tenant key that submitted the job; '' for an operator key. */
+  owner: string;
 }
 
 export const isTerminal = (status: JobStatus) => TERMINAL.has(status);
@@ -99,6 +101,8 @@ export function jobToJson(job: Job, urls?: { get: string; cancel: string; stream
     ["duration_ms", job.duration_ms],
     ["num_turns", job.num_turns],
     ["session_id", job.session_id],
+    // Whose job it is, for operators reading everyone's: the tenant key's id (absent for operator keys' jobs).
+    ["key_id", job.owner || undefined],
     ["urls", urls],
   ];
   const parts: string[] = [];

@@ -8,6 +8,8 @@ import { submitJob } from "./commands";
 import { sha256 } from "./idempotency";
 import { renderJob } from "./render";
 import { overOperatorTimeout, submitSchema } from "./submit-schema";
+import { ownerOf, type Principal } from "../tenants/principal";
+import { admit } from "../tenants/admission";
 
 export interface SubmitRequest {
   /** The parsed body and its text. */
@@ -16,6 +18,7 @@ export interface SubmitRequest {
   /** SHA-256 of the API key: the Idempotency-Key's scope. */
   scope: string;
   idempotencyKey?: string;
+  principal: Principal;
   /** The request's X-Request-ID, stored with the job. */
   requestId?: string;
 }
@@ -43,14 +46,26 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
   if (tooLong) throw httpError(400, tooLong);
   // Metadata is stored as the client wrote it (compacted), so big numbers survive.
   const metadata = body.metadata === undefined ? undefined : rawJsonMember(req.text, "metadata");
+  const tenant = req.principal.kind === "tenant" ? req.principal.key : undefined;
+  const policy = tenant?.limits;
+  if (tenant) admit(g.ledger, tenant, body.model || g.config.defaultModel);
   let response = "";
-  const submitted = await submitJob(g.jobs, body, metadata, (job) => {
-    response = renderJob(g, job);
-    // Recorded in the job's own transaction: the key exists exactly when the job does.
-    if (req.idempotencyKey !== undefined) {
-      g.idempotency.save(req.scope, req.idempotencyKey, { bodyHash, statusCode: 202, response, jobId: job.id });
-    }
-  }, req.requestId);
+  const submitted = await submitJob(g.jobs, body, {
+    owner: ownerOf(req.principal),
+    maxQueued: policy?.max_queued,
+    rawMetadata: metadata,
+    alongside: (job) => {
+      response = renderJob(g, job);
+      // Recorded in the job's own transaction: the key exists exactly when the job does.
+      if (req.idempotencyKey !== undefined) {
+        g.idempotency.save(req.scope, req.idempotencyKey, { bodyHash, statusCode: 202, response, jobId: job.id });
+      }
+    },
+    requestId: req.requestId,
+  });
+  if (!submitted.ok && submitted.reason === "key_queue_full") {
+    throw httpError(429, `this key already has ${policy?.max_queued} jobs queued (policy.max_queued)`);
+  }
   if (!submitted.ok) throw httpError(503, "server busy, retry later");
   return { status: 202, jobId: submitted.job.id, body: response, replayed: false };
 }

@@ -4,11 +4,13 @@ import type { AttemptOutcome } from "../webhooks/dial";
 import type { Next } from "../webhooks/retry-policy";
 
 /**
- * The `key` label: the name of the API key a job belongs to. Every configured key is the operator's today; when
- * keys get names, this is the one place to return the job's key name (a name, never the secret or its hash).
+ * The `key` label: "operator" for an operator key's job, else the name of the tenant key that submitted it (a
+ * name, never the secret or its hash). Tenant keys are made by operators, so the values stay few. `nameOf`
+ * looks a key up by id; a key it does not know (none should: revoked keys keep their row) is labelled by its id.
  */
-export function keyLabel(_job: Pick<Job, "id">): string {
-  return "operator";
+export function keyLabel(job: Pick<Job, "owner">, nameOf: (keyId: string) => string | undefined): string {
+  if (job.owner === "") return "operator";
+  return nameOf(job.owner) ?? job.owner;
 }
 
 /** A job's error_code as a label: "none" for a job without one (completed). */

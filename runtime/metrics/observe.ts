@@ -15,8 +15,14 @@ m.sseCutOff.inc(0);
 
 const seconds = (ms: number) => Math.max(0, ms) / 1000;
 
+let keyNames: (keyId: string) => string | undefined = () => undefined;
+/** How a tenant key's id becomes its name for the `key` label (the gateway's key store, set at boot). */
+export function setKeyNames(nameOf: (keyId: string) => string | undefined): void {
+  keyNames = nameOf;
+}
+
 export function jobSubmitted(job: Job): void {
-  m.jobsSubmitted.inc({ model: job.model, key: keyLabel(job) });
+  m.jobsSubmitted.inc({ model: job.model, key: keyLabel(job, keyNames) });
 }
 
 /** A run started: the job waited from its submit (or its requeue: the queue keeps created_at) until now. */
@@ -38,7 +44,7 @@ export function jobsRequeued(reason: RequeueReason, n = 1): void {
 
 /** A job reached its terminal status (finished, cancelled, or failed by recovery): counts, run time, usage. */
 export function jobFinished(job: Job): void {
-  const key = keyLabel(job);
+  const key = keyLabel(job, keyNames);
   m.jobsFinished.inc({ status: job.status, error_code: errorCodeLabel(job), model: job.model, key });
   if (job.startedAt !== undefined && job.completedAt !== undefined) {
     m.runSeconds.observe({ model: job.model, status: job.status }, seconds(job.completedAt - job.startedAt));

@@ -3,6 +3,7 @@
 import { componentSchemas } from "./json-schema";
 import { compatPaths } from "./paths-compat";
 import { jobPaths } from "./paths-jobs";
+import { keyPaths } from "./paths-keys";
 import { serverPaths } from "./paths-server";
 import { requestSchemas } from "./requests";
 import { HEADERS, PARAMETERS } from "./responses";
@@ -15,8 +16,9 @@ Submit a prompt with \`POST /api/v1/jobs\` and get the job at once; then poll it
 over Server-Sent Events (\`urls.stream\` works in a browser's \`EventSource\`), or receive a signed webhook.
 
 **Authentication.** Every path under \`/api/\` except health and this document needs an API key, as
-\`X-API-Key: <key>\` or \`Authorization: Bearer <key>\`. **Errors** are always \`{"error": "<message>"}\`; a path
-that does not exist is \`404 {"error":"not found"}\`, a method it does not take \`405\` with \`Allow\`.
+\`X-API-Key: <key>\` or \`Authorization: Bearer <key>\`. Operator keys (\`CLAUDEGATE_API_KEYS\`) see everything;
+tenant keys (made with \`POST /api/v1/keys\`) see only their own jobs: another tenant's job is a \`404\`.
+**Errors** are always \`{"error": "<message>"}\`; a path that does not exist is \`404 {"error":"not found"}\`, a method it does not take \`405\` with \`Allow\`.
 
 **OpenAI- and Anthropic-compatible APIs** under \`/v1/\` run each request as a job too, and take the same keys in
 their SDKs' headers; their errors are in each API's own shape.`;
@@ -35,8 +37,10 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       { name: "Queue", description: "Pause and resume the queue" },
       { name: "Server", description: "Health, figures and this document" },
       { name: "Compatible APIs", description: "OpenAI Chat Completions and Anthropic Messages over the job queue" },
+      { name: "Keys", description: "Tenant keys and their policies (operator keys only)" },
+      { name: "Usage", description: "Spend and tokens from the usage ledger" },
     ],
-    paths: { ...jobPaths, ...serverPaths, ...compatPaths },
+    paths: { ...jobPaths, ...serverPaths, ...keyPaths, ...compatPaths },
     components: {
       schemas: {
         ...componentSchemas({ ...responseSchemas, ...compatResponseSchemas }, "output"),
@@ -45,7 +49,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       parameters: PARAMETERS,
       headers: HEADERS,
       securitySchemes: {
-        ApiKey: { type: "apiKey", in: "header", name: "X-API-Key", description: "One of `CLAUDEGATE_API_KEYS`" },
+        ApiKey: { type: "apiKey", in: "header", name: "X-API-Key", description: "One of `CLAUDEGATE_API_KEYS` (operator), or a tenant key" },
         Bearer: { type: "http", scheme: "bearer", description: "The same key as `Authorization: Bearer <key>`" },
         StreamToken: {
           type: "apiKey",

@@ -88,10 +88,21 @@ const submit = {
     ...errorResponses({
       400: { description: "The body or a header is invalid (the first problem found)", messages: SUBMIT_ERRORS },
       ...AUTH_ERRORS,
+      403: { description: "A tenant key's `policy.models` does not include the model", messages: ['model "opus" is not allowed for this key (policy.models: haiku)'] },
       409: { description: "A request with this Idempotency-Key is still being handled", messages: ["a request with this Idempotency-Key is still being handled"] },
       413: { description: "Body over 1 MiB", messages: ["request body must be at most 1048576 bytes"] },
       422: { description: "The Idempotency-Key was used with a different body", messages: ["Idempotency-Key was already used with a different request body"] },
-      429: { description: "Over `CLAUDEGATE_RATE_LIMIT` for this key", messages: ["rate limit exceeded, slow down"], headers: { "Retry-After": headerRefs.retryAfter } },
+      429: {
+        description:
+          "Over `CLAUDEGATE_RATE_LIMIT` (or the tenant key's `policy.rate_limit`) for this key; the key's budget for the period is " +
+          "spent (`Retry-After`: until the period resets); or the key already has `policy.max_queued` jobs waiting (no `Retry-After`)",
+        messages: [
+          "rate limit exceeded, slow down",
+          "budget exhausted: $20.0133 of $20 this day spent; resets at 2026-11-25T00:00:00.000Z",
+          "this key already has 100 jobs queued (policy.max_queued)",
+        ],
+        headers: { "Retry-After": headerRefs.retryAfter },
+      },
       503: { description: "`CLAUDEGATE_QUEUE_SIZE` jobs are already queued; no job was created", messages: ["server busy, retry later"] },
     }),
   },
@@ -173,6 +184,15 @@ const sse = {
       400: { description: "Bad resume point", messages: ["Last-Event-ID and after must be a non-negative integer"] },
       401: { description: "No key, a wrong key, or a bad stream token", messages: ["missing X-API-Key header", "invalid API key", "invalid or expired stream token"] },
       ...JOB_NOT_FOUND,
+      429: {
+        description:
+          "Too many streams open: `CLAUDEGATE_MAX_STREAMS_PER_KEY` for this API key (a signed stream URL counts against its job), or `CLAUDEGATE_MAX_STREAMS` on the server. The message names the limit and its value.",
+        messages: [
+          "too many open streams for this API key (CLAUDEGATE_MAX_STREAMS_PER_KEY=1000)",
+          "too many open streams for this job's stream URL (CLAUDEGATE_MAX_STREAMS_PER_KEY=1000)",
+          "too many open streams on this server (CLAUDEGATE_MAX_STREAMS=10000)",
+        ],
+      },
     }),
   },
 };

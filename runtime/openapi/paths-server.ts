@@ -1,7 +1,7 @@
 // The server endpoints of the document: health, stats, queue pause and resume, the webhook secret, and this
 // document itself.
 import * as ex from "./examples";
-import { AUTH_ERRORS, errorResponses, jsonResponse, schemaRef } from "./responses";
+import { AUTH_ERRORS, OPERATOR_ONLY, errorResponses, jsonResponse, schemaRef } from "./responses";
 import { queryParameters } from "./json-schema";
 import { timelineQuery } from "./requests";
 
@@ -21,8 +21,8 @@ const stats = {
   operationId: "getStats",
   tags: ["Server"],
   summary: "Queue and server figures",
-  description: "Jobs by status, whether the queue is paused, CLI processes alive, open streams, CLI version and uptime.",
-  responses: { 200: jsonResponse("Stats", "Stats", ex.stats), ...errorResponses(AUTH_ERRORS) },
+  description: "Jobs by status, whether the queue is paused, CLI processes alive, open streams, CLI version and uptime. Operator keys only.",
+  responses: { 200: jsonResponse("Stats", "Stats", ex.stats), ...errorResponses({ ...AUTH_ERRORS, ...OPERATOR_ONLY }) },
 };
 
 const timeline = {
@@ -32,11 +32,11 @@ const timeline = {
   description:
     "An operator's view of the last `minutes`: per minute, the jobs that completed, failed or were cancelled, and the jobs " +
     "queued and running at the minute's end (read from the database: a job put back in the queue shows only its latest run); " +
-    "then the figures of now and the pause. What the playground's Status view draws.",
+    "then the figures of now and the pause. What the playground's Status view draws. Operator keys only.",
   parameters: queryParameters(timelineQuery),
   responses: {
     200: jsonResponse("The timeline", "Timeline", ex.timeline),
-    ...errorResponses({ 400: { description: "Bad `minutes`", messages: ["minutes must be an integer from 1 to 1440"] }, ...AUTH_ERRORS }),
+    ...errorResponses({ 400: { description: "Bad `minutes`", messages: ["minutes must be an integer from 1 to 1440"] }, ...AUTH_ERRORS, ...OPERATOR_ONLY }),
   },
 };
 
@@ -52,7 +52,7 @@ const metrics = {
       description: "Prometheus text format 0.0.4",
       content: { "text/plain": { schema: { type: "string" }, example: "# HELP claudegate_queue_jobs Jobs in the database by status\n# TYPE claudegate_queue_jobs gauge\nclaudegate_queue_jobs{status=\"queued\"} 2\n" } },
     },
-    ...errorResponses(AUTH_ERRORS),
+    ...errorResponses({ ...AUTH_ERRORS, ...OPERATOR_ONLY }),
   },
 };
 
@@ -60,7 +60,7 @@ const pause = {
   operationId: "pauseQueue",
   tags: ["Queue"],
   summary: "Pause the queue",
-  description: "Nothing new starts (running jobs finish, submissions are still queued) until resumed or for `seconds`. Survives a restart.",
+  description: "Nothing new starts (running jobs finish, submissions are still queued) until resumed or for `seconds`. Survives a restart. Operator keys only.",
   requestBody: {
     required: false,
     content: { "application/json": { schema: schemaRef("PauseRequest"), example: { reason: "maintenance", seconds: 600 } } },
@@ -73,6 +73,7 @@ const pause = {
         messages: ["invalid JSON body", "seconds must be a positive integer", "seconds must be at most 2592000", "reason must be a string", "reason must be at most 500 characters"],
       },
       ...AUTH_ERRORS,
+      ...OPERATOR_ONLY,
     }),
   },
 };
@@ -81,15 +82,17 @@ const resume = {
   operationId: "resumeQueue",
   tags: ["Queue"],
   summary: "Resume the queue",
-  description: "Ends a pause, whoever set it (an operator or a usage limit).",
-  responses: { 200: jsonResponse("Not paused", "PauseState", { paused: false }), ...errorResponses(AUTH_ERRORS) },
+  description: "Ends a pause, whoever set it (an operator or a usage limit). Operator keys only.",
+  responses: { 200: jsonResponse("Not paused", "PauseState", { paused: false }), ...errorResponses({ ...AUTH_ERRORS, ...OPERATOR_ONLY }) },
 };
 
 const secret = {
   operationId: "getWebhookSecret",
   tags: ["Webhooks"],
   summary: "The webhook signing secret",
-  description: "The Standard Webhooks secret receivers verify `webhook-signature` with.",
+  description:
+    "The Standard Webhooks secret receivers verify `webhook-signature` with: the caller's. A tenant key has its own " +
+    "(its jobs' deliveries are signed with it); operator keys share the gateway's.",
   responses: { 200: jsonResponse("The secret", "WebhookSecret", { secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }), ...errorResponses(AUTH_ERRORS) },
 };
 

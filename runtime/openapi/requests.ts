@@ -7,6 +7,8 @@ import { listQuerySchema } from "../job/list-query";
 import { MAX_TIMEOUT_SECONDS, submitSchema } from "../job/submit-schema";
 import { MAX_PAUSE_SECONDS, pauseSchema } from "../queue/pause-schema";
 import { MAX_TIMELINE_MINUTES, timelineQuerySchema } from "../health/timeline";
+import { createKeySchema, updateKeySchema } from "../tenants/policy";
+import { MAX_USAGE_DAYS, usageQuerySchema } from "../tenants/usage-query";
 
 type Meta = z.core.GlobalMeta;
 
@@ -61,5 +63,31 @@ export const pauseRequest = documented(pauseSchema, {
   reason: { description: "Shown in stats, and in health to requests with a key. Default `paused by an operator`.", examples: ["maintenance"] },
 }).describe("Both fields are optional; an empty body pauses until resumed.");
 
+export const createKeyRequest = documented(createKeySchema, {
+  name: { description: "Unique among all keys (revoked ones included), 1–100 characters.", examples: ["billing-service"] },
+  policy: { description: "Limits of the key; see `KeyPolicy`. Unknown fields are refused." },
+});
+
+export const updateKeyRequest = documented(updateKeySchema, {
+  name: { description: "A new unique name." },
+  policy: { description: "Replaces the whole policy (`{}` removes every limit)." },
+  rotate_webhook_secret: {
+    description: "`true` gives the key a new webhook secret: every delivery attempt from now on is signed with it (pending retries included).",
+  },
+}).describe("Any of the fields; absent fields stay as they are.");
+
+// The query schema ends in a transform (defaults that depend on each other), so its input shape is documented
+// from the object inside it.
+export const usageQuery = documented(usageQuerySchema.in as unknown as z.ZodObject, {
+  from: { type: "string", format: "date", description: "First UTC day, included. Default: 29 days before `to`." },
+  to: { type: "string", format: "date", description: `Last UTC day, included. Default: today. At most ${MAX_USAGE_DAYS} days after \`from\`.` },
+  group_by: { description: "One row per day, per model, or per key. Default `day`." },
+});
+
 /** Body and query schemas by the name they have under `components.schemas` (only bodies are referenced). */
-export const requestSchemas = { SubmitJobRequest: submitRequest, PauseRequest: pauseRequest } as const;
+export const requestSchemas = {
+  SubmitJobRequest: submitRequest,
+  PauseRequest: pauseRequest,
+  CreateKeyRequest: createKeyRequest,
+  UpdateKeyRequest: updateKeyRequest,
+} as const;

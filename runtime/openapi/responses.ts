@@ -33,7 +33,10 @@ export const AUTH_ERRORS = {
   401: { description: "No API key, or a wrong one", messages: ["missing X-API-Key header", "invalid API key"] },
 };
 
-export const JOB_NOT_FOUND = { 404: { description: "No job with this id", messages: ["job not found"] } };
+/** Operator endpoints answer a tenant key so. */
+export const OPERATOR_ONLY = { 403: { description: "A tenant key: this endpoint is for operator keys", messages: ["operator key required"] } };
+
+export const JOB_NOT_FOUND = { 404: { description: "No job with this id, or one this tenant key may not see", messages: ["job not found"] } };
 
 export const noContent = (description: string): Obj => ({ description, headers: { "X-Request-ID": headerRef("RequestId") } });
 
@@ -51,6 +54,7 @@ export const headerRefs = { location: headerRef("Location"), retryAfter: headerR
 
 /** `components.parameters`. */
 export const PARAMETERS = {
+  KeyId: { name: "id", in: "path", required: true, description: "The key's `id`", schema: { type: "string" }, example: "key_3f9a1c0d5e7b2a46" },
   JobId: { name: "id", in: "path", required: true, description: "The job's `job_id`", schema: { type: "string" }, example: "3479044e-64ff-4f0d-8cd3-d0b06a93d07f" },
 };
 

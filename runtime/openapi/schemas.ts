@@ -6,6 +6,8 @@ import { MODELS } from "../config/schema";
 import { ERROR_CODES, STATUSES, WEBHOOK_EVENTS } from "../job/job";
 import type { DeliveryType } from "../webhooks/outbox";
 import { PAUSE_SOURCES } from "../queue/queue-pause";
+import { policySchema } from "../tenants/policy";
+import { USAGE_GROUPS } from "../tenants/usage-ledger";
 
 // `satisfies` keeps this list in step with the type the runtime uses.
 const DELIVERY_TYPES = ["job.started", "job.completed", "job.failed", "job.cancelled"] as const satisfies readonly DeliveryType[];
@@ -50,6 +52,7 @@ export const jobSchema = z
     duration_ms: count.optional(),
     num_turns: count.optional(),
     session_id: z.string().optional(),
+    key_id: z.string().optional().describe("The tenant key that submitted the job; absent for operator keys' jobs"),
     urls: jobUrlsSchema,
   })
   .describe("A job. Keys whose value is empty or absent are left out.");
@@ -185,6 +188,55 @@ export const healthSchema = z.object({
 
 export const webhookSecretSchema = z.object({ secret: z.string().describe("`whsec_<base64>`") });
 
+export const keyPolicySchema = policySchema.describe(
+  "What the key may do; every field optional, absent = no limit of that kind. `models`: allowed aliases; `max_queued`: jobs " +
+    "waiting at once; `max_running`: CLIs at once; `rate_limit`: submits per second; `budget_usd` per `budget_period` (UTC day or month).",
+);
+
+export const keySchema = z
+  .object({
+    id: z.string().describe("`key_…`: the owner of the key's jobs"),
+    name: z.string(),
+    policy: keyPolicySchema,
+    created_at: timestamp,
+    revoked_at: timestamp.nullable().describe("`null` while the key works"),
+  })
+  .describe("A tenant key. Its secret is never shown again after creation.");
+
+export const createdKeySchema = keySchema.extend({ key: z.string().describe("The secret, `cg_…`: shown in this response only") });
+export const keyListSchema = z.object({ keys: z.array(keySchema).describe("Oldest first, revoked keys included") });
+export const revokedKeySchema = keySchema.extend({ cancelled_jobs: count.describe("Queued jobs of the key cancelled by the revocation") });
+
+const usageFigures = {
+  jobs: count.describe("Runs that ended (a job cancelled while queued never ran)"),
+  input_tokens: count,
+  output_tokens: count,
+  cache_creation_input_tokens: count,
+  cache_read_input_tokens: count,
+  cost_usd: z.number().min(0).describe("Sum of the CLI's `total_cost_usd`"),
+  run_seconds: z.number().min(0),
+};
+
+export const usageReportSchema = z
+  .object({
+    from: z.iso.date(),
+    to: z.iso.date(),
+    group_by: z.enum(USAGE_GROUPS),
+    usage: z
+      .array(
+        z.object({
+          day: z.iso.date().optional().describe("With `group_by=day`"),
+          model: z.string().optional().describe("With `group_by=model`"),
+          key_id: z.string().nullable().optional().describe("With `group_by=key`; `null` for operator keys"),
+          key_name: z.string().nullable().optional().describe("With `group_by=key`; `null` for operator keys"),
+          ...usageFigures,
+        }),
+      )
+      .describe("One row per group that has usage, in order"),
+    total: z.object(usageFigures).describe("The whole range"),
+  })
+  .describe("Usage from the ledger, by UTC day of each run's end. A tenant key sees its own; an operator key everyone's.");
+
 /** Every response body, by the name it has under `components.schemas`. */
 export const responseSchemas = {
   Error: errorSchema,
@@ -205,4 +257,10 @@ export const responseSchemas = {
   Timeline: timelineSchema,
   Health: healthSchema,
   WebhookSecret: webhookSecretSchema,
+  KeyPolicy: keyPolicySchema,
+  Key: keySchema,
+  CreatedKey: createdKeySchema,
+  KeyList: keyListSchema,
+  RevokedKey: revokedKeySchema,
+  UsageReport: usageReportSchema,
 } as const;

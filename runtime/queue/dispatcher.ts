@@ -48,6 +48,8 @@ export class Dispatcher {
     private readonly pool: CliPool,
     private readonly pause: QueuePause,
     readonly webhooks: Webhooks,
+    /** Owners whose queued jobs must wait now (tenant keys at their max_running or out of budget). */
+    private readonly held: () => readonly string[] = () => [],
   ) {}
 
   /** Claims queued jobs while there is a free slot. Called on submit, on each run's end, and at start-up. */
@@ -55,7 +57,7 @@ export class Dispatcher {
     if (this.pausedNow()) return;
     while (!this.stopping && this.running.size < this.config.concurrency) {
       const job = this.store.transaction(() => {
-        const claimed = this.store.claimNext();
+        const claimed = this.store.claimNext(Date.now(), this.held());
         if (claimed) this.webhooks.jobStarted(claimed);
         return claimed;
       });

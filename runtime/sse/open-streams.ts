@@ -1,27 +1,75 @@
 // Every open SSE response: one timer sends the heartbeat comment to all of them (not a timer per stream),
-// and shutdown can end them all at once instead of waiting for their jobs.
+// shutdown can end them all at once instead of waiting for their jobs, and the caps on open streams (in all,
+// and per owner: an API key, or the job of a signed stream URL) are counted here.
+import { createHash } from "node:crypto";
 import type { ServerResponse } from "node:http";
 
+/**
+ * Whom a stream counts against: the API key that opened it (by digest, so no key is kept in a map), or, for a
+ * signed stream URL, which does not say which key it was issued to, the job it opens.
+ */
+export function streamOwner(apiKey: string | undefined, jobId: string): string {
+  return apiKey === undefined ? `job:${jobId}` : `key:${createHash("sha256").update(apiKey).digest("base64url")}`;
+}
+
+export interface StreamCaps {
+  /** Most streams open at once on the server (CLAUDEGATE_MAX_STREAMS). */
+  total: number;
+  /** Most streams open at once per owner (CLAUDEGATE_MAX_STREAMS_PER_KEY). */
+  perOwner: number;
+}
+
 export class OpenStreams {
-  /** Each open response, with the job it streams. */
-  private readonly streams = new Map<ServerResponse, string>();
+  /** Each open response: the job it streams, the owner it counts against, whether a ping may go out now. */
+  private readonly streams = new Map<ServerResponse, { jobId: string; owner: string; quiet: boolean }>();
+  private readonly perOwner = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(heartbeatMs: number) {
+  constructor(
+    heartbeatMs: number,
+    private readonly caps: StreamCaps = { total: Infinity, perOwner: Infinity },
+  ) {
     // A comment line keeps proxies (nginx's proxy_read_timeout, load balancers' idle cuts) from dropping a
     // quiet stream, e.g. one waiting for its job to leave the queue.
     this.timer = setInterval(() => {
-      for (const res of this.streams.keys()) if (!res.writableNeedDrain) res.write(": ping\n\n");
+      for (const [res, s] of this.streams) if (!s.quiet && !res.writableNeedDrain) res.write(": ping\n\n");
     }, heartbeatMs);
     this.timer.unref();
   }
 
-  add(res: ServerResponse, jobId: string): void {
-    this.streams.set(res, jobId);
+  /** Why `owner` may not open another stream now (the 429 message), or undefined when it may. */
+  refusal(owner: string): string | undefined {
+    if ((this.perOwner.get(owner) ?? 0) >= this.caps.perOwner) {
+      return owner.startsWith("job:")
+        ? `too many open streams for this job's stream URL (CLAUDEGATE_MAX_STREAMS_PER_KEY=${this.caps.perOwner})`
+        : `too many open streams for this API key (CLAUDEGATE_MAX_STREAMS_PER_KEY=${this.caps.perOwner})`;
+    }
+    if (this.streams.size >= this.caps.total) return `too many open streams on this server (CLAUDEGATE_MAX_STREAMS=${this.caps.total})`;
+    return undefined;
+  }
+
+  add(res: ServerResponse, jobId: string, owner: string): void {
+    if (this.streams.has(res)) return;
+    this.streams.set(res, { jobId, owner, quiet: false });
+    this.perOwner.set(owner, (this.perOwner.get(owner) ?? 0) + 1);
+  }
+
+  /**
+   * Marks a stream that is writing one frame in several pieces (a long event in slices): neither a ping nor the
+   * shutdown's `restarting` event may land in the middle of it.
+   */
+  quiet(res: ServerResponse, quiet: boolean): void {
+    const s = this.streams.get(res);
+    if (s) s.quiet = quiet;
   }
 
   delete(res: ServerResponse): void {
+    const s = this.streams.get(res);
+    if (!s) return;
     this.streams.delete(res);
+    const n = (this.perOwner.get(s.owner) ?? 1) - 1;
+    if (n > 0) this.perOwner.set(s.owner, n);
+    else this.perOwner.delete(s.owner);
   }
 
   get size(): number {
@@ -34,9 +82,12 @@ export class OpenStreams {
    */
   endAll(): void {
     clearInterval(this.timer);
-    for (const [res, jobId] of this.streams) {
-      res.end(`event: restarting\ndata: ${JSON.stringify({ job_id: jobId, reason: "server restarting" })}\n\n`);
+    for (const [res, { jobId, quiet }] of this.streams) {
+      // Mid-frame, the frame is left incomplete (a client drops it and resumes before it) rather than broken.
+      if (quiet) res.end();
+      else res.end(`event: restarting\ndata: ${JSON.stringify({ job_id: jobId, reason: "server restarting" })}\n\n`);
     }
     this.streams.clear();
+    this.perOwner.clear();
   }
 }

@@ -7,7 +7,7 @@ import type { ErrorCode, Job, JobStatus, ResponseFormat, RunStats, WebhookEvent 
 import type { Model } from "../config/schema";
 import type { LifeSpan } from "../health/timeline";
 
-interface JobRow {
+export interface JobRow {
   id: string;
   prompt: string;
   system_prompt: string;
@@ -29,9 +29,10 @@ interface JobRow {
   created_at: number;
   started_at: number | null;
   completed_at: number | null;
+  owner: string;
 }
 
-function rowToJob(r: JobRow): Job {
+export function rowToJob(r: JobRow): Job {
   const stats = r.stats ? (JSON.parse(r.stats) as RunStats) : {};
   return {
     id: r.id,
@@ -54,6 +55,7 @@ function rowToJob(r: JobRow): Job {
     createdAt: r.created_at,
     startedAt: r.started_at ?? undefined,
     completedAt: r.completed_at ?? undefined,
+    owner: r.owner,
     ...stats,
   };
 }
@@ -71,6 +73,8 @@ export interface NewJob {
   timeoutSeconds: number | undefined;
   requestId: string;
   createdAt: number;
+  /** The tenant key's id; '' for an operator key. */
+  owner: string;
 }
 
 export interface Finish {
@@ -96,14 +100,29 @@ export class JobStore {
     this.q = {
       // The queue cap is checked in the same statement as the insert, so a refused submit leaves no row.
       insert: p(`INSERT INTO jobs (id, prompt, system_prompt, model, status, callback_url, webhook_events, metadata,
-                   response_format, json_schema, timeout_seconds, request_id, created_at)
+                   response_format, json_schema, timeout_seconds, request_id, created_at, owner)
                  SELECT @id, @prompt, @systemPrompt, @model, 'queued', @callbackUrl, @webhookEvents, @metadata,
-                   @responseFormat, @jsonSchema, @timeoutSeconds, @requestId, @createdAt
-                 WHERE (SELECT n FROM job_counts WHERE status = 'queued') < @queueSize`),
+                   @responseFormat, @jsonSchema, @timeoutSeconds, @requestId, @createdAt, @owner
+                 WHERE (SELECT n FROM job_counts WHERE status = 'queued') < @queueSize
+                   AND (@maxQueued IS NULL
+                        OR COALESCE((SELECT queued FROM owner_queue WHERE owner = @owner), 0) < @maxQueued)`),
+      queueFull: p(`SELECT (SELECT n FROM job_counts WHERE status = 'queued') >= ?`).pluck(),
       get: p(`SELECT * FROM jobs WHERE id = ?`),
+      // Fair across owners: the waiting owner served longest ago (never served: the first to arrive), not held
+      // back by its policy, gets a turn; within an owner, first in first out. Its oldest job is found by walking
+      // the queue in order (jobs_status_seq), which stops at once unless other owners' backlogs are ahead of
+      // it: a claim may read the queue once, a submit stays one index insert lighter than an owner index costs.
       claimNext: p(`UPDATE jobs SET status = 'processing', started_at = @now, attempts = attempts + 1, retrying = NULL
-                    WHERE seq = (SELECT seq FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1)
+                    WHERE seq = (
+                      SELECT j.seq FROM jobs j
+                      WHERE j.status = 'queued' AND j.owner = (
+                        SELECT o.owner FROM owner_queue o
+                        WHERE o.queued > 0 AND o.owner NOT IN (SELECT value FROM json_each(@held))
+                        ORDER BY o.served, o.arrived LIMIT 1)
+                      ORDER BY j.seq LIMIT 1)
                     RETURNING *`),
+      served: p(`UPDATE owner_queue SET served = (SELECT MAX(served) FROM owner_queue) + 1 WHERE owner = ?`),
+      waitingOwners: p(`SELECT owner, running FROM owner_queue WHERE queued > 0`),
       finish: p(`UPDATE jobs SET status = @status, result = @result, error = @error, error_code = @errorCode,
                    stats = @stats, completed_at = @now, retrying = NULL
                  WHERE id = @id AND status = 'processing' AND attempts = @attempts
@@ -131,22 +150,30 @@ export class JobStore {
                     UNION ALL
                     SELECT status, created_at, started_at, completed_at FROM jobs
                     WHERE status IN ('completed', 'failed', 'cancelled') AND completed_at >= ?`),
+      // `owner != ''` lets SQLite use the partial index jobs_owner_created (only tenants' jobs are in it).
+      countOwner: p(`SELECT COUNT(*) FROM jobs WHERE owner = ? AND owner != ''`).pluck(),
+      countOwnerStatus: p(`SELECT COUNT(*) FROM jobs WHERE owner = ? AND owner != '' AND status = ?`).pluck(),
+      queuedOf: p(`SELECT id FROM jobs WHERE owner = ? AND owner != '' AND status = 'queued' ORDER BY seq`).pluck(),
       ping: p(`SELECT 1`),
     };
   }
 
-  /** Inserts a queued job, or returns false when `queueSize` jobs are already waiting. */
-  insert(job: NewJob, queueSize: number): boolean {
-    return (
-      this.q.insert.run({
-        ...job,
-        webhookEvents: JSON.stringify(job.webhookEvents),
-        metadata: job.metadata ?? null,
-        jsonSchema: job.jsonSchema ?? null,
-        timeoutSeconds: job.timeoutSeconds ?? null,
-        queueSize,
-      }).changes === 1
-    );
+  /**
+   * Inserts a queued job; or refuses it, leaving no row, when `queueSize` jobs are already waiting
+   * (`queue_full`) or its owner has `maxQueued` waiting (`key_queue_full`).
+   */
+  insert(job: NewJob, queueSize: number, maxQueued?: number): undefined | "queue_full" | "key_queue_full" {
+    const inserted = this.q.insert.run({
+      ...job,
+      webhookEvents: JSON.stringify(job.webhookEvents),
+      metadata: job.metadata ?? null,
+      jsonSchema: job.jsonSchema ?? null,
+      timeoutSeconds: job.timeoutSeconds ?? null,
+      queueSize,
+      maxQueued: maxQueued ?? null,
+    }).changes === 1;
+    if (inserted) return undefined;
+    return this.q.queueFull.get(queueSize) ? "queue_full" : "key_queue_full";
   }
 
   get(id: string): Job | undefined {
@@ -154,20 +181,51 @@ export class JobStore {
     return row && rowToJob(row);
   }
 
-  list(opts: { limit: number; offset: number; status?: JobStatus }): { jobs: Job[]; total: number } {
-    const where = opts.status ? "WHERE status = ?" : "";
-    const args = opts.status ? [opts.status] : [];
-    const total = opts.status ? this.countByStatus()[opts.status] : ((this.q.countAll.get() as number | null) ?? 0);
-    const rows = this.db
-      .prepare(`SELECT * FROM jobs ${where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`)
-      .all(...args, opts.limit, opts.offset) as JobRow[];
-    return { jobs: rows.map(rowToJob), total };
+  /**
+   * The ids of a page of the job list, newest first (the list response reads each job as it writes it);
+   * `owner` restricts it to one tenant's (undefined: everyone's).
+   */
+  listIds(opts: { limit: number; offset: number; status?: JobStatus; owner?: string }): { ids: string[]; total: number } {
+    const where: string[] = [];
+    const args: string[] = [];
+    // `owner != ''` lets SQLite use the partial index jobs_owner_created (only tenants' jobs are in it).
+    if (opts.owner !== undefined) where.push("owner = ? AND owner != ''"), args.push(opts.owner);
+    if (opts.status) where.push("status = ?"), args.push(opts.status);
+    const ids = this.db
+      .prepare(`SELECT id FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`)
+      .pluck()
+      .all(...args, opts.limit, opts.offset) as string[];
+    return { ids, total: this.listTotal(opts) };
   }
 
-  /** Atomically moves the oldest queued job to `processing` and counts the attempt. */
-  claimNext(now = Date.now()): Job | undefined {
-    const row = this.q.claimNext.get({ now }) as JobRow | undefined;
-    return row && rowToJob(row);
+  private listTotal(opts: { status?: JobStatus; owner?: string }): number {
+    if (opts.owner !== undefined) {
+      return (opts.status ? this.q.countOwnerStatus.get(opts.owner, opts.status) : this.q.countOwner.get(opts.owner)) as number;
+    }
+    return opts.status ? this.countByStatus()[opts.status] : ((this.q.countAll.get() as number | null) ?? 0);
+  }
+
+  /** Ids of one owner's queued jobs, oldest first. */
+  queuedOf(owner: string): string[] {
+    return this.q.queuedOf.all(owner) as string[];
+  }
+
+  /**
+   * Atomically moves the next queued job to `processing` and counts the attempt: round robin between the
+   * owners with waiting jobs, except the `held` ones (at their max_running or out of budget), FIFO within one.
+   */
+  claimNext(now = Date.now(), held: readonly string[] = []): Job | undefined {
+    return this.db.transaction(() => {
+      const row = this.q.claimNext.get({ now, held: JSON.stringify(held) }) as JobRow | undefined;
+      if (!row) return undefined;
+      this.q.served.run(row.owner);
+      return rowToJob(row);
+    })();
+  }
+
+  /** Owners with queued jobs, and how many of theirs run. */
+  waitingOwners(): { owner: string; running: number }[] {
+    return this.q.waitingOwners.all() as { owner: string; running: number }[];
   }
 
   /** Ends the run `attempts` of a processing job; undefined if the job moved on meanwhile (cancelled, deleted). */

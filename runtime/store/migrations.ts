@@ -161,6 +161,106 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
   {
     version: 9,
     sql: `
+      -- Tenant keys, created by an operator. The key itself is never stored: only its SHA-256 (keys are 32
+      -- random bytes, so a fast hash is enough; nothing to brute-force). A revoked key keeps its row (its name,
+      -- its jobs' history and its webhook secret for deliveries still pending).
+      CREATE TABLE api_keys (
+        id              TEXT PRIMARY KEY,
+        name            TEXT NOT NULL UNIQUE,
+        secret_hash     TEXT NOT NULL UNIQUE,  -- hex SHA-256 of the key
+        policy          TEXT NOT NULL DEFAULT '{}',
+        webhook_secret  TEXT NOT NULL,         -- this tenant's Standard Webhooks secret (the DB file is private)
+        created_at      INTEGER NOT NULL,
+        revoked_at      INTEGER
+      );
+    `,
+  },
+  {
+    version: 10,
+    sql: `
+      -- Who submitted a job: the tenant key's id, '' for operator keys. A tenant sees only its own jobs, and
+      -- deliveries carry the owner too, so a deleted job's deliveries stay private and are signed with its secret.
+      -- Only tenants' jobs are indexed by owner (operators list everyone's through jobs_created), so a gateway
+      -- with operator keys only pays nothing more per submit.
+      ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+      CREATE INDEX jobs_owner_created ON jobs(owner, created_at DESC, seq DESC) WHERE owner != '';
+      ALTER TABLE webhook_deliveries ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+    `,
+  },
+  {
+    version: 11,
+    sql: `
+      -- Per owner (tenant key id, '' for operators): jobs waiting and running, kept by triggers, the claim
+      -- number of its last served job, and its first job's seq (the order among owners never served yet). The
+      -- dispatcher serves the waiting owner served longest ago (round robin) and skips owners at their
+      -- max_running, without counting over the queue on each claim.
+      CREATE TABLE owner_queue (
+        owner    TEXT PRIMARY KEY,
+        queued   INTEGER NOT NULL DEFAULT 0,
+        running  INTEGER NOT NULL DEFAULT 0,
+        served   INTEGER NOT NULL DEFAULT 0,
+        arrived  INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+      INSERT INTO owner_queue (owner, queued, running, arrived)
+        SELECT owner, SUM(status = 'queued'), SUM(status = 'processing'), MIN(seq) FROM jobs GROUP BY owner;
+      CREATE TRIGGER owner_queue_insert AFTER INSERT ON jobs BEGIN
+        INSERT INTO owner_queue (owner, queued, running, arrived)
+          VALUES (NEW.owner, NEW.status = 'queued', NEW.status = 'processing', NEW.seq)
+          ON CONFLICT (owner) DO UPDATE SET queued = queued + excluded.queued, running = running + excluded.running;
+      END;
+      CREATE TRIGGER owner_queue_delete AFTER DELETE ON jobs WHEN OLD.status IN ('queued', 'processing') BEGIN
+        UPDATE owner_queue SET queued = queued - (OLD.status = 'queued'), running = running - (OLD.status = 'processing')
+          WHERE owner = OLD.owner;
+      END;
+      CREATE TRIGGER owner_queue_update AFTER UPDATE OF status ON jobs WHEN OLD.status <> NEW.status BEGIN
+        UPDATE owner_queue
+          SET queued = queued - (OLD.status = 'queued') + (NEW.status = 'queued'),
+              running = running - (OLD.status = 'processing') + (NEW.status = 'processing')
+          WHERE owner = NEW.owner;
+      END;
+
+      -- Usage per owner, UTC day and model, added to by the transaction that ends a run (so it outlives the
+      -- jobs, which the TTL deletes): budgets and GET /api/v1/usage read it. A run ends when a processing job
+      -- becomes terminal; jobs cancelled while queued never ran and cost nothing.
+      CREATE TABLE usage_ledger (
+        owner                        TEXT NOT NULL,
+        day                          TEXT NOT NULL,   -- YYYY-MM-DD (UTC) of the run's end
+        model                        TEXT NOT NULL,
+        jobs                         INTEGER NOT NULL,
+        input_tokens                 INTEGER NOT NULL,
+        output_tokens                INTEGER NOT NULL,
+        cache_creation_input_tokens  INTEGER NOT NULL,
+        cache_read_input_tokens      INTEGER NOT NULL,
+        cost_usd                     REAL NOT NULL,   -- the CLI's total_cost_usd
+        run_ms                       INTEGER NOT NULL,
+        PRIMARY KEY (owner, day, model)
+      ) WITHOUT ROWID;
+      CREATE INDEX usage_ledger_day ON usage_ledger(day);
+      CREATE TRIGGER usage_ledger_run_end AFTER UPDATE OF status ON jobs
+        WHEN OLD.status = 'processing' AND NEW.status IN ('completed', 'failed', 'cancelled') BEGIN
+        INSERT INTO usage_ledger (owner, day, model, jobs, input_tokens, output_tokens, cache_creation_input_tokens,
+                                  cache_read_input_tokens, cost_usd, run_ms)
+        VALUES (NEW.owner, strftime('%Y-%m-%d', COALESCE(NEW.completed_at, 0) / 1000, 'unixepoch'), NEW.model, 1,
+                COALESCE(json_extract(NEW.stats, '$.usage.input_tokens'), 0),
+                COALESCE(json_extract(NEW.stats, '$.usage.output_tokens'), 0),
+                COALESCE(json_extract(NEW.stats, '$.usage.cache_creation_input_tokens'), 0),
+                COALESCE(json_extract(NEW.stats, '$.usage.cache_read_input_tokens'), 0),
+                COALESCE(json_extract(NEW.stats, '$.cost_usd'), 0),
+                MAX(0, COALESCE(NEW.completed_at - NEW.started_at, 0)))
+        ON CONFLICT (owner, day, model) DO UPDATE SET
+          jobs = jobs + 1,
+          input_tokens = input_tokens + excluded.input_tokens,
+          output_tokens = output_tokens + excluded.output_tokens,
+          cache_creation_input_tokens = cache_creation_input_tokens + excluded.cache_creation_input_tokens,
+          cache_read_input_tokens = cache_read_input_tokens + excluded.cache_read_input_tokens,
+          cost_usd = cost_usd + excluded.cost_usd,
+          run_ms = run_ms + excluded.run_ms;
+      END;
+    `,
+  },
+  {
+    version: 12,
+    sql: `
       -- The X-Request-ID of the request that created the job, so every log line about the job can name it.
       ALTER TABLE jobs ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
     `,

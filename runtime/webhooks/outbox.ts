@@ -20,6 +20,8 @@ export interface Delivery {
   deliveredAt: number | null;
   /** The X-Request-ID that created the delivery's job, for log lines (only on rows read by `due`). */
   requestId: string;
+  /** The job's owner: whose deliveries these are, and whose secret signs them. */
+  owner: string;
 }
 
 export interface Attempt {
@@ -44,6 +46,7 @@ const toDelivery = (r: any): Delivery => ({
   createdAt: r.created_at,
   deliveredAt: r.delivered_at,
   requestId: r.request_id ?? "",
+  owner: r.owner,
 });
 
 export class WebhookOutbox {
@@ -52,8 +55,8 @@ export class WebhookOutbox {
   constructor(private readonly db: Sqlite) {
     const p = (sql: string) => db.prepare(sql);
     this.q = {
-      insert: p(`INSERT INTO webhook_deliveries (id, job_id, type, url, payload, status, max_attempts, next_attempt_at, created_at)
-                 VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`),
+      insert: p(`INSERT INTO webhook_deliveries (id, job_id, type, url, payload, status, max_attempts, next_attempt_at, created_at, owner)
+                 VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`),
       due: p(`SELECT d.*, j.request_id FROM webhook_deliveries d LEFT JOIN jobs j ON j.id = d.job_id
               WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?`),
       nextDue: p(`SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'`).pluck(),
@@ -68,9 +71,9 @@ export class WebhookOutbox {
     };
   }
 
-  enqueue(jobId: string, type: DeliveryType, url: string, payload: string, maxAttempts: number, now = Date.now()): string {
+  enqueue(jobId: string, type: DeliveryType, url: string, payload: string, maxAttempts: number, owner = "", now = Date.now()): string {
     const id = `msg_${randomUUID().replaceAll("-", "")}`;
-    this.q.insert.run(id, jobId, type, url, payload, maxAttempts, now, now);
+    this.q.insert.run(id, jobId, type, url, payload, maxAttempts, now, now, owner);
     return id;
   }
 

@@ -8,6 +8,9 @@ import type { Delivery, WebhookOutbox } from "./outbox";
 import { describeOutcome, nextStep } from "./retry-policy";
 import type { WebhookSigner } from "./signer";
 
+/** The signer of a delivery's owner: the operator secret for '', a tenant key's own secret otherwise. */
+export type SignerFor = (owner: string) => WebhookSigner;
+
 export interface SenderOptions {
   timeoutMs: number;
   scheduleMs: readonly number[];
@@ -24,7 +27,7 @@ export class WebhookSender {
   constructor(
     private readonly outbox: WebhookOutbox,
     private readonly policy: AddressPolicy,
-    private readonly signer: WebhookSigner,
+    private readonly signerFor: SignerFor,
     private readonly dialer: Dialer,
     private readonly opts: SenderOptions,
   ) {}
@@ -69,7 +72,7 @@ export class WebhookSender {
     const outcome = await attemptDelivery(
       d.url,
       d.payload,
-      { ...this.signer.headers(d.id, d.payload, new Date(started)), "Content-Type": "application/json", "User-Agent": "ClaudeGate-Webhook/1" },
+      { ...this.signerFor(d.owner).headers(d.id, d.payload, new Date(started)), "Content-Type": "application/json", "User-Agent": "ClaudeGate-Webhook/1" },
       this.policy,
       this.dialer,
       this.opts.timeoutMs,

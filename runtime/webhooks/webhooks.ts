@@ -22,7 +22,7 @@ export class Webhooks {
 
   private enqueue(job: Job, started: boolean): void {
     const type = webhookType(job, started);
-    this.outbox.enqueue(job.id, type, job.callbackUrl, webhookPayload(job, type), this.maxAttempts);
+    this.outbox.enqueue(job.id, type, job.callbackUrl, webhookPayload(job, type), this.maxAttempts, job.owner);
     this.sender.wake(); // a timer: it looks after this transaction has committed
   }
 }

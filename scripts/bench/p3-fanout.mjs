@@ -16,7 +16,8 @@ const ORDER = ["g", "b", "b", "g"];
 export async function run({ log }) {
   const rows = [];
   const notes = [];
-  const gw = await Gateway.start("p3", {});
+  // One API key opens every subscriber: room above the largest round for streams still closing from the last.
+  const gw = await Gateway.start("p3", { CLAUDEGATE_MAX_STREAMS_PER_KEY: String(2 * Math.max(...SUBSCRIBERS)) });
   try {
     for (const n of SUBSCRIBERS) {
       const samples = { g: [], b: [] };

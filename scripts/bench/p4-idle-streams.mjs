@@ -10,7 +10,8 @@ const HEARTBEAT_S = 5;
 const RSS_LIMIT_MB = 500;
 
 export async function run({ log }) {
-  const gw = await Gateway.start("p4", { CLAUDEGATE_SSE_HEARTBEAT_SECONDS: String(HEARTBEAT_S) });
+  // One API key opens them all: its stream cap (1,000 by default) is raised to the scenario's count.
+  const gw = await Gateway.start("p4", { CLAUDEGATE_SSE_HEARTBEAT_SECONDS: String(HEARTBEAT_S), CLAUDEGATE_MAX_STREAMS_PER_KEY: String(STREAMS) });
   const readers = [];
   try {
     const paused = await gw.pauseQueue();

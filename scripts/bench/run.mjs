@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: builds the server, runs scenarios P1–P6 (each against the built gateway and its baseline in
+// `npm run bench`: builds the server, runs scenarios P1–P5, M1, T1 and O1 (each against the built gateway and its baseline in
 // the same run), prints the table and rewrites docs/benchmarks.md with it, the machine, the date and the commit.
 // `npm run bench -- P3 P4` runs only those and leaves docs/benchmarks.md alone.
 // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every gateway process started into <dir>.
@@ -16,7 +16,9 @@ const SCENARIOS = {
   P3: () => import("./p3-fanout.mjs"),
   P4: () => import("./p4-idle-streams.mjs"),
   P5: () => import("./p5-queue-depth.mjs"),
-  P6: () => import("./p6-metrics.mjs"),
+  T1: () => import("./t1-tenant-keys.mjs"),
+  M1: () => import("./m1-memory-bound.mjs"),
+  O1: () => import("./o1-metrics.mjs"),
 };
 
 const wanted = process.argv.slice(2).map((a) => a.toUpperCase());
@@ -155,6 +157,11 @@ ${notes.map((n) => `- ${n}`).join("\n")}
 - **P5**: 100,000 submits, 16 in flight over keep-alive connections, on a paused queue with
   \`CLAUDEGATE_QUEUE_SIZE\` above that, after 1,000 warm-up submits; \`VmRSS\` before and after, and the median
   latency of the first and of the last 1,000 submits.
+- **M1**: 50 raw sockets that send one request each and stop reading once the status line has arrived: 25 on
+  the SSE stream (from the start) of a job with 10,000,000 bytes of answer in 4 KiB chunks, 25 on
+  \`GET /api/v1/jobs?limit=100\` over 100 jobs with a 10,000,000-byte result each (scripts/bench/stamp-cli.mjs
+  \`[[flood]]\`). The gateway's \`VmRSS\` after a warm-up read of both responses, and its peak over the 5 s
+  after the last client.
 
 Every gateway is the built server (\`.output/server/index.mjs\`, rebuilt by the bench) in its own process with its
 own SQLite file. \`BENCH_CPU_PROF=<dir> npm run bench\` also writes a V8 CPU profile of each gateway process.

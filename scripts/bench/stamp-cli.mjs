@@ -9,6 +9,8 @@
 //                      across processes); default 3
 //   [[interval:MS]]    wait MS between chunks (default 20)
 //   [[hang]]           init line, then silence until killed (holds the gateway's only CLI slot)
+//   [[flood:N]]        instead of stamped chunks: N bytes of "x" as fast as the pipe takes them, in deltas of
+//                      [[piece:B]] bytes (default 65536); the result repeats them (M1's largest responses)
 //   [[capture:PATH]]   write {argv, env, cwd} of this run to PATH as JSON (P1 reuses the gateway's exact
 //                      invocation for its direct-CLI baseline), then answer normally
 // The lines follow the real CLI's format (see /work/shared/reference/cli-2.1.197-stream-json-sample.jsonl).
@@ -51,7 +53,15 @@ if ("hang" in d) {
   streamEvent({ type: "message_start", message });
   streamEvent({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } });
   let text = "";
-  for (let i = 0; i < n; i++) {
+  if (d.flood) {
+    const piece = Number(d.piece) || 65536;
+    for (let left = Number(d.flood); left > 0; left -= piece) {
+      const t = "x".repeat(Math.min(left, piece));
+      text += t;
+      streamEvent({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: t } });
+    }
+  }
+  for (let i = 0; i < (d.flood ? 0 : n); i++) {
     if (i > 0 && interval > 0) await sleep(interval);
     const t = `@${stamp()};`;
     text += t;

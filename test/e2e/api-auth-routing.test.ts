@@ -168,6 +168,7 @@ describe("CORS (CLAUDEGATE_CORS_ORIGINS=https://a.example)", () => {
     expect(r.headers.get("access-control-allow-origin")).toBe(good);
     expect(r.headers.get("access-control-allow-methods") ?? "").toMatch(/\bPOST\b/);
     expect(r.headers.get("access-control-allow-methods") ?? "").toMatch(/\bDELETE\b/);
+    expect(r.headers.get("access-control-allow-methods") ?? "").toMatch(/\bPATCH\b/); // PATCH /api/v1/keys/{id}
     expect((r.headers.get("access-control-allow-headers") ?? "").toLowerCase()).toContain("x-api-key");
     expect((r.headers.get("access-control-allow-headers") ?? "").toLowerCase()).toContain("content-type");
     expect(r.headers.get("vary") ?? "").toMatch(/\bOrigin\b/i);

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
 import { promtool, PrometheusProcess, skipWithoutPrometheus } from "../support/prometheus";
+import { createTenant, submitAs } from "../support/tenants";
 import { startReceiver, type Receiver } from "../support/webhook-receiver";
 
 const SKIP_PROMETHEUS = skipWithoutPrometheus();
@@ -131,6 +132,15 @@ describe("access to the metrics", () => {
     expect(text).toContain("# TYPE nodejs_eventloop_lag_seconds gauge");
   });
 
+  it("refuses a tenant key on /metrics and the status timeline (operator only)", async () => {
+    const tenant = await createTenant(gw, "metrics-peeker");
+    for (const path of ["/metrics", "/api/v1/stats/timeline"]) {
+      const r = await fetch(`${gw.url}${path}`, { headers: tenant.h });
+      expect(r.status, path).toBe(403);
+      expect(await r.json(), path).toEqual({ error: "operator key required" });
+    }
+  });
+
   it("serves only GET /metrics on CLAUDEGATE_METRICS_ADDR, without a key", async () => {
     const res = await fetch(metricsUrl);
     expect(res.status).toBe(200);
@@ -192,5 +202,22 @@ describe("job logs", () => {
     } finally {
       await quiet.stop();
     }
+  });
+});
+
+describe("tenant jobs in the metrics", () => {
+  it("count a tenant job's submit, tokens and cost under its key's name, never its secret or id", async () => {
+    const tenant = await createTenant(gw, "billing-svc");
+    const job = await submitAs(gw, tenant, { prompt: "[[cost:0.25]] [[reply:a|b|c]] billed", model: "sonnet" });
+    expect((await gw.waitJob(job.job_id)).status).toBe("completed");
+    const key = 'key="billing-svc"';
+    expect(await gw.metric(`claudegate_jobs_submitted_total{model="sonnet",${key}}`)).toBe(1);
+    expect(await gw.metric(`claudegate_jobs_finished_total{status="completed",error_code="none",model="sonnet",${key}}`)).toBe(1);
+    expect(await gw.metric(`claudegate_tokens_total{type="input",model="sonnet",${key}}`)).toBe(10);
+    expect(await gw.metric(`claudegate_tokens_total{type="output",model="sonnet",${key}}`)).toBe(3);
+    expect(await gw.metric(`claudegate_cost_usd_total{model="sonnet",${key}}`)).toBe(0.25);
+    const text = await (await gw.request("GET", "/metrics")).text();
+    expect(text).not.toContain(tenant.key);
+    expect(text).not.toContain(tenant.id);
   });
 });

@@ -142,5 +142,24 @@ describe("the document's response schemas", () => {
     conforms("Stats", (await gw.json("GET", "/api/v1/stats")).body);
     conforms("Health", (await gw.json("GET", "/api/v1/health")).body);
     conforms("PauseState", (await gw.json("POST", "/api/v1/queue/resume")).body);
+
+    const created = await gw.json("POST", "/api/v1/keys", { name: "schema", policy: { models: ["haiku"], budget_usd: 1.5, budget_period: "month" } });
+    conforms("CreatedKey", created.body);
+    conforms("Key", (await gw.json("GET", `/api/v1/keys/${created.body.id}`)).body);
+    conforms("Key", (await gw.json("PATCH", `/api/v1/keys/${created.body.id}`, { policy: { max_running: 1 } })).body);
+    conforms("KeyList", (await gw.json("GET", "/api/v1/keys")).body);
+    conforms("WebhookSecret", (await gw.json("GET", "/api/v1/webhooks/secret", undefined, { "X-API-Key": created.body.key })).body);
+    conforms("Error", (await gw.json("GET", "/api/v1/stats", undefined, { "X-API-Key": created.body.key })).body);
+    const tenantJob = (await gw.json("POST", "/api/v1/jobs", { prompt: "[[reply:mine]] schema-tenant" }, { "X-API-Key": created.body.key })).body;
+    expect(tenantJob.key_id).toBe(created.body.id);
+    conforms("Job", tenantJob);
+    conforms("Job", await gw.waitJob(tenantJob.job_id));
+    conforms("UsageReport", (await gw.json("GET", "/api/v1/usage?group_by=key", undefined, { "X-API-Key": created.body.key })).body);
+    for (const group of ["day", "model", "key"]) {
+      const report = (await gw.json("GET", `/api/v1/usage?group_by=${group}`)).body;
+      expect(report.usage.length, group).toBeGreaterThan(0);
+      conforms("UsageReport", report);
+    }
+    conforms("RevokedKey", (await gw.json("DELETE", `/api/v1/keys/${created.body.id}`)).body);
   });
 });

@@ -11,6 +11,7 @@
 //   [[hang]]            init, then silence forever           [[ignore-term]]  ignore SIGTERM, init, hang
 //   [[bigline:N]]       result text (and a single delta) of N bytes of "x"
 //   [[flood:N]]         N bytes of text in 64 KiB deltas as fast as the pipe takes them, then a result of it all
+//   [[piece:B]]         with [[flood]]: deltas of B bytes instead of 64 KiB (a long history of small events)
 //   [[grandchild]]      spawn `sleep 600` in our process group holding stdout, print
 //                       {"type":"system","subtype":"fake_grandchild","pid":N}, then result and exit 0
 //   [[spawn-hang]]      as grandchild, but then hang without a result
@@ -23,6 +24,7 @@
 //   [[endless]]         init, then small text deltas back to back, for ever (a dense stream to cancel mid-way)
 //   [[stack-crash]]     init, then a Node-style error with stack frames and absolute paths on stderr, exit 1
 //   [[api-retry:N]]     N api_retry lines (error_status 529, no delay) before the usual answer
+//   [[cost:USD]]        report total_cost_usd USD (default 0.00004) on a successful result
 // Env FAKE_CLAUDE_LOG=<file>: after stdin is read, append {"argv","env","cwd","stdin","at"} as one JSON line (`at`:
 // epoch ms, so a test can tell a run that started after its job had ended), plus `systemPrompt` and
 // `systemPromptMode` (octal) read from the `--system-prompt-file` argument when there is one.
@@ -40,6 +42,7 @@ const sessionId = randomUUID();
 const started = Date.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const hangForever = () => setInterval(() => {}, 1 << 30);
+let costUsd = 0.00004;
 
 async function out(obj) {
   const line = (typeof obj === "string" ? obj : JSON.stringify(obj)) + "\n";
@@ -75,7 +78,7 @@ function result(text, { isError = false, apiStatus = null, outputTokens = 1 } = 
     type: "result", subtype: "success", is_error: isError, api_error_status: apiStatus,
     duration_ms: Date.now() - started, duration_api_ms: Math.max(0, Date.now() - started - 5), num_turns: 1,
     result: text, stop_reason: isError ? "stop_sequence" : "end_turn", session_id: sessionId,
-    total_cost_usd: isError ? 0 : 0.00004, usage: usage(isError ? 0 : outputTokens),
+    total_cost_usd: isError ? 0 : costUsd, usage: usage(isError ? 0 : outputTokens),
     modelUsage: { [model]: { inputTokens: 10, outputTokens, costUSD: 0.00004, contextWindow: 200000 } },
     permission_denials: [], terminal_reason: "completed", fast_mode_state: "off", uuid: randomUUID(),
   });
@@ -142,6 +145,7 @@ async function main() {
   for (const m of prompt.matchAll(DIRECTIVE_RE)) d[m[1]] = m[2] ?? true;
   if (typeof d["pid-file"] === "string") fs.writeFileSync(d["pid-file"], String(process.pid));
   if (d["ignore-term"]) process.on("SIGTERM", () => {});
+  if (typeof d.cost === "string") costUsd = Number(d.cost);
 
   await init();
   for (let i = 1; i <= Number(d["api-retry"] ?? 0); i++) {
@@ -201,7 +205,8 @@ async function main() {
   else if (d.bigline) deltas = ["x".repeat(Number(d.bigline))];
   else if (d.flood) {
     deltas = [];
-    for (let left = Number(d.flood); left > 0; left -= 65536) deltas.push("x".repeat(Math.min(left, 65536)));
+    const piece = Number(d.piece) || 65536;
+    for (let left = Number(d.flood); left > 0; left -= piece) deltas.push("x".repeat(Math.min(left, piece)));
   } else {
     const text = `fake: ${prompt.slice(0, 40)}`;
     const half = Math.ceil(text.length / 2);

@@ -6,6 +6,8 @@ import { onSubmit, readForm } from "./form";
 import { refreshHealth } from "./health";
 import { History } from "./history";
 import { getKey, setKey } from "./key";
+import { KeysView } from "./keys";
+import { UsageView } from "./usage";
 import { RunView } from "./run-view";
 import { StatusView } from "./status";
 import type { Job } from "./types";
@@ -24,8 +26,18 @@ function showAuthError(err: unknown): boolean {
 }
 
 const history = new History((job) => void open(job), showAuthError);
-const run = new RunView(() => void history.refresh());
+const usage = new UsageView(showAuthError);
+const keys = new KeysView();
 const status = new StatusView(showAuthError);
+const run = new RunView(() => (void history.refresh(), void usage.refresh()));
+
+/** Everything that depends on the key. */
+function refreshAll(): void {
+  void history.refresh();
+  void usage.refresh();
+  void keys.refresh();
+  void status.refresh();
+}
 
 /** Replays a job from the history: a fresh job object carries a fresh stream token. */
 async function open(job: Job): Promise<void> {
@@ -57,8 +69,7 @@ function saveKey(): void {
   setKey(keyInput.value.trim());
   keyInput.removeAttribute("aria-invalid");
   notice(keyNotice, getKey() ? "Key saved in this browser." : "Key removed.", "info");
-  void history.refresh();
-  void status.refresh();
+  refreshAll();
 }
 
 keyInput.value = getKey();
@@ -71,9 +82,7 @@ byId("shortcut").textContent = /Mac|iPhone|iPad/.test(navigator.platform) ? "⌘
 
 void refreshHealth();
 setInterval(() => void refreshHealth(), 30_000);
-// The Status panel follows the queue while a key is set (an operator's key: it reads /api/v1/stats/timeline).
-setInterval(() => void (getKey() && status.refresh()), 15_000);
-if (getKey()) {
-  void history.refresh();
-  void status.refresh();
-} else notice(keyNotice, "Enter an API key to submit jobs and see the history.", "info");
+// The Status panel follows the queue while it shows (an operator's key: it reads /api/v1/stats/timeline).
+setInterval(() => void (getKey() && status.shown && status.refresh()), 15_000);
+if (getKey()) refreshAll();
+else notice(keyNotice, "Enter an API key to submit jobs and see the history.", "info");

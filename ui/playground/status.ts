@@ -1,7 +1,8 @@
 // The operator's Status panel: queue depth, running CLIs against concurrency, and the pause now, with the last
 // hour per minute as small bar charts (queue depth, running, completed, failed + cancelled), from
 // GET /api/v1/stats/timeline. Charts are SVG built here (no library, nothing inline: the page's CSP holds).
-import { api } from "./api";
+// For operator keys only, as the Keys view: it shows itself when the timeline answers (a tenant key gets 403).
+import { api, ApiError } from "./api";
 import { byId, notice } from "./dom";
 
 interface Bucket {
@@ -36,11 +37,17 @@ const CHARTS: { id: string; caption: string; value: (b: Bucket) => number; total
 ];
 
 export class StatusView {
+  private readonly card = byId("status");
   private readonly error = byId("status-error");
   private loading?: Promise<void>;
 
   constructor(private readonly onAuthError: (err: unknown) => boolean) {
     byId("status-refresh").addEventListener("click", () => void this.refresh());
+  }
+
+  /** Whether the panel is showing (an operator key is set): the periodic refresh runs only then. */
+  get shown(): boolean {
+    return !this.card.hidden;
   }
 
   refresh(): Promise<void> {
@@ -52,9 +59,14 @@ export class StatusView {
     try {
       const t = await api<Timeline>("GET", "/api/v1/stats/timeline?minutes=60");
       notice(this.error, "");
+      this.card.hidden = false;
       this.render(t);
     } catch (err) {
-      if (!this.onAuthError(err)) notice(this.error, (err as Error).message);
+      // 403: a tenant key; 401: no or a wrong key (shown at the key field). Either way, not an operator's page.
+      const notOperator = err instanceof ApiError && (err.status === 401 || err.status === 403);
+      this.card.hidden = notOperator;
+      if (err instanceof ApiError && err.status === 401) this.onAuthError(err);
+      else if (!notOperator) notice(this.error, (err as Error).message);
     }
   }
 

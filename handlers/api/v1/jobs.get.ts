@@ -1,14 +1,14 @@
-import { defineEventHandler, getQuery, setResponseHeader } from "h3";
+import { defineEventHandler, getQuery } from "h3";
 import { useGateway } from "../../../runtime/gateway";
-import { renderJob } from "../../../runtime/job/render";
+import { writeJobList } from "../../../runtime/job/job-list-writer";
 import { listQuerySchema } from "../../../runtime/job/list-query";
 import { parseOrThrow } from "../../../runtime/http/validate";
+import { principalOf } from "../../../runtime/tenants/principal";
 
-export default defineEventHandler((event) => {
+export default defineEventHandler(async (event) => {
   const q = parseOrThrow(listQuerySchema, getQuery(event));
   const g = useGateway();
-  const { jobs, total } = g.store.list(q);
-  setResponseHeader(event, "Content-Type", "application/json");
-  // Jobs are spliced as raw JSON so their metadata comes back byte for byte.
-  return `{"jobs":[${jobs.map((j) => renderJob(g, j)).join(",")}],"limit":${q.limit},"offset":${q.offset},"total":${total}}`;
+  const p = principalOf(event);
+  const { ids, total } = g.store.listIds({ ...q, owner: p.kind === "tenant" ? p.key.id : undefined });
+  await writeJobList(event.node.res, g, { ids, total, limit: q.limit, offset: q.offset });
 });

@@ -4,13 +4,17 @@ import { isValidIdempotencyKey, sha256 } from "../../../runtime/job/idempotency"
 import { handleSubmit } from "../../../runtime/job/submit-request";
 import { readJsonBody } from "../../../runtime/http/body";
 import { httpError } from "../../../runtime/http/errors";
+import { principalOf } from "../../../runtime/tenants/principal";
 
 export default defineEventHandler(async (event) => {
   const g = useGateway();
   const apiKey: string = event.context.apiKey;
+  const principal = principalOf(event);
   // Counted here rather than in the middleware, so every path the router sends to this handler counts; and
-  // before the body is read, as the original, so a flood costs as little as possible.
-  const wait = g.rateLimiter.take(apiKey);
+  // before the body is read, as the original, so a flood costs as little as possible. A tenant key's policy
+  // may set its own rate.
+  const rate = principal.kind === "tenant" ? principal.key.limits.rate_limit : undefined;
+  const wait = g.rateLimiter.take(apiKey, Date.now(), rate);
   if (wait > 0) throw httpError(429, "rate limit exceeded, slow down", { "Retry-After": String(wait) });
 
   const idempotencyKey = getRequestHeader(event, "idempotency-key");
@@ -23,7 +27,7 @@ export default defineEventHandler(async (event) => {
   }
   try {
     const { value, text } = await readJsonBody(event);
-    const r = await handleSubmit(g, { value, text, scope, idempotencyKey, requestId: event.context.requestId });
+    const r = await handleSubmit(g, { value, text, scope, idempotencyKey, principal, requestId: event.context.requestId });
     setResponseStatus(event, r.status);
     setResponseHeader(event, "Location", `/api/v1/jobs/${r.jobId}`);
     if (r.replayed) setResponseHeader(event, "Idempotent-Replayed", "true");

@@ -47,6 +47,23 @@ describe("loadConfig", () => {
     expect(() => load({ CLAUDEGATE_API_KEYS: " , " })).toThrow("CLAUDEGATE_API_KEYS contains no valid keys");
   });
 
+  it("reads CLAUDEGATE_TENANT_DEFAULT_POLICY as a key policy, with the same rules", () => {
+    expect(load({ CLAUDEGATE_API_KEYS: "k" }).tenantDefaultPolicy).toEqual({});
+    expect(load({ CLAUDEGATE_API_KEYS: "k", CLAUDEGATE_TENANT_DEFAULT_POLICY: '{"max_running":1,"models":["haiku"]}' }).tenantDefaultPolicy).toEqual({
+      max_running: 1,
+      models: ["haiku"],
+    });
+    expect(() => load({ CLAUDEGATE_TENANT_DEFAULT_POLICY: "max_running=1" })).toThrow(
+      'CLAUDEGATE_TENANT_DEFAULT_POLICY must be a JSON object, e.g. {"max_running":1}',
+    );
+    expect(() => load({ CLAUDEGATE_TENANT_DEFAULT_POLICY: '{"budget_usd":5}' })).toThrow(
+      "CLAUDEGATE_TENANT_DEFAULT_POLICY: policy.budget_period is required with policy.budget_usd",
+    );
+    expect(() => load({ CLAUDEGATE_TENANT_DEFAULT_POLICY: '{"max_runing":1}' })).toThrow(
+      "CLAUDEGATE_TENANT_DEFAULT_POLICY: policy.max_runing is not a policy field",
+    );
+  });
+
   it("generates a key kept with mode 0600 next to the database, and only binds loopback without keys", () => {
     const dir = dataDir();
     const env = { CLAUDEGATE_DB_PATH: join(dir, "db", "cg.db") };

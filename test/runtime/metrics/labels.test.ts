@@ -24,9 +24,13 @@ describe("metric labels", () => {
     expect(webhookOutcome({ kind: "error", error: "ECONNREFUSED" }, { state: "failed", reason: "gave up" })).toBe("gave_up");
   });
 
-  it("labels a job without error_code as none, and every job's key as the operator's (no tenant keys yet)", () => {
+  it("labels a job without error_code as none, an operator key's job as operator and a tenant's by its key's name", () => {
     expect(errorCodeLabel({ errorCode: "" })).toBe("none");
     expect(errorCodeLabel({ errorCode: "timeout" })).toBe("timeout");
-    expect(keyLabel({ id: "j" })).toBe("operator");
+    const names = new Map([["key_0a1b", "billing"]]);
+    const nameOf = (id: string) => names.get(id);
+    expect(keyLabel({ owner: "" }, nameOf)).toBe("operator");
+    expect(keyLabel({ owner: "key_0a1b" }, nameOf)).toBe("billing");
+    expect(keyLabel({ owner: "key_gone" }, nameOf)).toBe("key_gone");
   });
 });

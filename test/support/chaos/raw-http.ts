@@ -91,3 +91,33 @@ function statusOf(
     sock.on("connect", () => void send(sock, () => settled));
   });
 }
+
+/**
+ * A client that sends a request and then never reads: it waits for the status line (so the server has begun
+ * its answer), then stops reading, leaving the rest to pile up in the kernel's buffers and the server's.
+ * End it with `sock.destroy()`.
+ */
+export function stalledRequest(port: number, request: string, timeoutMs = 30_000): Promise<{ sock: Socket; status: number }> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, "127.0.0.1");
+    let got = "";
+    const timer = setTimeout(() => fail(new Error(`no status line in ${timeoutMs} ms`)), timeoutMs);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      sock.destroy();
+      reject(err);
+    };
+    const onData = (d: Buffer) => {
+      got += d.toString("latin1", 0, Math.min(d.length, 64));
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(got);
+      if (!m) return;
+      clearTimeout(timer);
+      sock.off("data", onData);
+      sock.pause();
+      resolve({ sock, status: Number(m[1]) });
+    };
+    sock.on("data", onData);
+    sock.on("error", fail);
+    sock.on("connect", () => sock.write(request));
+  });
+}

@@ -1,12 +1,18 @@
-import { defineEventHandler, getRouterParam, setResponseHeader } from "h3";
+import { defineEventHandler, getRouterParam } from "h3";
 import { useGateway } from "../../../../runtime/gateway";
-import { renderJob } from "../../../../runtime/job/render";
+import { writeJobJson } from "../../../../runtime/job/job-json-writer";
+import { startBody } from "../../../../runtime/http/paced-write";
 import { httpError } from "../../../../runtime/http/errors";
+import { canSee, principalOf } from "../../../../runtime/tenants/principal";
 
-export default defineEventHandler((event) => {
+// Written with its large columns (a 10 MiB result) in slices, so a client that does not read holds little.
+export default defineEventHandler(async (event) => {
   const g = useGateway();
-  const job = g.store.get(getRouterParam(event, "id", { decode: true })!);
-  if (!job) throw httpError(404, "job not found");
-  setResponseHeader(event, "Content-Type", "application/json");
-  return renderJob(g, job);
+  const lean = g.jobText.get(getRouterParam(event, "id", { decode: true })!);
+  if (!lean || !canSee(principalOf(event), lean.job.owner)) throw httpError(404, "job not found");
+  const res = event.node.res;
+  if (!startBody(res, { "Content-Type": "application/json" })) return;
+  const r = await writeJobJson(res, g, lean);
+  if (r === "gone") res.destroy(); // deleted mid-write: a truncated body rather than a wrong one
+  else if (r === "ok") res.end();
 });

@@ -4,9 +4,11 @@ import { readJsonBody } from "../../../../runtime/http/body";
 import { httpError } from "../../../../runtime/http/errors";
 import { parseOrThrow } from "../../../../runtime/http/validate";
 import { pauseSchema, pauseToJson } from "../../../../runtime/queue/pause-schema";
+import { requireOperator } from "../../../../runtime/tenants/principal";
 
 // Stops new jobs from starting (running ones finish; submits are still accepted), until resumed or for `seconds`.
 export default defineEventHandler(async (event) => {
+  requireOperator(event);
   const { value } = await readJsonBody(event, undefined, { allowEmpty: true });
   if (value !== undefined && (value === null || typeof value !== "object" || Array.isArray(value))) throw httpError(400, "invalid JSON body");
   const body = parseOrThrow(pauseSchema, value ?? {});

@@ -1,9 +1,11 @@
 import { defineEventHandler } from "h3";
 import { useGateway } from "../../../../runtime/gateway";
 import { pauseToJson } from "../../../../runtime/queue/pause-schema";
+import { requireOperator } from "../../../../runtime/tenants/principal";
 
 // Ends a pause, whoever set it (an operator, or a usage limit the operator knows has been lifted).
-export default defineEventHandler(() => {
+export default defineEventHandler((event) => {
+  requireOperator(event);
   const g = useGateway();
   g.pause.resume();
   g.dispatcher.pump();

@@ -1,13 +1,15 @@
 import { defineEventHandler, getRouterParam } from "h3";
 import { useGateway } from "../../../../../runtime/gateway";
 import { httpError } from "../../../../../runtime/http/errors";
+import { canSee, principalOf, visibleJob } from "../../../../../runtime/tenants/principal";
 import { deliveryToJson } from "../../../../../runtime/webhooks/delivery-json";
 
 // Every webhook delivery of a job and each of its attempts. A job's deliveries are deleted with it.
 export default defineEventHandler((event) => {
   const g = useGateway();
   const id = getRouterParam(event, "id", { decode: true })!;
-  const deliveries = g.outbox.listForJob(id);
-  if (deliveries.length === 0 && !g.store.get(id)) throw httpError(404, "job not found");
+  const p = principalOf(event);
+  const deliveries = g.outbox.listForJob(id).filter((d) => canSee(p, d.owner));
+  if (deliveries.length === 0 && !visibleJob(g.store, p, id)) throw httpError(404, "job not found");
   return { job_id: id, deliveries: deliveries.map((d) => deliveryToJson(d, d.attemptLog)) };
 });

@@ -1,4 +1,4 @@
-// P6: what serving metrics costs. P2's durable submits/s (autocannon, queue paused) on one gateway with its
+// O1: what serving metrics costs. P2's durable submits/s (autocannon, queue paused) on one gateway with its
 // key-less metrics listener (CLAUDEGATE_METRICS_ADDR), in rounds without and with a scraper reading /metrics
 // every second, as Prometheus would (at 1 s, 15× its default rate). Rounds go on, off, off, on, on, off, off, on
 // (ABBA, so a drift such as the growing table hits both alike). Also measured: the gateway's CPU time per submit
@@ -15,7 +15,7 @@ const SCRAPE_EVERY_MS = 1000;
 const BODY = JSON.stringify({ prompt: "Summarise the benchmark in one sentence." });
 
 export async function run({ log }) {
-  const gw = await Gateway.start("p6", { CLAUDEGATE_QUEUE_SIZE: "100000000", CLAUDEGATE_METRICS_ADDR: "127.0.0.1:0" });
+  const gw = await Gateway.start("o1", { CLAUDEGATE_QUEUE_SIZE: "100000000", CLAUDEGATE_METRICS_ADDR: "127.0.0.1:0" });
   try {
     await gw.pauseQueue();
     const metricsUrl = await waitFor(() => /"msg":"metrics listening","url":"([^"]+)"/.exec(gw.output)?.[1]);
@@ -53,7 +53,7 @@ export async function run({ log }) {
     return {
       rows: [
         {
-          id: "P6",
+          id: "O1",
           scenario: `serving metrics: P2's submits/s with a scraper reading /metrics every ${SCRAPE_EVERY_MS / 1000} s vs without, same gateway`,
           figure: `${fmt(on)} /s with, ${fmt(off)} /s without (cost ${fmt(cost * 100, 1)} %)`,
           baseline: "the same gateway without the scraper",
@@ -62,7 +62,7 @@ export async function run({ log }) {
         },
       ],
       notes: [
-        `P6: ${ROUND_SECONDS} s rounds (${ROUNDS.join(", ")}) after a ${WARMUP_SECONDS} s warm-up: without the scraper ` +
+        `O1: ${ROUND_SECONDS} s rounds (${ROUNDS.join(", ")}) after a ${WARMUP_SECONDS} s warm-up: without the scraper ` +
           `${totals.off.rates.join(", ")} /s, with it ${totals.on.rates.join(", ")} /s. ${scrapeMs.length} scrapes of ` +
           `${fmt(scrapeBytes / 1024, 1)} KiB each took p50 ${fmt(p50, 1)} ms, p99 ${fmt(percentile(scrapeMs, 99), 1)} ms end to end while ` +
           `the gateway was saturated with submits (${fmt(queued)} jobs queued at the end; the queue-wide gauges are read from the ` +

@@ -1,0 +1,148 @@
+// Tenant keys: the api_keys table, and an in-memory copy of it that authentication reads, so a request costs
+// no database read. Every change goes through this class, which updates the copy in the same step: a revoked
+// key is refused by the very next request on this process.
+// Several processes on one database (PostgreSQL, later) will need to hear of each other's changes (LISTEN/
+// NOTIFY, or a short re-read interval); with SQLite there is one process per database.
+import { createHash, randomBytes } from "node:crypto";
+import type { Sqlite } from "../store/database";
+import { newWebhookSecret } from "../webhooks/signer";
+import type { KeyPolicy } from "./policy";
+
+export interface TenantKey {
+  id: string;
+  name: string;
+  /** The key's own policy, as the operator set it. */
+  policy: KeyPolicy;
+  /** What is enforced: the own policy over the operator's defaults (CLAUDEGATE_TENANT_DEFAULT_POLICY). */
+  limits: KeyPolicy;
+  webhookSecret: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+interface KeyRow {
+  id: string;
+  name: string;
+  secret_hash: string;
+  policy: string;
+  webhook_secret: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+/** Keys are 32 random bytes: a plain SHA-256 identifies one without exposing it (no salt or KDF is needed). */
+const hashOf = (key: string) => createHash("sha256").update(key).digest("hex");
+
+export type KeyChange<T> = T | "not_found" | "name_taken" | "revoked";
+
+export class KeyStore {
+  /** Every key, revoked ones included (their webhook secret still signs their pending deliveries). */
+  private readonly byId = new Map<string, TenantKey>();
+  /** Active keys by the hash of their secret. */
+  private readonly active = new Map<string, TenantKey>();
+  private readonly hashes = new Map<string, string>();
+  private readonly q;
+
+  constructor(
+    db: Sqlite,
+    private readonly defaults: KeyPolicy = {},
+  ) {
+    const p = (sql: string) => db.prepare(sql);
+    this.q = {
+      all: p(`SELECT * FROM api_keys ORDER BY created_at, id`),
+      insert: p(`INSERT INTO api_keys (id, name, secret_hash, policy, webhook_secret, created_at)
+                 VALUES (@id, @name, @hash, @policy, @webhookSecret, @createdAt) ON CONFLICT (name) DO NOTHING`),
+      nameTaken: p(`SELECT 1 FROM api_keys WHERE name = ? AND id != ?`).pluck(),
+      update: p(`UPDATE api_keys SET name = @name, policy = @policy, webhook_secret = @webhookSecret WHERE id = @id`),
+      revoke: p(`UPDATE api_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL`),
+    };
+    for (const r of this.q.all.all() as KeyRow[]) this.remember(r);
+  }
+
+  private remember(r: KeyRow): TenantKey {
+    const policy = JSON.parse(r.policy) as KeyPolicy;
+    const key: TenantKey = {
+      id: r.id,
+      name: r.name,
+      policy,
+      limits: this.withDefaults(policy),
+      webhookSecret: r.webhook_secret,
+      createdAt: r.created_at,
+      revokedAt: r.revoked_at,
+    };
+    this.byId.set(key.id, key);
+    this.hashes.set(key.id, r.secret_hash);
+    if (key.revokedAt === null) this.active.set(r.secret_hash, key);
+    return key;
+  }
+
+  /** A field the key's policy leaves out comes from the defaults; a budget is taken as a pair. */
+  private withDefaults(policy: KeyPolicy): KeyPolicy {
+    const merged = { ...this.defaults, ...policy };
+    if (policy.budget_usd !== undefined) merged.budget_period = policy.budget_period;
+    return merged;
+  }
+
+  /** The active tenant key a request presents, or undefined. */
+  authenticate(secret: string): TenantKey | undefined {
+    return this.active.get(hashOf(secret));
+  }
+
+  list(): TenantKey[] {
+    return [...this.byId.values()];
+  }
+
+  get(id: string): TenantKey | undefined {
+    return this.byId.get(id);
+  }
+
+  isActive(id: string): boolean {
+    return this.byId.get(id)?.revokedAt === null;
+  }
+
+  /** Creates a key; its secret is returned here and never again. */
+  create(name: string, policy: KeyPolicy, now = Date.now()): KeyChange<{ key: TenantKey; secret: string }> {
+    const secret = `cg_${randomBytes(32).toString("base64url")}`;
+    const row: KeyRow = {
+      id: `key_${randomBytes(8).toString("hex")}`,
+      name,
+      secret_hash: hashOf(secret),
+      policy: JSON.stringify(policy),
+      webhook_secret: newWebhookSecret(),
+      created_at: now,
+      revoked_at: null,
+    };
+    const ok = this.q.insert.run({ ...row, hash: row.secret_hash, webhookSecret: row.webhook_secret, createdAt: now }).changes === 1;
+    if (!ok) return "name_taken";
+    return { key: this.remember(row), secret };
+  }
+
+  /** Renames, replaces the policy, and/or gives the key a new webhook secret (used from the next attempt on). */
+  update(id: string, change: { name?: string; policy?: KeyPolicy; rotate_webhook_secret?: boolean }): KeyChange<TenantKey> {
+    const key = this.byId.get(id);
+    if (!key) return "not_found";
+    if (key.revokedAt !== null) return "revoked";
+    const name = change.name ?? key.name;
+    if (this.q.nameTaken.get(name, id)) return "name_taken";
+    const policy = change.policy ?? key.policy;
+    const webhookSecret = change.rotate_webhook_secret ? newWebhookSecret() : key.webhookSecret;
+    this.q.update.run({ id, name, policy: JSON.stringify(policy), webhookSecret });
+    // Replaced, not mutated: a request holding the old object keeps a consistent view of it.
+    const next: TenantKey = { ...key, name, policy, limits: this.withDefaults(policy), webhookSecret };
+    this.byId.set(id, next);
+    this.active.set(this.hashes.get(id)!, next);
+    return next;
+  }
+
+  /** Revokes a key at once; revoking a revoked key changes nothing and returns it. */
+  revoke(id: string, now = Date.now()): KeyChange<TenantKey> {
+    const key = this.byId.get(id);
+    if (!key) return "not_found";
+    if (key.revokedAt !== null) return key;
+    this.q.revoke.run({ id, now });
+    const next: TenantKey = { ...key, revokedAt: now };
+    this.byId.set(id, next);
+    this.active.delete(this.hashes.get(id)!);
+    return next;
+  }
+}

@@ -1,0 +1,37 @@
+// A tenant key's running and spending limits, as the dispatcher and the submit path see them.
+import type { JobStore } from "../store/job-store";
+import { currentPeriod } from "./budget-period";
+import type { KeyStore, TenantKey } from "./key-store";
+import type { UsageLedger } from "./usage-ledger";
+
+export interface BudgetStatus {
+  spent: number;
+  budget: number;
+  period: "day" | "month";
+  resetsAt: number;
+  exhausted: boolean;
+}
+
+/** The key's budget in the current period, or undefined when it has none. */
+export function budgetStatus(ledger: UsageLedger, key: TenantKey, now = Date.now()): BudgetStatus | undefined {
+  const { budget_usd: budget, budget_period: period } = key.limits;
+  if (budget === undefined || period === undefined) return undefined;
+  const { from, resetsAt } = currentPeriod(period, now);
+  const spent = ledger.spentSince(key.id, from);
+  return { spent, budget, period, resetsAt, exhausted: spent >= budget };
+}
+
+/**
+ * Owners whose queued jobs must wait now: at their key's max_running, or out of budget for the period. They
+ * are not failed; the dispatcher looks again when a run ends, a policy changes, or a new UTC day begins.
+ */
+export function heldOwners(deps: { keys: KeyStore; store: JobStore; ledger: UsageLedger }, now = Date.now()): string[] {
+  const held: string[] = [];
+  for (const { owner, running } of deps.store.waitingOwners()) {
+    const key = owner === "" ? undefined : deps.keys.get(owner);
+    if (!key) continue;
+    const max = key.limits.max_running;
+    if ((max !== undefined && running >= max) || budgetStatus(deps.ledger, key, now)?.exhausted) held.push(owner);
+  }
+  return held;
+}

@@ -1,0 +1,74 @@
+// Budgets against the usage ledger with the clock passed in: a key out of budget is held until its period
+// resets (a new UTC day or month), then its queued jobs may run again; max_running holds a key at its share.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { openDatabase } from "../../../runtime/store/database";
+import { JobStore } from "../../../runtime/store/job-store";
+import { KeyStore } from "../../../runtime/tenants/key-store";
+import { budgetStatus, heldOwners } from "../../../runtime/tenants/limits";
+import type { KeyPolicy } from "../../../runtime/tenants/policy";
+import { UsageLedger } from "../../../runtime/tenants/usage-ledger";
+
+const T = (iso: string) => Date.parse(iso);
+
+function setup(policy: KeyPolicy) {
+  const db = openDatabase(join(mkdtempSync(join(tmpdir(), "cg-limits-")), "l.db"));
+  const store = new JobStore(db);
+  const keys = new KeyStore(db);
+  const ledger = new UsageLedger(db);
+  const created = keys.create("k", policy);
+  if (typeof created === "string") throw new Error(created);
+  const key = created.key;
+  let n = 0;
+  const queue = () => {
+    const id = `j${n++}`;
+    store.insert({ id, prompt: "p", systemPrompt: "", model: "haiku", callbackUrl: "", webhookEvents: ["completed"], metadata: undefined, responseFormat: "", timeoutSeconds: undefined, requestId: "", createdAt: 0, owner: key.id }, 1e6);
+    return id;
+  };
+  /** Queues a job, and runs the key's oldest queued one to the end at `at`, costing `cost`. */
+  const spend = (cost: number, at: number) => {
+    queue();
+    const job = store.claimNext(at - 1000)!;
+    store.finish(job.id, 1, { status: "completed", result: "", error: "", errorCode: "", stats: { cost_usd: cost } }, at);
+  };
+  return { store, keys, ledger, key, queue, spend, deps: { keys, store, ledger } };
+}
+
+describe("budgets", () => {
+  it("holds a key out of its daily budget until the next UTC day", () => {
+    const { key, ledger, queue, spend, deps } = setup({ budget_usd: 1, budget_period: "day" });
+    spend(0.6, T("2026-11-29T08:00:00Z"));
+    queue();
+    expect(heldOwners(deps, T("2026-11-29T09:00:00Z"))).toEqual([]);
+    spend(0.6, T("2026-11-29T10:00:00Z"));
+    const noon = T("2026-11-29T12:00:00Z");
+    expect(budgetStatus(ledger, key, noon)).toEqual({ spent: 1.2, budget: 1, period: "day", resetsAt: T("2026-11-30T00:00:00Z"), exhausted: true });
+    expect(heldOwners(deps, noon)).toEqual([key.id]);
+    expect(heldOwners(deps, T("2026-11-29T23:59:59.999Z"))).toEqual([key.id]);
+    expect(heldOwners(deps, T("2026-11-30T00:00:00Z"))).toEqual([]);
+    expect(budgetStatus(ledger, key, T("2026-11-30T00:00:00Z"))!.spent).toBe(0);
+  });
+
+  it("sums a monthly budget over the month's days, and resets on the 1st", () => {
+    const { key, ledger, queue, spend, deps } = setup({ budget_usd: 1, budget_period: "month" });
+    spend(0.5, T("2026-11-02T08:00:00Z"));
+    spend(0.5, T("2026-11-20T08:00:00Z"));
+    queue();
+    expect(budgetStatus(ledger, key, T("2026-11-29T00:00:00Z"))!.exhausted).toBe(true);
+    expect(heldOwners(deps, T("2026-11-30T23:00:00Z"))).toEqual([key.id]);
+    expect(heldOwners(deps, T("2026-12-01T00:00:00Z"))).toEqual([]);
+  });
+
+  it("has no budget status without a budget, and holds only for max_running", () => {
+    const { key, ledger, store, queue, deps } = setup({ max_running: 1 });
+    expect(budgetStatus(ledger, key)).toBeUndefined();
+    queue();
+    queue();
+    expect(heldOwners(deps)).toEqual([]);
+    store.claimNext(Date.now(), heldOwners(deps));
+    expect(heldOwners(deps)).toEqual([key.id]);
+    expect(store.claimNext(Date.now(), heldOwners(deps))).toBeUndefined();
+  });
+});
