@@ -7,6 +7,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, localPage, screenshot, skipWithoutChromium } from "../support/browser";
 import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
+import { createTenant } from "../support/tenants";
 
 const skip = skipWithoutChromium();
 let gw: GatewayProcess;
@@ -69,6 +70,14 @@ describe.skipIf(skip)("the Status panel", () => {
     await page.click("#status-refresh");
     await expect.poll(() => page.textContent("#status-pause")).toBe("running");
     expect(await page.textContent("#status-queued")).toBe("0");
+
+    // A tenant key gets 403 from the timeline: the panel hides, as the Keys view does.
+    const tenant = await createTenant(gw, "status-tenant");
+    await page.fill("#api-key", tenant.key);
+    await page.click("#key-form button[type=submit]");
+    await page.waitForSelector("#status", { state: "hidden" });
+    await page.waitForSelector("#keys", { state: "hidden" });
+    expect(await page.isVisible("#usage")).toBe(true);
 
     expect(external).toEqual([]);
     expect(errors).toEqual([]);
