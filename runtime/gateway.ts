@@ -8,7 +8,7 @@ import { EventLog } from "./events/event-log";
 import { EventHub } from "./events/hub";
 import { StreamTokens } from "./events/stream-token";
 import type { JobDeps } from "./job/commands";
-import { log } from "./log";
+import { jobFields, log, setLogLevel } from "./log";
 import { CliPool } from "./queue/cli-pool";
 import { startCleanup } from "./queue/cleanup";
 import { Dispatcher } from "./queue/dispatcher";
@@ -28,6 +28,10 @@ import { WriteBatcher } from "./store/write-batcher";
 import { RateLimiter } from "./http/rate-limiter";
 import { IdempotencyKeys } from "./job/idempotency";
 import { finishJob } from "./job/finish";
+import { jobsRequeued, setKeyNames } from "./metrics/observe";
+import { setScrapeSource } from "./metrics/registry";
+import { databaseScrapeSource } from "./metrics/scrape-source";
+import { tokenExpiresAt } from "./health/credentials";
 import { KeyStore } from "./tenants/key-store";
 import { signersFor } from "./tenants/signers";
 import { heldOwners } from "./tenants/limits";
@@ -74,6 +78,7 @@ export function bootGateway(): Promise<Gateway> {
     try {
       loadDotEnv();
       config = loadConfig();
+      setLogLevel(config.logLevel);
     } catch (err) {
       if (err instanceof ConfigError) {
         process.stderr.write(`claudegate: config: ${err.message}\n`);
@@ -135,7 +140,12 @@ function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Ga
     for (const job of r.failed) finishJob({ store, events, webhooks }, () => job);
     return { requeued: r.requeued, failed: r.failed.length };
   });
-  if (reaped.length || recovered.requeued || recovered.failed) log("info", "recovery", { reaped: reaped.length, ...recovered });
+  // A crash spent these runs' attempts (unlike a shutdown's requeue, which refunds them).
+  for (const job of recovered.requeued) log("info", "job requeued", { ...jobFields(job), reason: "crash_recovery", attempt: job.attempts });
+  jobsRequeued("crash_recovery", recovered.requeued.length);
+  if (reaped.length || recovered.requeued.length || recovered.failed) {
+    log("info", "recovery", { reaped: reaped.length, requeued: recovered.requeued.length, failed: recovered.failed });
+  }
   const pause = new QueuePause(db);
   const ledger = new UsageLedger(db);
   const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks, () => heldOwners({ keys, store, ledger }));
@@ -164,6 +174,17 @@ function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Ga
     cliVersion: pool.cliVersion(config.claudePath).catch(() => undefined),
     stopCleanup: both(startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs), wakeEachUtcDay(() => dispatcher.pump())),
   };
+  setKeyNames((id) => keys.get(id)?.name);
+  setScrapeSource(
+    databaseScrapeSource({
+      db,
+      store,
+      concurrency: config.concurrency,
+      runningClis: () => dispatcher.runningCount(),
+      openStreams: () => gateway.streams.size,
+      tokenExpiresAt: () => tokenExpiresAt(),
+    }),
+  );
   return gateway;
 }
 
@@ -191,6 +212,7 @@ export async function stopGateway(): Promise<void> {
   const g = current;
   if (!g) return;
   current = undefined;
+  setScrapeSource(undefined);
   g.stopCleanup();
   g.idempotency.close();
   await g.dispatcher.stop(g.config.shutdownGraceMs);

@@ -41,6 +41,7 @@ export interface CliTask {
 export default async function runCliTask({ spec, port, sandbox = { mode: "off" }, uidLeases }: CliTask): Promise<void> {
   const post = (m: WorkerMessage) => port.postMessage(m);
   let slot: number | undefined;
+  let lingeredMs: number | undefined;
   try {
     if (!cliExists(spec.command)) {
       post({ t: "outcome", finish: missing(spec.command) });
@@ -73,7 +74,7 @@ export default async function runCliTask({ spec, port, sandbox = { mode: "off" }
       }
       const keepRefreshedToken = await prepareRunDir(cwd, runSandbox, credentialsFile());
       const cmd = wrapCommand(runSandbox, { command: spec.command, argv }, cwd, { hasSetpriv: existsSync(SETPRIV) });
-      await supervise(spec, cmd, sandboxEnv(runSandbox, spec.env, cwd), port, cwd, post);
+      lingeredMs = await supervise(spec, cmd, sandboxEnv(runSandbox, spec.env, cwd), port, cwd, post);
       await keepRefreshedToken();
     } finally {
       await rm(cwd, { recursive: true, force: true });
@@ -84,7 +85,7 @@ export default async function runCliTask({ spec, port, sandbox = { mode: "off" }
   } finally {
     // The run's processes are gone (supervise waits for its group to end) and so is its folder: the uid is free.
     if (slot !== undefined) releaseSlot(uidLeases!, slot);
-    post({ t: "end" });
+    post({ t: "end", lingeredMs });
     port.close();
   }
 }
@@ -104,6 +105,7 @@ function spawnFailed(what: string, err: unknown): Finish {
   return { status: "failed", result: "", error: code ? `${what} (${code})` : what, errorCode: "spawn_failed" };
 }
 
+/** Resolves, once the CLI is gone, with how long it lived on after its result line (undefined: it printed none). */
 function supervise(
   spec: RunSpec,
   cmd: Wrapped,
@@ -111,7 +113,7 @@ function supervise(
   port: MessagePort,
   cwd: string,
   post: (m: WorkerMessage) => void,
-): Promise<void> {
+): Promise<number | undefined> {
   return new Promise((resolve) => {
     let child: ChildProcessWithoutNullStreams;
     try {
@@ -120,12 +122,14 @@ function supervise(
     } catch (err) {
       // Node throws (rather than emitting `error`) for E2BIG, a NUL byte in an argument and the like.
       post({ t: "outcome", finish: spawnFailed("could not start the CLI", err) });
-      return resolve();
+      return resolve(undefined);
     }
 
     let decided = false; // an outcome has been posted; later events only affect clean-up
     let stallTimer: NodeJS.Timeout | undefined;
     let exited = false;
+    let resultAt: number | undefined; // when the result line came, for the linger time
+    let lingeredMs: number | undefined;
     let stderrTail = "";
     let textBytes = 0;
     let sawDeltaThisTurn = false;
@@ -186,6 +190,7 @@ function supervise(
           post({ t: "retry", attempt: parsed.attempt, maxRetries: parsed.maxRetries, delayMs: parsed.delayMs, errorStatus: parsed.errorStatus });
           break;
         case "result":
+          resultAt = Date.now();
           if (Buffer.byteLength(parsed.result.result) > spec.maxResultBytes) return fail(tooLarge(spec));
           const limit = limitFromResult(parsed.result);
           decide(limit ? { t: "limited", limit } : { t: "outcome", finish: outcomeFromResult(parsed.result, { json: spec.json, structured: spec.structured }) });
@@ -236,6 +241,7 @@ function supervise(
 
     child.on("exit", (code, signal) => {
       exited = true;
+      if (resultAt !== undefined) lingeredMs = Date.now() - resultAt;
       // Whatever the CLI left in its group (tool shells, MCP servers) must not outlive the run, and a
       // grandchild holding our stdout open would otherwise keep the streams from closing.
       killGroup("SIGKILL");
@@ -260,7 +266,7 @@ function supervise(
       for (const t of timers) clearTimeout(t);
       clearTimeout(stallTimer);
       if (!exited) killGroup("SIGKILL");
-      resolve();
+      resolve(lingeredMs);
     }
   });
 }

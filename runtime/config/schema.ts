@@ -2,9 +2,10 @@
 // plus ours. An empty value counts as unset, as in the original. Each rule's message is the one line printed
 // at start-up when the value is bad, so it names the variable and the rule.
 import { z } from "zod";
-import { parseListenAddr } from "./listen-addr";
+import { parseListenAddr, parseMetricsAddr } from "./listen-addr";
 import { DEFAULT_SCHEDULE_SECONDS } from "../webhooks/retry-policy";
 import { SANDBOX_SETTINGS, type SandboxSetting } from "../sandbox/modes";
+import { LOG_LEVELS } from "../log";
 
 export const MODELS = ["haiku", "sonnet", "opus"] as const;
 export type Model = (typeof MODELS)[number];
@@ -112,6 +113,26 @@ export const envSchema = z.object({
     .refine((v) => v === undefined || v.length >= 32, "CLAUDEGATE_STREAM_SECRET must be at least 32 characters"),
   CLAUDEGATE_STREAM_TOKEN_TTL_SECONDS: int("CLAUDEGATE_STREAM_TOKEN_TTL_SECONDS", 1, 3600, 30 * 24 * 3600),
   CLAUDEGATE_COMPAT_CANCEL_ON_DISCONNECT: flag,
+  CLAUDEGATE_LOG_LEVEL: z
+    .string()
+    .default("info")
+    .transform((v) => v.trim().toLowerCase())
+    .refine((v): v is (typeof LOG_LEVELS)[number] => (LOG_LEVELS as readonly string[]).includes(v), {
+      error: (issue) => `CLAUDEGATE_LOG_LEVEL "${String(issue.input)}" must be one of: ${LOG_LEVELS.join(", ")}`,
+    })
+    .transform((v) => v as (typeof LOG_LEVELS)[number]),
+  CLAUDEGATE_METRICS_ADDR: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      try {
+        return parseMetricsAddr(v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: `CLAUDEGATE_METRICS_ADDR "${v}" ${(err as Error).message}` });
+        return z.NEVER;
+      }
+    }),
   // JSON, checked in loadConfig with the key policy's own schema (which imports MODELS from here).
   CLAUDEGATE_TENANT_DEFAULT_POLICY: z.string().optional(),
   CLAUDEGATE_SANDBOX: z

@@ -124,5 +124,20 @@ export const stats = {
   uptime_seconds: 21,
 };
 
+export const timeline = {
+  minutes: 2,
+  bucket_seconds: 60,
+  from: "2026-11-24T06:04:00.000Z",
+  to: "2026-11-24T06:05:23.120Z",
+  buckets: [
+    { at: "2026-11-24T06:04:00.000Z", queued: 3, running: 1, completed: 4, failed: 1, cancelled: 0 },
+    { at: "2026-11-24T06:05:00.000Z", queued: 2, running: 1, completed: 1, failed: 0, cancelled: 0 },
+  ],
+  queue: { queued: 2, processing: 1, completed: 5, failed: 1, cancelled: 0 },
+  running_clis: 1,
+  concurrency: 1,
+  pause: { paused: false },
+};
+
 export const health = { status: "ok", claude_auth: "valid", token_expires_at: "2026-11-24T14:00:00Z", token_expires_in: "7h30m0s" };
 export const degradedHealth = { status: "degraded", reason: 'claude CLI not found at "/usr/local/bin/claude"', claude_auth: "unknown" };

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { MODELS } from "../config/schema";
 import { ERROR_CODES, STATUSES, WEBHOOK_EVENTS } from "../job/job";
 import type { DeliveryType } from "../webhooks/outbox";
+import { PAUSE_SOURCES } from "../queue/queue-pause";
 import { policySchema } from "../tenants/policy";
 import { USAGE_GROUPS } from "../tenants/usage-ledger";
 import { SANDBOX_MODES_BY_STRENGTH } from "../sandbox/modes";
@@ -135,7 +136,7 @@ export const pauseStateSchema = z
       paused: z.literal(true),
       paused_until: timestamp.nullable().describe("`null`: until resumed"),
       reason: z.string(),
-      source: z.enum(["operator", "usage_limit"]),
+      source: z.enum(PAUSE_SOURCES),
       since: timestamp,
     }),
   ])
@@ -151,6 +152,29 @@ export const statsSchema = z.object({
   cli_version: z.string().nullable(),
   started_at: timestamp,
   uptime_seconds: count,
+});
+
+export const timelineSchema = z.object({
+  minutes: z.int().min(1),
+  bucket_seconds: z.literal(60),
+  from: timestamp.describe("Start of the first minute"),
+  to: timestamp.describe("Now"),
+  buckets: z
+    .array(
+      z.object({
+        at: timestamp.describe("Start of the minute"),
+        queued: count.describe("Jobs waiting at the end of the minute (the last one: now)"),
+        running: count.describe("Jobs running at the end of the minute"),
+        completed: count.describe("Jobs that completed during the minute"),
+        failed: count,
+        cancelled: count,
+      }),
+    )
+    .describe("One per minute, oldest first"),
+  queue: z.record(z.enum(STATUSES), count).describe("Jobs by status now"),
+  running_clis: count.describe("CLI processes this instance runs now"),
+  concurrency: z.int().min(1),
+  pause: pauseStateSchema,
 });
 
 export const healthSchema = z.object({
@@ -233,6 +257,7 @@ export const responseSchemas = {
   DeliveryList: deliveryListSchema,
   PauseState: pauseStateSchema,
   Stats: statsSchema,
+  Timeline: timelineSchema,
   Health: healthSchema,
   WebhookSecret: webhookSecretSchema,
   KeyPolicy: keyPolicySchema,

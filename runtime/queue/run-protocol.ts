@@ -34,7 +34,8 @@ export type WorkerMessage =
   | { t: "outcome"; finish: Finish }
   | { t: "limited"; limit: LimitHit }
   | { t: "interrupted" }
-  | { t: "end" };
+  /** `lingeredMs`: how long the CLI stayed alive after its result line, when it printed one. */
+  | { t: "end"; lingeredMs?: number };
 
 /** Main → worker. */
 export type MainMessage = { t: "cancel" } | { t: "shutdown" };

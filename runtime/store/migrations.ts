@@ -258,4 +258,11 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       END;
     `,
   },
+  {
+    version: 12,
+    sql: `
+      -- The X-Request-ID of the request that created the job, so every log line about the job can name it.
+      ALTER TABLE jobs ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

@@ -23,6 +23,7 @@
 //   [[pid-file:PATH]]   first write our pid to PATH
 //   [[endless]]         init, then small text deltas back to back, for ever (a dense stream to cancel mid-way)
 //   [[stack-crash]]     init, then a Node-style error with stack frames and absolute paths on stderr, exit 1
+//   [[api-retry:N]]     N api_retry lines (error_status 529, no delay) before the usual answer
 //   [[cost:USD]]        report total_cost_usd USD (default 0.00004) on a successful result
 //   [[probe-escape:B64]] what an agent with tools would try against the gateway (B64 = base64url JSON
 //                       {secret, gatewayPid, files, dirs, signals}): read /proc/<ppid>/environ, /proc/<gatewayPid>/
@@ -184,6 +185,9 @@ async function main() {
   if (typeof d.cost === "string") costUsd = Number(d.cost);
 
   await init();
+  for (let i = 1; i <= Number(d["api-retry"] ?? 0); i++) {
+    await out({ type: "system", subtype: "api_retry", attempt: i, max_retries: 10, retry_delay_ms: 0, error_status: 529, error: "overloaded", ...base() });
+  }
   if (d.crash) {
     process.stderr.write("boom on stderr\n");
     return exit(3);

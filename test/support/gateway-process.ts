@@ -115,6 +115,13 @@ export class GatewayProcess {
     }
   }
 
+  /** One series' value from GET /metrics, written as the text format does (`name{label="v"}`), or undefined. */
+  async metric(series: string): Promise<number | undefined> {
+    const text = await (await this.request("GET", "/metrics")).text();
+    const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  }
+
   /** Reads a job's SSE stream until the server ends it. */
   async sse(id: string, onEvent?: (e: EventSourceMessage) => void): Promise<EventSourceMessage[]> {
     const res = await this.request("GET", `/api/v1/jobs/${id}/sse`);

@@ -236,4 +236,11 @@ export const PG_MIGRATIONS: { version: number; sql: string }[] = [
         EXECUTE FUNCTION usage_ledger_run_end();
     `,
   },
+  {
+    version: 12,
+    sql: `
+      -- The request id of the submit that created a job (SQLite v12), so its log lines can be followed end to end.
+      ALTER TABLE jobs ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

@@ -13,6 +13,9 @@ import { createPool } from "../../../runtime/store/pg/pool";
 import { PG_MIGRATIONS } from "../../../runtime/store/pg/schema";
 import { startPostgres, type TestPostgres } from "../../support/postgres";
 
+/** The baseline (11) and every migration after it, in order. */
+const ALL_VERSIONS = PG_MIGRATIONS.map((m) => m.version);
+
 let server: TestPostgres;
 const pools: pg.Pool[] = [];
 const closers: (() => Promise<void>)[] = [];
@@ -43,17 +46,17 @@ function openSqlite(): Sqlite {
 
 async function migratedPool(): Promise<pg.Pool> {
   const p = await pool(await server.createDatabase());
-  expect(await migrate(p)).toEqual([11]);
+  expect(await migrate(p)).toEqual(ALL_VERSIONS);
   return p;
 }
 
 describe("migrate", () => {
-  test("applies the baseline as version 11 (SQLite's 1-11), and nothing on the second run", async () => {
+  test("applies the baseline as version 11 (SQLite's 1-11) and every later version, and nothing on the second run", async () => {
     const p = await pool(await server.createDatabase());
-    expect(await migrate(p)).toEqual([11]);
+    expect(await migrate(p)).toEqual(ALL_VERSIONS);
     expect(await migrate(p)).toEqual([]);
     const { rows } = await p.query("SELECT version, applied_at FROM schema_migrations");
-    expect(rows.map((r) => r.version)).toEqual([11]);
+    expect(rows.map((r) => r.version)).toEqual(ALL_VERSIONS);
     expect(typeof rows[0].applied_at).toBe("number");
     // Both lists end at the same version: a migration added to one needs its twin in the other.
     expect(PG_MIGRATIONS.at(-1)!.version).toBe(MIGRATIONS.at(-1)!.version);
@@ -63,9 +66,9 @@ describe("migrate", () => {
     const url = await server.createDatabase();
     const runners = await Promise.all([pool(url), pool(url), pool(url)]);
     const results = await Promise.all(runners.map((p) => migrate(p)));
-    expect(results.sort((a, b) => b.length - a.length)).toEqual([[11], [], []]);
+    expect(results.sort((a, b) => b.length - a.length)).toEqual([ALL_VERSIONS, [], []]);
     const { rows } = await runners[0]!.query("SELECT version FROM schema_migrations");
-    expect(rows).toEqual([{ version: 11 }]);
+    expect(rows).toEqual(ALL_VERSIONS.map((version) => ({ version })));
   });
 
   test("the advisory lock serialises whole runs: a slow migration's side effect happens once, not three times", async () => {
