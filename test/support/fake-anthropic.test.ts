@@ -1,6 +1,6 @@
 // Proves test/support/fake-anthropic.ts works with the REAL claude binary, and sanity-checks fake-claude.mjs.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +9,8 @@ import { cliRuns, startFakeAnthropic, type FakeAnthropic } from "./fake-anthropi
 
 const CLAUDE = fileURLToPath(new URL("../../node_modules/.bin/claude", import.meta.url));
 const FAKE_CLAUDE = fileURLToPath(new URL("./fake-claude.mjs", import.meta.url));
+// The one place the CLI version is written (docs/cli-stream-json.md: a bump is that line and the lockfile).
+const PINNED = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).dependencies["@anthropic-ai/claude-code"];
 const BASE_ARGS = ["-p", "--verbose", "--output-format", "stream-json", "--include-partial-messages"];
 
 interface Run {
@@ -67,6 +69,10 @@ describe("fake Anthropic API driven by the real claude CLI", () => {
     return m;
   };
 
+  it("is the CLI version package.json pins (after a bump, npm install)", () => {
+    expect(execFileSync(CLAUDE, ["--version"], { encoding: "utf8", timeout: 20_000 }).trim()).toBe(`${PINNED} (Claude Code)`);
+  });
+
   it("answers the default echo in several deltas, in one main request per run", async () => {
     const r = await runClaude("what is a mutex?");
     expect(r.code).toBe(0);
@@ -124,7 +130,7 @@ describe("fake-claude.mjs", () => {
   it("[[reply:x|y]] gives a successful result xy", async () => {
     const r = await run(FAKE_CLAUDE, argv, "hello [[reply:x|y]]");
     expect(r.code).toBe(0);
-    expect(r.lines[0]).toMatchObject({ type: "system", subtype: "init" });
+    expect(r.lines[0]).toMatchObject({ type: "system", subtype: "init", claude_code_version: PINNED });
     expect(r.deltas).toEqual(["x", "y"]);
     expect(r.result).toMatchObject({ subtype: "success", is_error: false, result: "xy" });
   });
