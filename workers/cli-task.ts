@@ -6,7 +6,7 @@
 // `end`: a run that cannot even start (no temporary directory, spawn throwing) fails as `spawn_failed`.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MessagePort } from "node:worker_threads";
@@ -21,6 +21,7 @@ import type { MainMessage, RunSpec, WorkerMessage } from "../runtime/queue/run-p
 
 const SETPRIV = "/usr/bin/setpriv";
 const STDERR_TAIL_BYTES = 2048;
+const RUN_TMP_DIR = ".tmp";
 
 export default async function runCliTask({ spec, port }: { spec: RunSpec; port: MessagePort }): Promise<void> {
   const post = (m: WorkerMessage) => port.postMessage(m);
@@ -43,7 +44,11 @@ export default async function runCliTask({ spec, port }: { spec: RunSpec; port: 
         await writeFile(file, spec.systemPrompt, { mode: 0o600 });
         argv = withSystemPromptFile(argv, file);
       }
-      await supervise(spec, argv, port, cwd, post);
+      // The CLI's own temporary files (2.1.332 leaves $TMPDIR/claude-<uid>/fswatch-probe-* after every run, and a
+      // killed one its cc-socks/<pid>.sock) go into the run's directory, so they go with it.
+      const tmp = join(cwd, RUN_TMP_DIR);
+      await mkdir(tmp, { mode: 0o700 });
+      await supervise({ ...spec, env: { ...spec.env, TMPDIR: tmp } }, argv, port, cwd, post);
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }

@@ -1,4 +1,7 @@
 // The real pinned `claude` binary, driven by the built gateway, against the suite's fake Messages API.
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { GatewayProcess, waitUntil } from "../support/gateway-process";
@@ -6,14 +9,17 @@ import { liveRuns } from "../support/processes";
 
 let fake: FakeAnthropic;
 let gw: GatewayProcess;
+// The gateway's (and so, unless it says otherwise, its CLIs') temporary directory, to see what runs leave there.
+const gatewayTmp = mkdtempSync(join(tmpdir(), "cg-real-cli-tmp-"));
 
 beforeAll(async () => {
   fake = await startFakeAnthropic();
-  gw = await GatewayProcess.start({ env: { ANTHROPIC_BASE_URL: fake.url, CLAUDEGATE_CONCURRENCY: "2" } });
+  gw = await GatewayProcess.start({ env: { ANTHROPIC_BASE_URL: fake.url, CLAUDEGATE_CONCURRENCY: "2", TMPDIR: gatewayTmp } });
 });
 afterAll(async () => {
   await gw?.stop();
   await fake?.close();
+  rmSync(gatewayTmp, { recursive: true, force: true });
 });
 
 const mainRequestFor = (marker: string) => fake.requests.find((r) => r.kind === "main" && r.prompt.includes(marker));
@@ -103,5 +109,14 @@ describe("jobs run by the real CLI", () => {
       return states.every((s) => s.body.status === "completed");
     }, 60_000, "all concurrent jobs to complete");
     expect(peak).toBe(2);
+  });
+
+  it("leaves nothing in the temporary directory once its runs are over", async () => {
+    // 2.1.332 leaves $TMPDIR/claude-<uid>/fswatch-probe-* behind after every run: the worker gives each run its own.
+    const job = await gw.submit({ prompt: "[[reply:ok]] tmp-1" });
+    expect(await gw.waitJob(job.job_id)).toMatchObject({ status: "completed" });
+    let left: string[] = [];
+    await waitUntil(() => (left = readdirSync(gatewayTmp, { recursive: true }).map(String)).length === 0, 10_000, "the runs' temporary files to go").catch(() => {});
+    expect(left).toEqual([]);
   });
 });
