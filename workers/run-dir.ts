@@ -14,8 +14,10 @@ const CREDENTIALS = join(".claude", ".credentials.json");
 
 /** Prepares `dir` for `sandbox`; the returned function, called after the run, keeps a refreshed token. */
 export async function prepareRunDir(dir: string, sandbox: RunSandbox, gatewayCredentials: string): Promise<() => Promise<void>> {
+  // The CLI's own temporary files (2.1.332 leaves $TMPDIR/claude-<uid>/fswatch-probe-* after every run, and a
+  // killed one its cc-socks/<pid>.sock) go into the run's folder, so they go with it; bwrap gives it a private /tmp.
+  if (sandbox.mode !== "bwrap") await mkdir(join(dir, RUN_TMP_DIR), { mode: 0o700 });
   if (sandbox.mode === "off") return async () => {};
-  if (sandbox.mode === "user") await mkdir(join(dir, RUN_TMP_DIR), { mode: 0o700 });
   const original = await readFile(gatewayCredentials, "utf8").catch(() => undefined);
   const copy = join(dir, CREDENTIALS);
   if (original !== undefined) {

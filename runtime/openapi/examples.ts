@@ -1,5 +1,7 @@
 // Example values for the document, the same ones the README shows. A test parses each with its response
 // schema, so an example cannot drift from the schema it illustrates.
+import { dependencies } from "../../package.json";
+
 const ID = "3479044e-64ff-4f0d-8cd3-d0b06a93d07f";
 const urls = {
   get: `/api/v1/jobs/${ID}`,
@@ -119,7 +121,7 @@ export const stats = {
   concurrency: 1,
   queue_size: 1000,
   stream_subscribers: 2,
-  cli_version: "2.1.197",
+  cli_version: dependencies["@anthropic-ai/claude-code"], // the pinned CLI, so a version bump stays one line
   started_at: "2026-11-24T06:05:02.884Z",
   uptime_seconds: 21,
 };

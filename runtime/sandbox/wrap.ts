@@ -91,10 +91,11 @@ export function bwrapArgs(layout: SandboxLayout, runDir: string): string[] {
  * operator's CLAUDE_CONFIG_DIR, which the CLI could not reach or would share between runs, is dropped.
  */
 export function sandboxEnv(sandbox: RunSandbox, env: Record<string, string>, runDir: string): Record<string, string> {
-  if (sandbox.mode === "off") return env;
+  const runTmp = `${runDir}/${RUN_TMP_DIR}`;
+  if (sandbox.mode === "off") return { ...env, TMPDIR: runTmp };
   const { CLAUDE_CONFIG_DIR: _dropped, ...rest } = env;
-  return { ...rest, HOME: runDir, TMPDIR: sandbox.mode === "bwrap" ? "/tmp" : `${runDir}/${RUN_TMP_DIR}` };
+  return { ...rest, HOME: runDir, TMPDIR: sandbox.mode === "bwrap" ? "/tmp" : runTmp };
 }
 
-/** User mode's TMPDIR, inside the run's folder so it goes away with it. */
+/** The CLI's TMPDIR outside bwrap (which has a private /tmp): inside the run's folder, so it goes away with it. */
 export const RUN_TMP_DIR = "tmp";

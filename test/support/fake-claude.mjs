@@ -39,6 +39,8 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 
+// It claims to be the CLI version package.json pins, so a version bump stays one line there.
+const PINNED_VERSION = JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")).dependencies["@anthropic-ai/claude-code"];
 const DIRECTIVE_RE = /\[\[([a-z][a-z0-9-]*)(?::((?:(?!\]\])[\s\S])*))?\]\]/g;
 const ALIASES = { haiku: "claude-haiku-4-5-20251001", sonnet: "claude-sonnet-5" };
 
@@ -68,7 +70,7 @@ async function init() {
   await out({
     type: "system", subtype: "init", cwd: process.cwd(), ...base(), tools: [], mcp_servers: [], model,
     permissionMode: "default", slash_commands: [], apiKeySource: "ANTHROPIC_API_KEY",
-    claude_code_version: "2.1.197", output_style: "default", agents: [], skills: [], plugins: [], fast_mode_state: "off",
+    claude_code_version: PINNED_VERSION, output_style: "default", agents: [], skills: [], plugins: [], fast_mode_state: "off",
   });
   await out({ type: "system", subtype: "status", status: "requesting", ...base() });
 }

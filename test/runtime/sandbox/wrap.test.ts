@@ -82,8 +82,8 @@ describe("bwrapArgs", () => {
 describe("sandboxEnv", () => {
   const env = { PATH: "/usr/bin", HOME: "/home/claudegate", TMPDIR: "/var/tmp", CLAUDE_CONFIG_DIR: "/home/claudegate/.claude", ANTHROPIC_API_KEY: "sk" };
 
-  it("leaves the environment alone when off", () => {
-    expect(sandboxEnv({ mode: "off" }, env, runDir)).toBe(env);
+  it("only points TMPDIR into the run's folder when off", () => {
+    expect(sandboxEnv({ mode: "off" }, env, runDir)).toEqual({ ...env, TMPDIR: `${runDir}/tmp` });
   });
 
   it("makes the run's folder HOME, drops CLAUDE_CONFIG_DIR and points TMPDIR at a private place", () => {
