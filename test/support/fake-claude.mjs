@@ -39,8 +39,15 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 
-// It claims to be the CLI version package.json pins, so a version bump stays one line there.
-const PINNED_VERSION = JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")).dependencies["@anthropic-ai/claude-code"];
+// It claims to be the CLI version package.json pins, so a version bump stays one line there. Inside a sandbox
+// the repository is out of sight (only the CLI's own folder is bound): the version is then "unknown".
+const PINNED_VERSION = (() => {
+  try {
+    return JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")).dependencies["@anthropic-ai/claude-code"];
+  } catch {
+    return "unknown";
+  }
+})();
 const DIRECTIVE_RE = /\[\[([a-z][a-z0-9-]*)(?::((?:(?!\]\])[\s\S])*))?\]\]/g;
 const ALIASES = { haiku: "claude-haiku-4-5-20251001", sonnet: "claude-sonnet-5" };
 
