@@ -78,8 +78,10 @@ export function bwrapArgs(layout: SandboxLayout, runDir: string): string[] {
   // Only the namespaces claudegate.service's RestrictNamespaces= allows (user, pid, mnt, ipc): no uts or cgroup.
   const args = ["--die-with-parent", "--unshare-pid", "--unshare-ipc"];
   for (const { target, link } of layout.symlinks) args.push("--symlink", target, link);
-  for (const path of layout.roBinds) args.push("--ro-bind", path, path);
+  // The private /tmp first: what is bound next shows over it, so a CLI installed under /tmp (a checkout there)
+  // stays visible.
   args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
+  for (const path of layout.roBinds) args.push("--ro-bind", path, path);
   // Last, so that it shows even when it lies under /tmp (the usual TMPDIR) or under a read-only bind.
   args.push("--bind", runDir, runDir, "--chdir", runDir);
   return args;

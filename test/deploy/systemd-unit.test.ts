@@ -74,7 +74,7 @@ describe("the real CLI in bwrap under the unit's mounts (rebuilt by test/support
     // Asynchronous: the fake Messages API answers from this process.
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = spawn("/usr/bin/unshare", args, {
-        env: { PATH: "/usr/bin:/bin", HOME: "/tmp/run", ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: "sk-test" },
+        env: { PATH: "/usr/bin:/bin", HOME: "/tmp/run", ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: "sk-test", CG_KEEP: ROOT },
       });
       let stdout = "", stderr = "";
       child.stdout.on("data", (d: Buffer) => (stdout += d));
