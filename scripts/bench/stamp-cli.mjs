@@ -18,8 +18,15 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
-// It claims to be the CLI version package.json pins, so a version bump stays one line there.
-const PINNED_VERSION = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).dependencies["@anthropic-ai/claude-code"];
+// It claims to be the CLI version package.json pins, so a version bump stays one line there. Inside a sandbox
+// the repository is out of sight (only the CLI's own folder is bound): the version is then "unknown".
+const PINNED_VERSION = (() => {
+  try {
+    return JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).dependencies["@anthropic-ai/claude-code"];
+  } catch {
+    return "unknown";
+  }
+})();
 
 const DIRECTIVE_RE = /\[\[([a-z][a-z0-9-]*)(?::((?:(?!\]\])[\s\S])*))?\]\]/g;
 const sessionId = randomUUID();
