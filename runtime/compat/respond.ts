@@ -7,7 +7,7 @@ import { setResponseHeader } from "h3";
 import type { Gateway } from "../gateway";
 import { cancelJob } from "../job/commands";
 import { sha256 } from "../job/idempotency";
-import { handleSubmit } from "../job/submit-request";
+import { handleSubmit, limitSubmitRate } from "../job/submit-request";
 import type { Answer, AnswerContext } from "./answer";
 import { faultError, type Parsed } from "./errors";
 import { jobFault, NO_RETRY } from "./job-fault";
@@ -28,10 +28,7 @@ export async function respond(
 ): Promise<object | undefined> {
   const apiKey: string = event.context.apiKey;
   const principal = principalOf(event);
-  // The same bucket and rate as POST /api/v1/jobs: a tenant key's policy may set its own rate.
-  const rate = principal.kind === "tenant" ? principal.key.limits.rate_limit : undefined;
-  const wait = g.rateLimiter.take(apiKey, Date.now(), rate);
-  if (wait > 0) throw faultError({ status: 429, message: "rate limit exceeded, slow down" }, { "Retry-After": String(wait) });
+  limitSubmitRate(g, apiKey, principal); // the bucket and rate of POST /api/v1/jobs
   const { value } = await readJsonBody(event);
   const parsed = parse(value);
   if (!parsed.ok) throw faultError(parsed.fault);

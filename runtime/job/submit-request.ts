@@ -30,6 +30,17 @@ export interface SubmitResponse {
   replayed: boolean;
 }
 
+/**
+ * Counts a submit against its key's rate, and throws the 429 when it is over. Called before the body is read, so
+ * a flood costs as little as possible. POST /api/v1/jobs and the compatible APIs share one bucket per key; a
+ * tenant key's policy may set its own rate.
+ */
+export function limitSubmitRate(g: Pick<Gateway, "rateLimiter">, apiKey: string, principal: Principal): void {
+  const rate = principal.kind === "tenant" ? principal.key.limits.rate_limit : undefined;
+  const wait = g.rateLimiter.take(apiKey, Date.now(), rate);
+  if (wait > 0) throw httpError(429, "rate limit exceeded, slow down", { "Retry-After": String(wait) });
+}
+
 export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<SubmitResponse> {
   const bodyHash = sha256(req.text);
   if (req.idempotencyKey !== undefined) {
