@@ -108,6 +108,7 @@ export class JobStore {
                         OR COALESCE((SELECT queued FROM owner_queue WHERE owner = @owner), 0) < @maxQueued)`),
       queueFull: p(`SELECT (SELECT n FROM job_counts WHERE status = 'queued') >= ?`).pluck(),
       get: p(`SELECT * FROM jobs WHERE id = ?`),
+      owner: p(`SELECT owner FROM jobs WHERE id = ?`).pluck(),
       // Fair across owners: the waiting owner served longest ago (never served: the first to arrive), not held
       // back by its policy, gets a turn; within an owner, first in first out. Its oldest job is found by walking
       // the queue in order (jobs_status_seq), which stops at once unless other owners' backlogs are ahead of
@@ -179,6 +180,11 @@ export class JobStore {
   get(id: string): Job | undefined {
     const row = this.q.get.get(id) as JobRow | undefined;
     return row && rowToJob(row);
+  }
+
+  /** The job's owner ('' for an operator key's), or undefined when there is no such job: no large column is read. */
+  ownerOf(id: string): string | undefined {
+    return this.q.owner.get(id) as string | undefined;
   }
 
   /**
