@@ -49,7 +49,7 @@ export async function respond(
   const res = event.node.res;
 
   if (req.stream) {
-    await streamOutcome(res, jobId, answer, g, { cancel, heartbeatMs: g.config.sseHeartbeatMs, json: wholeAtEnd(req) });
+    await streamOutcome(res, jobId, answer, g, { cancel, json: wholeAtEnd(req) });
     return undefined;
   }
   const outcome = await awaitOutcome(res, jobId, g, { cancel });
