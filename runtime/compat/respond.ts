@@ -43,7 +43,7 @@ export async function respond(
   });
   const jobId = submitted.jobId;
   setResponseHeader(event, JOB_ID_HEADER, jobId);
-  const created = Math.floor((g.store.get(jobId)?.createdAt ?? Date.now()) / 1000);
+  const created = Math.floor((submitted.createdAt ?? Date.now()) / 1000); // no replay here: it has no Idempotency-Key
   const answer = makeAnswer({ jobId, model: req.model, created, includeUsage: req.includeUsage });
   const cancel = g.config.compatCancelOnDisconnect ? () => void cancelJob(g.jobs, jobId) : undefined;
   const res = event.node.res;

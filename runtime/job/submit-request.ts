@@ -28,6 +28,8 @@ export interface SubmitResponse {
   jobId: string;
   body: string;
   replayed: boolean;
+  /** The new job's created_at (epoch ms); absent for a replay. */
+  createdAt?: number;
 }
 
 /**
@@ -78,5 +80,5 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
     throw httpError(429, `this key already has ${policy?.max_queued} jobs queued (policy.max_queued)`);
   }
   if (!submitted.ok) throw httpError(503, "server busy, retry later");
-  return { status: 202, jobId: submitted.job.id, body: response, replayed: false };
+  return { status: 202, jobId: submitted.job.id, body: response, replayed: false, createdAt: submitted.job.createdAt };
 }
