@@ -8,7 +8,7 @@ import { submitJob } from "./commands";
 import { sha256 } from "./idempotency";
 import { renderJob } from "./render";
 import { overOperatorTimeout, submitSchema } from "./submit-schema";
-import { ownerOf, type Principal } from "../tenants/principal";
+import { ownerOf, tenantOf, type Principal } from "../tenants/principal";
 import { admit } from "../tenants/admission";
 
 export interface SubmitRequest {
@@ -38,8 +38,7 @@ export interface SubmitResponse {
  * tenant key's policy may set its own rate.
  */
 export function limitSubmitRate(g: Pick<Gateway, "rateLimiter">, apiKey: string, principal: Principal): void {
-  const rate = principal.kind === "tenant" ? principal.key.limits.rate_limit : undefined;
-  const wait = g.rateLimiter.take(apiKey, Date.now(), rate);
+  const wait = g.rateLimiter.take(apiKey, Date.now(), tenantOf(principal)?.limits.rate_limit);
   if (wait > 0) throw httpError(429, "rate limit exceeded, slow down", { "Retry-After": String(wait) });
 }
 
@@ -59,7 +58,7 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
   if (tooLong) throw httpError(400, tooLong);
   // Metadata is stored as the client wrote it (compacted), so big numbers survive.
   const metadata = body.metadata === undefined ? undefined : rawJsonMember(req.text, "metadata");
-  const tenant = req.principal.kind === "tenant" ? req.principal.key : undefined;
+  const tenant = tenantOf(req.principal);
   const policy = tenant?.limits;
   if (tenant) admit(g.ledger, tenant, body.model || g.config.defaultModel);
   let response = "";

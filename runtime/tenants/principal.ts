@@ -11,6 +11,9 @@ export const OPERATOR: Principal = { kind: "operator" };
 /** The owner recorded on what this principal creates. */
 export const ownerOf = (p: Principal): string => (p.kind === "operator" ? "" : p.key.id);
 
+/** The tenant key a principal acts with, or undefined for an operator key (which sees everyone's). */
+export const tenantOf = (p: Principal): TenantKey | undefined => (p.kind === "tenant" ? p.key : undefined);
+
 /** Whether the principal may see a job (or delivery) owned by `owner`. */
 export const canSee = (p: Principal, owner: string): boolean => p.kind === "operator" || owner === p.key.id;
 
