@@ -74,43 +74,32 @@ let current: Gateway | undefined;
 /** Boots once; a bad configuration prints one line and exits non-zero, as an operator expects of a daemon. */
 export function bootGateway(): Promise<Gateway> {
   booting ??= Promise.resolve().then(() => {
-    let config: Config;
-    try {
+    const config = orExit("config: ", ConfigError, () => {
       loadDotEnv();
-      config = loadConfig();
-      setLogLevel(config.logLevel);
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        process.stderr.write(`claudegate: config: ${err.message}\n`);
-        process.exit(1);
-      }
-      throw err;
-    }
-    let dbLock: DatabaseLock;
-    try {
-      // Before anything touches the database or the processes of its runs (the orphan reaper, recovery).
-      dbLock = lockDatabase(resolve(config.dbPath));
-    } catch (err) {
-      if (err instanceof DatabaseLockedError) {
-        process.stderr.write(`claudegate: ${err.message}\n`);
-        process.exit(1);
-      }
-      throw err;
-    }
-    let sandbox: SandboxChoice;
-    try {
-      sandbox = startSandbox(config);
-    } catch (err) {
-      if (err instanceof SandboxUnavailableError) {
-        process.stderr.write(`claudegate: sandbox: ${err.message}\n`);
-        process.exit(1);
-      }
-      throw err;
-    }
+      const c = loadConfig();
+      setLogLevel(c.logLevel);
+      return c;
+    });
+    // Before anything touches the database or the processes of its runs (the orphan reaper, recovery).
+    const dbLock = orExit("", DatabaseLockedError, () => lockDatabase(resolve(config.dbPath)));
+    const sandbox = orExit("sandbox: ", SandboxUnavailableError, () => startSandbox(config));
     current = build(config, dbLock, sandbox);
     return current;
   });
   return booting;
+}
+
+/** Runs a start-up step; an error of the kind it expects is the operator's to fix: one line on stderr, exit 1. */
+function orExit<T>(prefix: string, expected: new (...args: never[]) => Error, step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    if (err instanceof expected) {
+      process.stderr.write(`claudegate: ${prefix}${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
 }
 
 function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Gateway {

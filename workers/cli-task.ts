@@ -8,14 +8,14 @@
 // only writable place and its HOME.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import type { MessagePort } from "node:worker_threads";
 import { LineSplitter } from "../runtime/cli/line-splitter";
 import { parseCliLine } from "../runtime/cli/stream-parser";
-import { formatLimit, limitFromResult, outcomeFromExit, outcomeFromResult } from "../runtime/cli/outcome";
+import { cliMissing, formatLimit, limitFromResult, outcomeFromExit, outcomeFromResult, outputTooLarge, spawnFailed } from "../runtime/cli/outcome";
 import { cliExists } from "../runtime/config/claude-path";
 import { SYSTEM_PROMPT_FILE, withSystemPromptFile } from "../runtime/cli/argv";
 import { cliErrorDetail } from "../runtime/cli/stderr-detail";
@@ -44,7 +44,7 @@ export default async function runCliTask({ spec, port, sandbox = { mode: "off" }
   let lingeredMs: number | undefined;
   try {
     if (!cliExists(spec.command)) {
-      post({ t: "outcome", finish: missing(spec.command) });
+      post({ t: "outcome", finish: cliMissing(spec.command) });
       return;
     }
     let runSandbox: RunSandbox;
@@ -88,21 +88,6 @@ export default async function runCliTask({ spec, port, sandbox = { mode: "off" }
     post({ t: "end", lingeredMs });
     port.close();
   }
-}
-
-function missing(command: string): Finish {
-  return {
-    status: "failed",
-    result: "",
-    error: `claude CLI not found at "${command}" (set CLAUDEGATE_CLAUDE_PATH)`,
-    errorCode: "cli_missing",
-  };
-}
-
-/** A run that could not start. The error's code (E2BIG, ENOSPC...) says why; its message may hold the argv. */
-function spawnFailed(what: string, err: unknown): Finish {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  return { status: "failed", result: "", error: code ? `${what} (${code})` : what, errorCode: "spawn_failed" };
 }
 
 /** Resolves, once the CLI is gone, with how long it lived on after its result line (undefined: it printed none). */
@@ -162,7 +147,7 @@ function supervise(
     };
 
     child.on("error", (err: NodeJS.ErrnoException) => {
-      decide({ t: "outcome", finish: err.code === "ENOENT" ? missing(spec.command) : spawnFailed("could not start the CLI", err) });
+      decide({ t: "outcome", finish: err.code === "ENOENT" ? cliMissing(spec.command) : spawnFailed("could not start the CLI", err) });
       finishUp();
     });
     if (child.pid !== undefined) post({ t: "spawned", pid: child.pid });
@@ -191,7 +176,7 @@ function supervise(
           break;
         case "result":
           resultAt = Date.now();
-          if (Buffer.byteLength(parsed.result.result) > spec.maxResultBytes) return fail(tooLarge(spec));
+          if (Buffer.byteLength(parsed.result.result) > spec.maxResultBytes) return fail(outputTooLarge(spec.maxResultBytes));
           const limit = limitFromResult(parsed.result);
           decide(limit ? { t: "limited", limit } : { t: "outcome", finish: outcomeFromResult(parsed.result, { json: spec.json, structured: spec.structured }) });
           // The result ends the job; a CLI that lingers after it is known to hang, so it gets a short grace.
@@ -201,7 +186,7 @@ function supervise(
     };
     const emitText = (text: string) => {
       textBytes += Buffer.byteLength(text);
-      if (textBytes > spec.maxResultBytes) return fail(tooLarge(spec));
+      if (textBytes > spec.maxResultBytes) return fail(outputTooLarge(spec.maxResultBytes));
       post({ t: "chunk", text });
     };
 
@@ -220,7 +205,7 @@ function supervise(
       watchStall();
       for (const line of splitter.push(chunk)) onLine(line);
       // A line that never ends must not grow without bound: the result line of an allowed result fits in this.
-      if (!decided && splitter.pending > spec.maxResultBytes + 1024 * 1024) fail(tooLarge(spec));
+      if (!decided && splitter.pending > spec.maxResultBytes + 1024 * 1024) fail(outputTooLarge(spec.maxResultBytes));
     });
     child.stderr.on("data", (chunk: Buffer) => {
       stderrTail = (stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL_BYTES);
@@ -275,15 +260,6 @@ function supervise(
 function answerHandshake(socket: Duplex): void {
   socket.on("error", () => {}); // the run died before or while we answered; its exit is handled as any other
   socket.once("data", () => socket.end("go\n"));
-}
-
-function tooLarge(spec: RunSpec): Finish {
-  return {
-    status: "failed",
-    result: "",
-    error: `output exceeded CLAUDEGATE_MAX_RESULT_BYTES (${spec.maxResultBytes} bytes)`,
-    errorCode: "output_too_large",
-  };
 }
 
 /** Second task of this worker (Piscina `name: "cliVersion"`): the CLI's `--version`, for /api/v1/stats. */

@@ -9,6 +9,7 @@ import { chown, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from
 import { dirname, join } from "node:path";
 import type { RunSandbox } from "../runtime/sandbox/modes";
 import { RUN_TMP_DIR } from "../runtime/sandbox/wrap";
+import { expiresAtIn } from "../runtime/health/credentials";
 
 const CREDENTIALS = join(".claude", ".credentials.json");
 
@@ -39,24 +40,18 @@ async function chownTree(path: string, uid: number): Promise<void> {
   }
 }
 
+/** A credentials text's token expiry for comparing: none counts as the earliest. */
+const expiry = (text: string): number => expiresAtIn(text) ?? 0;
+
 /** Writes the run's credentials back when they hold a later token than the gateway's file does now. */
 async function keepRefreshedToken(copy: string, gatewayFile: string): Promise<void> {
   const ours = await readFile(copy, "utf8").catch(() => undefined);
-  if (ours === undefined || expiresAt(ours) <= expiresAt(await readFile(gatewayFile, "utf8").catch(() => ""))) return;
+  if (ours === undefined || expiry(ours) <= expiry(await readFile(gatewayFile, "utf8").catch(() => ""))) return;
   const tmp = `${gatewayFile}.claudegate-${randomBytes(6).toString("hex")}`;
   try {
     await writeFile(tmp, ours, { mode: 0o600 });
     await rename(tmp, gatewayFile); // another run's write-back in between loses to the later token next time
   } catch {
     await rm(tmp, { force: true });
-  }
-}
-
-function expiresAt(text: string): number {
-  try {
-    const v = JSON.parse(text)?.claudeAiOauth?.expiresAt;
-    return typeof v === "number" ? v : 0;
-  } catch {
-    return 0;
   }
 }

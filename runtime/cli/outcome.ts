@@ -73,3 +73,29 @@ export function formatLimit(ms: number): string {
   const s = Math.round(ms / 1000);
   return s % 60 === 0 ? `${s / 60}m` : `${s}s`;
 }
+
+// Runs that never got to a result line of their own: no CLI to start, a start that failed, too much output.
+
+export function cliMissing(command: string): Finish {
+  return {
+    status: "failed",
+    result: "",
+    error: `claude CLI not found at "${command}" (set CLAUDEGATE_CLAUDE_PATH)`,
+    errorCode: "cli_missing",
+  };
+}
+
+/** A run that could not start. The error's code (E2BIG, ENOSPC...) says why; its message may hold the argv. */
+export function spawnFailed(what: string, err: unknown): Finish {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return { status: "failed", result: "", error: code ? `${what} (${code})` : what, errorCode: "spawn_failed" };
+}
+
+export function outputTooLarge(maxResultBytes: number): Finish {
+  return {
+    status: "failed",
+    result: "",
+    error: `output exceeded CLAUDEGATE_MAX_RESULT_BYTES (${maxResultBytes} bytes)`,
+    errorCode: "output_too_large",
+  };
+}

@@ -29,15 +29,3 @@ export interface Answer {
   /** Written while nothing else is, so proxies keep a quiet stream open. */
   heartbeat: string;
 }
-
-/** The CLI's usage object (the Messages API's counters, summed over the run's calls), read defensively. */
-export function tokenCounts(usage: unknown) {
-  const u = (typeof usage === "object" && usage !== null ? usage : {}) as Record<string, unknown>;
-  const n = (k: string) => (typeof u[k] === "number" ? (u[k] as number) : 0);
-  return {
-    input: n("input_tokens"),
-    output: n("output_tokens"),
-    cacheCreation: n("cache_creation_input_tokens"),
-    cacheRead: n("cache_read_input_tokens"),
-  };
-}

@@ -1,7 +1,8 @@
 // Anthropic Messages answers: a `message` object, or the Messages API's event sequence (message_start,
 // content_block_start, ping, content_block_delta with text_delta, content_block_stop, message_delta with the
 // stop reason and usage, message_stop; `event: error` on failure). The id is `msg_<job id>`.
-import { tokenCounts, type Answer, type AnswerContext, type Outcome } from "./answer";
+import { tokenCounts } from "../cli/usage";
+import type { Answer, AnswerContext, Outcome } from "./answer";
 import { errorBody } from "./errors";
 
 export function anthropicUsage(usage: unknown) {
@@ -9,8 +10,8 @@ export function anthropicUsage(usage: unknown) {
   return {
     input_tokens: t.input,
     output_tokens: t.output,
-    cache_creation_input_tokens: t.cacheCreation,
-    cache_read_input_tokens: t.cacheRead,
+    cache_creation_input_tokens: t.cache_write,
+    cache_read_input_tokens: t.cache_read,
   };
 }
 

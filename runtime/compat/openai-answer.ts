@@ -1,18 +1,19 @@
 // OpenAI Chat Completions answers: a `chat.completion` object, or `chat.completion.chunk` frames ending with a
 // chunk that has `finish_reason`, an optional usage chunk (`stream_options.include_usage`), and `[DONE]`.
 // The id is `chatcmpl-<job id>`, so an answer leads back to its job.
-import { tokenCounts, type Answer, type AnswerContext, type Outcome } from "./answer";
+import { tokenCounts } from "../cli/usage";
+import type { Answer, AnswerContext, Outcome } from "./answer";
 import { errorBody } from "./errors";
 
 /** prompt_tokens counts every input token, cached ones included (as OpenAI's do); `cached_tokens` names the reads. */
 export function openaiUsage(usage: unknown) {
   const t = tokenCounts(usage);
-  const prompt = t.input + t.cacheCreation + t.cacheRead;
+  const prompt = t.input + t.cache_write + t.cache_read;
   return {
     prompt_tokens: prompt,
     completion_tokens: t.output,
     total_tokens: prompt + t.output,
-    prompt_tokens_details: { cached_tokens: t.cacheRead },
+    prompt_tokens_details: { cached_tokens: t.cache_read },
   };
 }
 

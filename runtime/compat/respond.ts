@@ -7,7 +7,7 @@ import { setResponseHeader } from "h3";
 import type { Gateway } from "../gateway";
 import { cancelJob } from "../job/commands";
 import { sha256 } from "../job/idempotency";
-import { handleSubmit } from "../job/submit-request";
+import { handleSubmit, limitSubmitRate } from "../job/submit-request";
 import type { Answer, AnswerContext } from "./answer";
 import { faultError, type Parsed } from "./errors";
 import { jobFault, NO_RETRY } from "./job-fault";
@@ -28,10 +28,7 @@ export async function respond(
 ): Promise<object | undefined> {
   const apiKey: string = event.context.apiKey;
   const principal = principalOf(event);
-  // The same bucket and rate as POST /api/v1/jobs: a tenant key's policy may set its own rate.
-  const rate = principal.kind === "tenant" ? principal.key.limits.rate_limit : undefined;
-  const wait = g.rateLimiter.take(apiKey, Date.now(), rate);
-  if (wait > 0) throw faultError({ status: 429, message: "rate limit exceeded, slow down" }, { "Retry-After": String(wait) });
+  limitSubmitRate(g, apiKey, principal); // the bucket and rate of POST /api/v1/jobs
   const { value } = await readJsonBody(event);
   const parsed = parse(value);
   if (!parsed.ok) throw faultError(parsed.fault);
@@ -46,13 +43,13 @@ export async function respond(
   });
   const jobId = submitted.jobId;
   setResponseHeader(event, JOB_ID_HEADER, jobId);
-  const created = Math.floor((g.store.get(jobId)?.createdAt ?? Date.now()) / 1000);
+  const created = Math.floor((submitted.createdAt ?? Date.now()) / 1000); // no replay here: it has no Idempotency-Key
   const answer = makeAnswer({ jobId, model: req.model, created, includeUsage: req.includeUsage });
   const cancel = g.config.compatCancelOnDisconnect ? () => void cancelJob(g.jobs, jobId) : undefined;
   const res = event.node.res;
 
   if (req.stream) {
-    await streamOutcome(res, jobId, answer, g, { cancel, heartbeatMs: g.config.sseHeartbeatMs, json: wholeAtEnd(req) });
+    await streamOutcome(res, jobId, answer, g, { cancel, json: wholeAtEnd(req) });
     return undefined;
   }
   const outcome = await awaitOutcome(res, jobId, g, { cancel });

@@ -6,14 +6,12 @@ import type { Answer, Outcome } from "./answer";
 import { jobFault } from "./job-fault";
 import { sseReaderCutOff } from "../metrics/observe";
 import { outcomeOf, watchJob, type WatchDeps } from "./job-watch";
-
-/** How far a streaming reader may fall behind before it is cut off (the job goes on; its answer stays stored). */
-export const MAX_BUFFERED_BYTES = 256 * 1024;
+import { MAX_BUFFERED_BYTES } from "../sse/job-stream";
+import { SSE_HEADERS, type OpenStreams } from "../sse/open-streams";
 
 export interface ServeOptions {
   /** Called when the client disconnects before the end, if the operator wants that to cancel the job. */
   cancel?: () => void;
-  heartbeatMs: number;
   /** The stored result is not the text deltas (JSON mode, structured output): it is sent whole at the end. */
   json: boolean;
 }
@@ -36,19 +34,17 @@ export function awaitOutcome(res: ServerResponse, jobId: string, deps: WatchDeps
 }
 
 /** Streams the job's answer in `answer`'s dialect; settles when the stream has ended. */
-export function streamOutcome(res: ServerResponse, jobId: string, answer: Answer, deps: WatchDeps, opts: ServeOptions): Promise<void> {
-  res.writeHead(200, {
-    "Content-Type": "text/event-stream",
-    "Cache-Control": "no-cache",
-    Connection: "keep-alive",
-    "X-Accel-Buffering": "no",
-  });
+export function streamOutcome(
+  res: ServerResponse,
+  jobId: string,
+  answer: Answer,
+  deps: WatchDeps & { streams: OpenStreams },
+  opts: ServeOptions,
+): Promise<void> {
+  res.writeHead(200, SSE_HEADERS);
   res.write(answer.start());
   // A quiet stream (a job waiting in the queue) is kept alive in the dialect's own way (Anthropic's `ping`).
-  const heartbeat = setInterval(() => {
-    if (!res.writableNeedDrain) res.write(answer.heartbeat);
-  }, opts.heartbeatMs);
-  heartbeat.unref();
+  const stopHeartbeat = deps.streams.keepAlive(res, answer.heartbeat);
 
   return new Promise((resolve) => {
     let ended = false;
@@ -56,7 +52,7 @@ export function streamOutcome(res: ServerResponse, jobId: string, answer: Answer
     const end = () => {
       if (ended) return;
       ended = true;
-      clearInterval(heartbeat);
+      stopHeartbeat();
       stop?.();
       resolve();
     };

@@ -48,7 +48,6 @@ export class EventLog {
       insert: db.prepare("INSERT INTO job_events (job_id, seq, event, data, created_at) VALUES (?, ?, ?, ?, ?)"),
       lastRow: db.prepare("SELECT seq, event FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1"),
       after: db.prepare("SELECT seq, event, data, created_at FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq"),
-      lastEvent: db.prepare("SELECT event FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1").pluck(),
       // A page of history with each event's length, its data only when short (long ones are read in slices).
       page: db.prepare(`SELECT seq, event, created_at, length(data) AS length, CASE WHEN length(data) > ? THEN NULL ELSE data END AS data
                         FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`),
@@ -178,7 +177,7 @@ export class EventLog {
 
   /** Whether the job's stored log is closed by a `result` event (always its last one; never left queued). */
   hasResult(jobId: string): boolean {
-    return this.q.lastEvent.get(jobId) === "result";
+    return (this.q.lastRow.get(jobId) as { event: EventName } | undefined)?.event === "result";
   }
 
   /** Drops what is queued for a job about to be deleted (its rows go with it). */

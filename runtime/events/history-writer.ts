@@ -1,7 +1,7 @@
 // Stored events written to a response page by page, never more than a page and one slice held for a
 // connection: the SSE replay and GET /api/v1/jobs/{id}/events share it.
 import type { ServerResponse } from "node:http";
-import { INLINE_CHARS, send, sendSlices, startBody } from "../http/paced-write";
+import { INLINE_CHARS, send, sendSlices, startBody, written } from "../http/paced-write";
 import type { EventLog, StoredEvent } from "./event-log";
 
 /** A page of history: at most this many events, and no more once this many characters of data are in it. */
@@ -51,9 +51,7 @@ export async function writeEventsPage(
     for (const ev of page) {
       const head = `${count > 0 ? "," : ""}{"id":${ev.seq},"event":${JSON.stringify(ev.event)},"data":`;
       const tail = `,"created_at":${JSON.stringify(new Date(ev.createdAt).toISOString())}}`;
-      const r = await writeStoredEvent(res, events, jobId, ev, head, tail);
-      if (r === "gone") res.destroy(); // deleted mid-write: a truncated body rather than a wrong one
-      if (r !== "ok") return;
+      if (!written(res, await writeStoredEvent(res, events, jobId, ev, head, tail))) return;
       count++;
       lastId = ev.seq;
     }

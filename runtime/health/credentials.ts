@@ -15,9 +15,20 @@ export function credentialsFile(env: NodeJS.ProcessEnv = process.env): string {
 
 /** When the CLI's OAuth token expires (epoch ms), or undefined when the credentials file does not say. */
 export function tokenExpiresAt(file = credentialsFile()): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  return expiresAtIn(text);
+}
+
+/** The same, read from a credentials file's text (a sandboxed run's copy is compared with the gateway's by it). */
+export function expiresAtIn(text: string): number | undefined {
   let expiresAt: unknown;
   try {
-    expiresAt = JSON.parse(readFileSync(file, "utf8"))?.claudeAiOauth?.expiresAt;
+    expiresAt = JSON.parse(text)?.claudeAiOauth?.expiresAt;
   } catch {
     return undefined;
   }

@@ -3,12 +3,19 @@ import type { Gateway } from "../gateway";
 import { pauseToJson } from "../queue/pause-schema";
 import { bucketTimeline, MINUTE_MS, windowStart } from "./timeline";
 
-export async function collectStats(g: Gateway) {
+/** The queue as it is now, in both answers: jobs by status, the pause, CLIs running and the most that may. */
+function queueNow(g: Gateway) {
   return {
     queue: g.store.countByStatus(),
     pause: pauseToJson(g.pause.current()),
     running_clis: g.dispatcher.runningCount(),
     concurrency: g.config.concurrency,
+  };
+}
+
+export async function collectStats(g: Gateway) {
+  return {
+    ...queueNow(g),
     queue_size: g.config.queueSize,
     stream_subscribers: g.hub.subscriberCount(),
     cli_version: (await g.cliVersion) ?? null,
@@ -27,9 +34,6 @@ export function collectTimeline(g: Gateway, minutes: number, now = Date.now()) {
     from: new Date(from).toISOString(),
     to: new Date(now).toISOString(),
     buckets: buckets.map((b) => ({ ...b, at: new Date(b.at).toISOString() })),
-    queue: g.store.countByStatus(),
-    running_clis: g.dispatcher.runningCount(),
-    concurrency: g.config.concurrency,
-    pause: pauseToJson(g.pause.current()),
+    ...queueNow(g),
   };
 }

@@ -38,3 +38,11 @@ export async function readJsonBody(
     throw httpError(400, "invalid JSON body");
   }
 }
+
+/** A body that must be a JSON object, else 400 `invalid JSON body`; with `allowEmpty` an empty body reads as `{}`. */
+export async function readJsonObject(event: H3Event, opts: { allowEmpty?: boolean } = {}): Promise<object> {
+  const { value } = await readJsonBody(event, MAX_BODY_BYTES, opts);
+  if (value === undefined) return {};
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw httpError(400, "invalid JSON body");
+  return value;
+}

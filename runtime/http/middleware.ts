@@ -50,12 +50,7 @@ export default defineEventHandler(async (event) => {
   if (!path.startsWith("/api/")) return;
   if (PUBLIC_API_PATHS.has(path)) {
     // Open to all, but a valid key sees more there (health's details): note it, never refuse the request.
-    const key = KeyChecker.presented(event.node.req.headers);
-    const principal = key === undefined ? undefined : principalFor(gateway, keys, key);
-    if (principal) {
-      event.context.apiKey = key;
-      event.context.principal = principal;
-    }
+    identify(event, gateway, keys);
     return;
   }
 
@@ -86,12 +81,20 @@ function observeRequest(event: H3Event, path: string): void {
 const LABELLED_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
 function checkKey(event: H3Event, gateway: Gateway, keys: KeyChecker, missing: string): void {
+  const found = identify(event, gateway, keys);
+  if (found === "none") throw httpError(401, missing);
+  if (found === "invalid") throw httpError(401, "invalid API key");
+}
+
+/** Notes the request's key and whom it acts for on the event, when the key is valid; says what it found. */
+function identify(event: H3Event, gateway: Gateway, keys: KeyChecker): "none" | "invalid" | "valid" {
   const key = KeyChecker.presented(event.node.req.headers);
-  if (key === undefined) throw httpError(401, missing);
+  if (key === undefined) return "none";
   const principal = principalFor(gateway, keys, key);
-  if (!principal) throw httpError(401, "invalid API key");
+  if (!principal) return "invalid";
   event.context.apiKey = key;
   event.context.principal = principal;
+  return "valid";
 }
 
 /** Operator keys first (a constant-time comparison with each); then the tenant keys, by the hash of the key. */

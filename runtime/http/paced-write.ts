@@ -81,3 +81,12 @@ export async function sendSlices(
   }
   return "ok";
 }
+
+/**
+ * Whether a paced write went through. One whose row was deleted mid-write ("gone") drops the connection: a
+ * truncated body rather than a wrong one.
+ */
+export function written(res: ServerResponse, r: "ok" | "closed" | "gone"): boolean {
+  if (r === "gone") res.destroy();
+  return r === "ok";
+}

@@ -2,7 +2,7 @@
 // per request. Each job is read when its turn comes (one deleted meanwhile is left out) and written with its
 // large columns in slices, so a connection holds one job's small fields and one slice.
 import type { ServerResponse } from "node:http";
-import { send, startBody } from "../http/paced-write";
+import { send, startBody, written } from "../http/paced-write";
 import { writeJobJson, type JobJsonDeps } from "./job-json-writer";
 
 export async function writeJobList(
@@ -11,14 +11,12 @@ export async function writeJobList(
   page: { ids: string[]; total: number; limit: number; offset: number },
 ): Promise<void> {
   if (!startBody(res, { "Content-Type": "application/json" }) || !(await send(res, `{"jobs":[`))) return;
-  let written = 0;
+  let count = 0;
   for (const id of page.ids) {
     const lean = deps.jobText.get(id);
     if (!lean) continue;
-    const r = await writeJobJson(res, deps, lean, written > 0 ? "," : "");
-    if (r === "gone") res.destroy(); // deleted mid-write: a truncated body rather than a wrong one
-    if (r !== "ok") return;
-    written++;
+    if (!written(res, await writeJobJson(res, deps, lean, count > 0 ? "," : ""))) return;
+    count++;
   }
   // Jobs are spliced as raw JSON so their metadata comes back byte for byte.
   res.end(`],"limit":${page.limit},"offset":${page.offset},"total":${page.total}}`);

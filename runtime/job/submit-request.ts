@@ -8,7 +8,7 @@ import { submitJob } from "./commands";
 import { sha256 } from "./idempotency";
 import { renderJob } from "./render";
 import { overOperatorTimeout, submitSchema } from "./submit-schema";
-import { ownerOf, type Principal } from "../tenants/principal";
+import { ownerOf, tenantOf, type Principal } from "../tenants/principal";
 import { admit } from "../tenants/admission";
 
 export interface SubmitRequest {
@@ -28,6 +28,18 @@ export interface SubmitResponse {
   jobId: string;
   body: string;
   replayed: boolean;
+  /** The new job's created_at (epoch ms); absent for a replay. */
+  createdAt?: number;
+}
+
+/**
+ * Counts a submit against its key's rate, and throws the 429 when it is over. Called before the body is read, so
+ * a flood costs as little as possible. POST /api/v1/jobs and the compatible APIs share one bucket per key; a
+ * tenant key's policy may set its own rate.
+ */
+export function limitSubmitRate(g: Pick<Gateway, "rateLimiter">, apiKey: string, principal: Principal): void {
+  const wait = g.rateLimiter.take(apiKey, Date.now(), tenantOf(principal)?.limits.rate_limit);
+  if (wait > 0) throw httpError(429, "rate limit exceeded, slow down", { "Retry-After": String(wait) });
 }
 
 export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<SubmitResponse> {
@@ -46,7 +58,7 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
   if (tooLong) throw httpError(400, tooLong);
   // Metadata is stored as the client wrote it (compacted), so big numbers survive.
   const metadata = body.metadata === undefined ? undefined : rawJsonMember(req.text, "metadata");
-  const tenant = req.principal.kind === "tenant" ? req.principal.key : undefined;
+  const tenant = tenantOf(req.principal);
   const policy = tenant?.limits;
   if (tenant) admit(g.ledger, tenant, body.model || g.config.defaultModel);
   let response = "";
@@ -67,5 +79,5 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
     throw httpError(429, `this key already has ${policy?.max_queued} jobs queued (policy.max_queued)`);
   }
   if (!submitted.ok) throw httpError(503, "server busy, retry later");
-  return { status: 202, jobId: submitted.job.id, body: response, replayed: false };
+  return { status: 202, jobId: submitted.job.id, body: response, replayed: false, createdAt: submitted.job.createdAt };
 }

@@ -16,21 +16,6 @@ export function keyLabel(job: Pick<Job, "owner">, nameOf: (keyId: string) => str
 /** A job's error_code as a label: "none" for a job without one (completed). */
 export const errorCodeLabel = (job: Pick<Job, "errorCode">): string => job.errorCode || "none";
 
-export const TOKEN_TYPES = ["input", "output", "cache_read", "cache_write"] as const;
-export type TokenType = (typeof TOKEN_TYPES)[number];
-
-/** The CLI's usage object (Anthropic's field names) as token counts by type; missing or odd fields count 0. */
-export function tokenCounts(usage: unknown): Record<TokenType, number> {
-  const u = (usage && typeof usage === "object" ? usage : {}) as Record<string, unknown>;
-  const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v > 0 ? v : 0);
-  return {
-    input: n(u.input_tokens),
-    output: n(u.output_tokens),
-    cache_read: n(u.cache_read_input_tokens),
-    cache_write: n(u.cache_creation_input_tokens),
-  };
-}
-
 export const WEBHOOK_OUTCOMES = ["delivered", "retried", "refused", "gave_up"] as const;
 export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 

@@ -4,7 +4,8 @@ import { MODELS } from "../config/schema";
 import type { Job } from "../job/job";
 import type { AttemptOutcome } from "../webhooks/dial";
 import type { Next } from "../webhooks/retry-policy";
-import { errorCodeLabel, keyLabel, REQUEUE_REASONS, tokenCounts, WEBHOOK_OUTCOMES, webhookOutcome, type RequeueReason } from "./labels";
+import { tokenCounts } from "../cli/usage";
+import { errorCodeLabel, keyLabel, REQUEUE_REASONS, WEBHOOK_OUTCOMES, webhookOutcome, type RequeueReason } from "./labels";
 import * as m from "./registry";
 
 // Series that exist from the start read 0 rather than nothing, so rate() and alerts see their first increase.

@@ -2,7 +2,7 @@
 // (runtime/compat/errors.ts renders them; the examples here are rendered by the same function).
 import { errorBody, type CompatFault, type Dialect } from "../compat/errors";
 import { MODELS } from "../config/schema";
-import { schemaRef } from "./responses";
+import { errorResponse, headerRefs, schemaRef } from "./responses";
 
 type Obj = Record<string, unknown>;
 
@@ -11,20 +11,19 @@ const JOB_ID = {
   schema: { type: "string", format: "uuid" },
 };
 const ERROR_SCHEMA: Record<Dialect, string> = { openai: "OpenAIError", anthropic: "AnthropicError" };
-const RETRY_AFTER = { "Retry-After": { $ref: "#/components/headers/RetryAfter" } };
+const RETRY_AFTER = { "Retry-After": headerRefs.retryAfter };
 
 /** Error responses in a dialect, with one example per fault; statuses as the dialect answers them. */
 function compatErrors(dialect: Dialect, faults: (CompatFault & { description: string; headers?: Obj })[]): Obj {
-  const out: Record<string, { description: string; headers: Obj; content: Obj }> = {};
+  const byStatus = new Map<number, typeof faults>();
   for (const f of faults) {
-    const { status, body } = errorBody(dialect, f);
-    const r = (out[status] ??= {
-      description: f.description,
-      headers: { "X-Request-ID": { $ref: "#/components/headers/RequestId" }, ...f.headers },
-      content: { "application/json": { schema: schemaRef(ERROR_SCHEMA[dialect]), examples: {} } },
-    });
-    const examples = (r.content["application/json"] as { examples: Obj }).examples;
-    examples[`e${Object.keys(examples).length + 1}`] = { summary: f.message, value: body };
+    const { status } = errorBody(dialect, f);
+    byStatus.set(status, [...(byStatus.get(status) ?? []), f]);
+  }
+  const out: Obj = {};
+  for (const [status, same] of byStatus) {
+    const bodies = same.map((f) => ({ summary: f.message, value: errorBody(dialect, f).body }));
+    out[status] = errorResponse(same[0]!.description, ERROR_SCHEMA[dialect], bodies, same[0]!.headers);
   }
   return out;
 }

@@ -18,14 +18,14 @@ export function jsonResponse(description: string, schema: string, example?: unkn
 export function errorResponses(byStatus: Record<number, { description: string; messages: string[]; headers?: Obj }>): Obj {
   const out: Obj = {};
   for (const [status, { description, messages, headers }] of Object.entries(byStatus)) {
-    const examples = Object.fromEntries(messages.map((m, i) => [`e${i + 1}`, { summary: m, value: { error: m } }]));
-    out[status] = {
-      description,
-      headers: { "X-Request-ID": headerRef("RequestId"), ...headers },
-      content: { "application/json": { schema: schemaRef("Error"), examples } },
-    };
+    out[status] = errorResponse(description, "Error", messages.map((m) => ({ summary: m, value: { error: m } })), headers);
   }
   return out;
+}
+
+/** One error response in the named error schema, with an example per body (e1, e2, ...). */
+export function errorResponse(description: string, schema: string, bodies: { summary: string; value: unknown }[], headers?: Obj): Obj {
+  return jsonResponse(description, schema, Object.fromEntries(bodies.map((b, i) => [`e${i + 1}`, b])), headers, "examples");
 }
 
 /** The 401s every keyed endpoint can answer. */

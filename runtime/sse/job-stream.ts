@@ -25,7 +25,7 @@ import { writeJobJson } from "../job/job-json-writer";
 import { isTerminal } from "../job/job";
 import type { JobStore } from "../store/job-store";
 import type { JobText } from "../store/job-text";
-import type { OpenStreams } from "./open-streams";
+import { SSE_HEADERS, type OpenStreams } from "./open-streams";
 import { log } from "../log";
 import { sseReaderCutOff } from "../metrics/observe";
 
@@ -55,12 +55,7 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
     return Promise.resolve();
   }
 
-  res.writeHead(200, {
-    "Content-Type": "text/event-stream",
-    "Cache-Control": "no-cache",
-    Connection: "keep-alive",
-    "X-Accel-Buffering": "no",
-  });
+  res.writeHead(200, SSE_HEADERS);
   res.write(`retry: ${RETRY_MS}\n\n`);
 
   return new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
-// Every open SSE response: one timer sends the heartbeat comment to all of them (not a timer per stream),
-// shutdown can end them all at once instead of waiting for their jobs, and the caps on open streams (in all,
-// and per owner: an API key, or the job of a signed stream URL) are counted here.
+// Every open SSE response: one timer sends the heartbeat comment to all of them (not a timer per stream), the
+// compatible APIs' streams included, shutdown can end the job streams at once instead of waiting for their jobs,
+// and the caps on open job streams (in all, and per owner: an API key, or the job of a signed stream URL) are
+// counted here.
 import { createHash } from "node:crypto";
 import type { ServerResponse } from "node:http";
 
@@ -11,6 +12,14 @@ import type { ServerResponse } from "node:http";
 export function streamOwner(apiKey: string | undefined, jobId: string): string {
   return apiKey === undefined ? `job:${jobId}` : `key:${createHash("sha256").update(apiKey).digest("base64url")}`;
 }
+
+/** The headers of every SSE response: no caching, and no buffering by nginx (X-Accel-Buffering). */
+export const SSE_HEADERS: Readonly<Record<string, string>> = {
+  "Content-Type": "text/event-stream",
+  "Cache-Control": "no-cache",
+  Connection: "keep-alive",
+  "X-Accel-Buffering": "no",
+};
 
 export interface StreamCaps {
   /** Most streams open at once on the server (CLAUDEGATE_MAX_STREAMS). */
@@ -23,6 +32,8 @@ export class OpenStreams {
   /** Each open response: the job it streams, the owner it counts against, whether a ping may go out now. */
   private readonly streams = new Map<ServerResponse, { jobId: string; owner: string; quiet: boolean }>();
   private readonly perOwner = new Map<string, number>();
+  /** The compatible APIs' streams: only the heartbeat, in their dialect's form (no cap, no `restarting` event). */
+  private readonly pings = new Map<ServerResponse, string>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -33,8 +44,15 @@ export class OpenStreams {
     // quiet stream, e.g. one waiting for its job to leave the queue.
     this.timer = setInterval(() => {
       for (const [res, s] of this.streams) if (!s.quiet && !res.writableNeedDrain) res.write(": ping\n\n");
+      for (const [res, ping] of this.pings) if (!res.writableNeedDrain) res.write(ping);
     }, heartbeatMs);
     this.timer.unref();
+  }
+
+  /** Writes `ping` to `res` at each heartbeat until the returned function is called. */
+  keepAlive(res: ServerResponse, ping: string): () => void {
+    this.pings.set(res, ping);
+    return () => void this.pings.delete(res);
   }
 
   /** Why `owner` may not open another stream now (the 429 message), or undefined when it may. */

@@ -4,61 +4,9 @@
 import type { Sqlite } from "./database";
 import { reclaimSpace } from "./reclaim-space";
 import type { ErrorCode, Job, JobStatus, ResponseFormat, RunStats, WebhookEvent } from "../job/job";
+import { rowToJob, type JobRow } from "./job-row";
 import type { Model } from "../config/schema";
 import type { LifeSpan } from "../health/timeline";
-
-export interface JobRow {
-  id: string;
-  prompt: string;
-  system_prompt: string;
-  model: string;
-  status: string;
-  result: string;
-  error: string;
-  error_code: string;
-  callback_url: string;
-  webhook_events: string;
-  metadata: string | null;
-  response_format: string;
-  json_schema: string | null;
-  timeout_seconds: number | null;
-  request_id: string;
-  attempts: number;
-  stats: string | null;
-  retrying: string | null;
-  created_at: number;
-  started_at: number | null;
-  completed_at: number | null;
-  owner: string;
-}
-
-export function rowToJob(r: JobRow): Job {
-  const stats = r.stats ? (JSON.parse(r.stats) as RunStats) : {};
-  return {
-    id: r.id,
-    prompt: r.prompt,
-    systemPrompt: r.system_prompt,
-    model: r.model as Model,
-    status: r.status as JobStatus,
-    result: r.result,
-    error: r.error,
-    errorCode: r.error_code as ErrorCode | "",
-    callbackUrl: r.callback_url,
-    webhookEvents: JSON.parse(r.webhook_events) as WebhookEvent[],
-    metadata: r.metadata ?? undefined,
-    responseFormat: r.response_format as ResponseFormat,
-    jsonSchema: r.json_schema ?? undefined,
-    timeoutSeconds: r.timeout_seconds ?? undefined,
-    requestId: r.request_id,
-    attempts: r.attempts,
-    retrying: r.retrying ? JSON.parse(r.retrying) : undefined,
-    createdAt: r.created_at,
-    startedAt: r.started_at ?? undefined,
-    completedAt: r.completed_at ?? undefined,
-    owner: r.owner,
-    ...stats,
-  };
-}
 
 export interface NewJob {
   id: string;
@@ -108,6 +56,7 @@ export class JobStore {
                         OR COALESCE((SELECT queued FROM owner_queue WHERE owner = @owner), 0) < @maxQueued)`),
       queueFull: p(`SELECT (SELECT n FROM job_counts WHERE status = 'queued') >= ?`).pluck(),
       get: p(`SELECT * FROM jobs WHERE id = ?`),
+      owner: p(`SELECT owner FROM jobs WHERE id = ?`).pluck(),
       // Fair across owners: the waiting owner served longest ago (never served: the first to arrive), not held
       // back by its policy, gets a turn; within an owner, first in first out. Its oldest job is found by walking
       // the queue in order (jobs_status_seq), which stops at once unless other owners' backlogs are ahead of
@@ -179,6 +128,11 @@ export class JobStore {
   get(id: string): Job | undefined {
     const row = this.q.get.get(id) as JobRow | undefined;
     return row && rowToJob(row);
+  }
+
+  /** The job's owner ('' for an operator key's), or undefined when there is no such job: no large column is read. */
+  ownerOf(id: string): string | undefined {
+    return this.q.owner.get(id) as string | undefined;
   }
 
   /**

@@ -3,7 +3,7 @@
 // would hold a 10 MiB result and a 1 MiB prompt in memory for every connection that asked.
 import type BetterSqlite3 from "better-sqlite3";
 import type { Sqlite } from "./database";
-import { rowToJob, type JobRow } from "./job-store";
+import { rowToJob, type JobRow } from "./job-row";
 import type { Job } from "../job/job";
 import { INLINE_CHARS } from "../http/paced-write";
 

@@ -3,7 +3,9 @@
 // key is refused by the very next request on this process.
 // Several processes on one database (PostgreSQL, later) will need to hear of each other's changes (LISTEN/
 // NOTIFY, or a short re-read interval); with SQLite there is one process per database.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+// Keys are 32 random bytes: a plain SHA-256 identifies one without exposing it (no salt or KDF is needed).
+import { sha256 } from "../job/idempotency";
 import type { Sqlite } from "../store/database";
 import { newWebhookSecret } from "../webhooks/signer";
 import type { KeyPolicy } from "./policy";
@@ -29,9 +31,6 @@ interface KeyRow {
   created_at: number;
   revoked_at: number | null;
 }
-
-/** Keys are 32 random bytes: a plain SHA-256 identifies one without exposing it (no salt or KDF is needed). */
-const hashOf = (key: string) => createHash("sha256").update(key).digest("hex");
 
 export type KeyChange<T> = T | "not_found" | "name_taken" | "revoked";
 
@@ -85,7 +84,7 @@ export class KeyStore {
 
   /** The active tenant key a request presents, or undefined. */
   authenticate(secret: string): TenantKey | undefined {
-    return this.active.get(hashOf(secret));
+    return this.active.get(sha256(secret));
   }
 
   list(): TenantKey[] {
@@ -106,7 +105,7 @@ export class KeyStore {
     const row: KeyRow = {
       id: `key_${randomBytes(8).toString("hex")}`,
       name,
-      secret_hash: hashOf(secret),
+      secret_hash: sha256(secret),
       policy: JSON.stringify(policy),
       webhook_secret: newWebhookSecret(),
       created_at: now,

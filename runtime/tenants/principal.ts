@@ -2,7 +2,6 @@
 // a tenant key sees only the jobs it submitted. A job's `owner` is the tenant key's id, '' for operator keys.
 import type { H3Event } from "h3";
 import { httpError } from "../http/errors";
-import type { Job } from "../job/job";
 import type { TenantKey } from "./key-store";
 
 export type Principal = { kind: "operator" } | { kind: "tenant"; key: TenantKey };
@@ -11,6 +10,9 @@ export const OPERATOR: Principal = { kind: "operator" };
 
 /** The owner recorded on what this principal creates. */
 export const ownerOf = (p: Principal): string => (p.kind === "operator" ? "" : p.key.id);
+
+/** The tenant key a principal acts with, or undefined for an operator key (which sees everyone's). */
+export const tenantOf = (p: Principal): TenantKey | undefined => (p.kind === "tenant" ? p.key : undefined);
 
 /** Whether the principal may see a job (or delivery) owned by `owner`. */
 export const canSee = (p: Principal, owner: string): boolean => p.kind === "operator" || owner === p.key.id;
@@ -27,8 +29,8 @@ export function requireOperator(event: H3Event): void {
   if (principalOf(event).kind !== "operator") throw httpError(403, "operator key required");
 }
 
-/** The job if it exists and the principal may see it: another tenant's job is as unknown as a missing one. */
-export function visibleJob(store: { get(id: string): Job | undefined }, p: Principal, id: string): Job | undefined {
-  const job = store.get(id);
-  return job && canSee(p, job.owner) ? job : undefined;
+/** Whether the job exists and the principal may see it: another tenant's job is as unknown as a missing one. */
+export function canSeeJob(store: { ownerOf(id: string): string | undefined }, p: Principal, id: string): boolean {
+  const owner = store.ownerOf(id);
+  return owner !== undefined && canSee(p, owner);
 }

@@ -191,3 +191,36 @@ describe("Anthropic Messages under CLAUDEGATE_RATE_LIMIT", () => {
     expect((second as APIError).headers!.get("retry-after")).toBe("1");
   });
 });
+
+describe("Anthropic Messages stream of a quiet job (CLAUDEGATE_SSE_HEARTBEAT_SECONDS=1, the fake CLI)", () => {
+  let g3: GatewayProcess;
+  beforeAll(async () => {
+    g3 = await GatewayProcess.start({ env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_SSE_HEARTBEAT_SECONDS: "1" } });
+  });
+  afterAll(async () => {
+    await g3?.stop();
+  });
+
+  it("keeps the stream alive with the Messages API's own ping event while the job says nothing", async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${g3.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": API_KEY, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+      body: JSON.stringify({ model: "haiku", max_tokens: 10, stream: true, messages: [user("[[hang]] an-12")] }),
+      signal: abort.signal,
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const pings = () => text.split('event: ping\ndata: {"type":"ping"}\n\n').length - 1;
+    const giveUp = setTimeout(() => abort.abort(), 10_000); // a read that waits for a ping that never comes ends here
+    // The opening holds one ping; every further one is the heartbeat (each second).
+    while (pings() < 3) text += decoder.decode((await reader.read()).value, { stream: true });
+    clearTimeout(giveUp);
+    abort.abort();
+    expect(pings()).toBeGreaterThanOrEqual(3); // two reads' worth may arrive together
+    expect(text).not.toContain("content_block_delta");
+    await g3.json("POST", `/api/v1/jobs/${res.headers.get("x-claudegate-job-id")}/cancel`);
+  });
+});

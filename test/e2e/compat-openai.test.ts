@@ -38,6 +38,7 @@ describe("OpenAI Chat Completions", () => {
     const job = (await gw.json("GET", `/api/v1/jobs/${jobId}`)).body;
     expect(job).toMatchObject({ status: "completed", result: "Hello from the fake", model: "haiku", metadata: { api: "openai.chat.completions", model: "haiku" } });
     expect(job.usage).toMatchObject({ input_tokens: 10, output_tokens: 3 });
+    expect(data.created).toBe(Math.floor(Date.parse(job.created_at) / 1000)); // the job's creation, in Unix seconds
     expect(mainRequestFor("oa-1")!.system).toContain("Answer like a pirate.");
   });
 

@@ -1,7 +1,7 @@
 import { defineEventHandler, getRequestHeader, setResponseHeader, setResponseStatus } from "h3";
 import { useGateway } from "../../../runtime/gateway";
 import { isValidIdempotencyKey, sha256 } from "../../../runtime/job/idempotency";
-import { handleSubmit } from "../../../runtime/job/submit-request";
+import { handleSubmit, limitSubmitRate } from "../../../runtime/job/submit-request";
 import { readJsonBody } from "../../../runtime/http/body";
 import { httpError } from "../../../runtime/http/errors";
 import { principalOf } from "../../../runtime/tenants/principal";
@@ -10,12 +10,8 @@ export default defineEventHandler(async (event) => {
   const g = useGateway();
   const apiKey: string = event.context.apiKey;
   const principal = principalOf(event);
-  // Counted here rather than in the middleware, so every path the router sends to this handler counts; and
-  // before the body is read, as the original, so a flood costs as little as possible. A tenant key's policy
-  // may set its own rate.
-  const rate = principal.kind === "tenant" ? principal.key.limits.rate_limit : undefined;
-  const wait = g.rateLimiter.take(apiKey, Date.now(), rate);
-  if (wait > 0) throw httpError(429, "rate limit exceeded, slow down", { "Retry-After": String(wait) });
+  // Counted here rather than in the middleware, so every path the router sends to this handler counts.
+  limitSubmitRate(g, apiKey, principal);
 
   const idempotencyKey = getRequestHeader(event, "idempotency-key");
   if (idempotencyKey !== undefined && !isValidIdempotencyKey(idempotencyKey)) {

@@ -1,7 +1,6 @@
 import { defineEventHandler, setResponseHeader, setResponseStatus } from "h3";
 import { useGateway } from "../../../runtime/gateway";
-import { readJsonBody } from "../../../runtime/http/body";
-import { httpError } from "../../../runtime/http/errors";
+import { readJsonObject } from "../../../runtime/http/body";
 import { parseOrThrow } from "../../../runtime/http/validate";
 import { keyChangeOrThrow, keyToJson } from "../../../runtime/tenants/key-json";
 import { createKeySchema } from "../../../runtime/tenants/policy";
@@ -10,9 +9,7 @@ import { requireOperator } from "../../../runtime/tenants/principal";
 // Creates a tenant key. Its secret is in this response only: the gateway keeps just its hash.
 export default defineEventHandler(async (event) => {
   requireOperator(event);
-  const { value } = await readJsonBody(event);
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw httpError(400, "invalid JSON body");
-  const body = parseOrThrow(createKeySchema, value);
+  const body = parseOrThrow(createKeySchema, await readJsonObject(event));
   const { key, secret } = keyChangeOrThrow(useGateway().keys.create(body.name, body.policy ?? {}), body.name);
   setResponseStatus(event, 201);
   setResponseHeader(event, "Location", `/api/v1/keys/${key.id}`);

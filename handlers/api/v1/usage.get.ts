@@ -1,13 +1,12 @@
 import { defineEventHandler, getQuery } from "h3";
 import { useGateway } from "../../../runtime/gateway";
 import { parseOrThrow } from "../../../runtime/http/validate";
-import { principalOf } from "../../../runtime/tenants/principal";
+import { principalOf, tenantOf } from "../../../runtime/tenants/principal";
 import { usageQuerySchema } from "../../../runtime/tenants/usage-query";
 import { usageReport } from "../../../runtime/tenants/usage-report";
 
 // Jobs, tokens, cost and run time from the usage ledger: a tenant's own, or everyone's for an operator.
 export default defineEventHandler((event) => {
   const q = parseOrThrow(usageQuerySchema, getQuery(event));
-  const p = principalOf(event);
-  return usageReport(useGateway(), q, p.kind === "tenant" ? p.key.id : undefined);
+  return usageReport(useGateway(), q, tenantOf(principalOf(event))?.id);
 });

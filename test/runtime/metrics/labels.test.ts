@@ -1,6 +1,7 @@
 // The metric label mappers: every value comes from a fixed set, whatever the CLI or a receiver says.
 import { describe, expect, it } from "vitest";
-import { errorCodeLabel, keyLabel, tokenCounts, webhookOutcome } from "../../../runtime/metrics/labels";
+import { tokenCounts } from "../../../runtime/cli/usage";
+import { errorCodeLabel, keyLabel, webhookOutcome } from "../../../runtime/metrics/labels";
 
 describe("metric labels", () => {
   it("reads the CLI's usage as tokens by type, and counts missing or odd fields as 0", () => {

@@ -2,11 +2,11 @@ import { defineEventHandler, getRouterParam, sendNoContent } from "h3";
 import { useGateway } from "../../../../runtime/gateway";
 import { deleteJob } from "../../../../runtime/job/commands";
 import { httpError } from "../../../../runtime/http/errors";
-import { principalOf, visibleJob } from "../../../../runtime/tenants/principal";
+import { principalOf, canSeeJob } from "../../../../runtime/tenants/principal";
 
 export default defineEventHandler((event) => {
   const g = useGateway();
   const id = getRouterParam(event, "id", { decode: true })!;
-  if (!visibleJob(g.store, principalOf(event), id) || !deleteJob(g.jobs, id)) throw httpError(404, "job not found");
+  if (!canSeeJob(g.store, principalOf(event), id) || !deleteJob(g.jobs, id)) throw httpError(404, "job not found");
   return sendNoContent(event, 204);
 });

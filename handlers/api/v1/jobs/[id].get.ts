@@ -1,7 +1,7 @@
 import { defineEventHandler, getRouterParam } from "h3";
 import { useGateway } from "../../../../runtime/gateway";
 import { writeJobJson } from "../../../../runtime/job/job-json-writer";
-import { startBody } from "../../../../runtime/http/paced-write";
+import { startBody, written } from "../../../../runtime/http/paced-write";
 import { httpError } from "../../../../runtime/http/errors";
 import { canSee, principalOf } from "../../../../runtime/tenants/principal";
 
@@ -12,7 +12,5 @@ export default defineEventHandler(async (event) => {
   if (!lean || !canSee(principalOf(event), lean.job.owner)) throw httpError(404, "job not found");
   const res = event.node.res;
   if (!startBody(res, { "Content-Type": "application/json" })) return;
-  const r = await writeJobJson(res, g, lean);
-  if (r === "gone") res.destroy(); // deleted mid-write: a truncated body rather than a wrong one
-  else if (r === "ok") res.end();
+  if (written(res, await writeJobJson(res, g, lean))) res.end();
 });

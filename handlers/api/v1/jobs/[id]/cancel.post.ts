@@ -2,12 +2,12 @@ import { defineEventHandler, getRouterParam } from "h3";
 import { useGateway } from "../../../../../runtime/gateway";
 import { cancelJob } from "../../../../../runtime/job/commands";
 import { httpError } from "../../../../../runtime/http/errors";
-import { principalOf, visibleJob } from "../../../../../runtime/tenants/principal";
+import { principalOf, canSeeJob } from "../../../../../runtime/tenants/principal";
 
 export default defineEventHandler((event) => {
   const g = useGateway();
   const id = getRouterParam(event, "id", { decode: true })!;
-  if (!visibleJob(g.store, principalOf(event), id)) throw httpError(404, "job not found");
+  if (!canSeeJob(g.store, principalOf(event), id)) throw httpError(404, "job not found");
   const r = cancelJob(g.jobs, id);
   if (!r.ok) throw r.reason === "not_found" ? httpError(404, "job not found") : httpError(409, "job already in terminal state");
   return { status: "cancelled" };

@@ -13,7 +13,7 @@ export default defineEventHandler(async (event) => {
   // With a key: only a job the key may see. With a signed token (no principal): the token names this job, but
   // a revoked tenant's tokens stop working at once, as its key does.
   const p = event.context.principal as Principal | undefined;
-  const jobOwner = g.jobText.get(id)?.job.owner;
+  const jobOwner = g.store.ownerOf(id);
   if (jobOwner !== undefined && (p ? !canSee(p, jobOwner) : jobOwner !== "" && !g.keys.isActive(jobOwner))) {
     throw p ? httpError(404, "job not found") : httpError(401, "invalid or expired stream token");
   }
