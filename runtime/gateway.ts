@@ -120,6 +120,7 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
     for (const job of r.failed) finishJob({ store, events, webhooks }, () => job);
     return { requeued: r.requeued, failed: r.failed.length };
   });
+  store.sessions.releaseAll(); // the last server's runs are gone: their sessions' next turns may run
   if (reaped.length || recovered.requeued || recovered.failed) log("info", "recovery", { reaped: reaped.length, ...recovered });
   const pause = new QueuePause(db);
   const ledger = new UsageLedger(db);

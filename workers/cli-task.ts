@@ -6,9 +6,9 @@
 // `end`: a run that cannot even start (no temporary directory, spawn throwing) fails as `spawn_failed`.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { MessagePort } from "node:worker_threads";
 import { LineSplitter } from "../runtime/cli/line-splitter";
 import { parseCliLine } from "../runtime/cli/stream-parser";
@@ -16,6 +16,7 @@ import { formatLimit, limitFromResult, outcomeFromExit, outcomeFromResult } from
 import { cliExists } from "../runtime/config/claude-path";
 import { SYSTEM_PROMPT_FILE, withSystemPromptFile } from "../runtime/cli/argv";
 import { cliErrorDetail } from "../runtime/cli/stderr-detail";
+import { isCliSessionId, runDirs, transcriptPath, type RunDirs } from "../runtime/cli/run-dirs";
 import type { Finish } from "../runtime/store/job-store";
 import type { MainMessage, RunSpec, WorkerMessage } from "../runtime/queue/run-protocol";
 
@@ -29,23 +30,34 @@ export default async function runCliTask({ spec, port }: { spec: RunSpec; port: 
       post({ t: "outcome", finish: missing(spec.command) });
       return;
     }
-    let cwd: string;
+    let root: string;
     try {
-      cwd = await mkdtemp(join(tmpdir(), "claudegate-job-"));
+      root = await mkdtemp(join(tmpdir(), "claudegate-job-"));
     } catch (err) {
       post({ t: "outcome", finish: spawnFailed("could not create the run's temporary directory", err) });
       return;
     }
     try {
+      const dirs = runDirs(root);
+      await mkdir(dirs.config, { mode: 0o700 });
+      await mkdir(dirs.workspace, { mode: 0o700 });
+      if (spec.resume) {
+        const file = transcriptPath(dirs, spec.resume.cliSessionId);
+        await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+        await writeFile(file, spec.resume.transcript, { mode: 0o600 });
+      }
       let argv = spec.argv;
       if (spec.systemPrompt) {
-        const file = join(cwd, SYSTEM_PROMPT_FILE);
+        const file = join(root, SYSTEM_PROMPT_FILE);
         await writeFile(file, spec.systemPrompt, { mode: 0o600 });
         argv = withSystemPromptFile(argv, file);
       }
-      await supervise(spec, argv, port, cwd, post);
+      const env = { ...spec.env, CLAUDE_CONFIG_DIR: dirs.config };
+      const { cliSessionId } = await supervise(spec, argv, env, port, dirs.workspace, post);
+      // The CLI is gone: what it wrote is whole. Only a turn that reached its result is kept as history.
+      if (cliSessionId !== undefined) await postTranscript(dirs, cliSessionId, post);
     } finally {
-      await rm(cwd, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true });
     }
   } catch (err) {
     // Whatever failed here, the run must still have an outcome (a second one, after supervise's, is ignored).
@@ -71,18 +83,43 @@ function spawnFailed(what: string, err: unknown): Finish {
   return { status: "failed", result: "", error: code ? `${what} (${code})` : what, errorCode: "spawn_failed" };
 }
 
-function supervise(spec: RunSpec, argv: string[], port: MessagePort, cwd: string, post: (m: WorkerMessage) => void): Promise<void> {
+/** Sends the session's transcript the CLI left (under the id of its result line: a fork's is new). */
+async function postTranscript(dirs: RunDirs, cliSessionId: string, post: (m: WorkerMessage) => void): Promise<void> {
+  if (!isCliSessionId(cliSessionId)) return;
+  let data: Buffer;
+  try {
+    data = await readFile(transcriptPath(dirs, cliSessionId));
+  } catch {
+    return; // no transcript written (the CLI failed before its first message): the session keeps its last one
+  }
+  post({ t: "transcript", cliSessionId, data });
+}
+
+interface Supervised {
+  /** The result line's session_id, when the run got that far. */
+  cliSessionId?: string;
+}
+
+function supervise(
+  spec: RunSpec,
+  argv: string[],
+  env: Record<string, string>,
+  port: MessagePort,
+  cwd: string,
+  post: (m: WorkerMessage) => void,
+): Promise<Supervised> {
   return new Promise((resolve) => {
+    const supervised: Supervised = {};
     const [cmd, args] = existsSync(SETPRIV)
       ? [SETPRIV, ["--pdeathsig", "KILL", "--", spec.command, ...argv]]
       : [spec.command, argv];
     let child: ChildProcessWithoutNullStreams;
     try {
-      child = spawn(cmd, args, { cwd, env: spec.env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+      child = spawn(cmd, args, { cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
     } catch (err) {
       // Node throws (rather than emitting `error`) for E2BIG, a NUL byte in an argument and the like.
       post({ t: "outcome", finish: spawnFailed("could not start the CLI", err) });
-      return resolve();
+      return resolve(supervised);
     }
 
     let decided = false; // an outcome has been posted; later events only affect clean-up
@@ -148,6 +185,7 @@ function supervise(spec: RunSpec, argv: string[], port: MessagePort, cwd: string
           break;
         case "result":
           if (Buffer.byteLength(parsed.result.result) > spec.maxResultBytes) return fail(tooLarge(spec));
+          supervised.cliSessionId = parsed.result.sessionId;
           const limit = limitFromResult(parsed.result);
           decide(limit ? { t: "limited", limit } : { t: "outcome", finish: outcomeFromResult(parsed.result, { json: spec.json, structured: spec.structured }) });
           // The result ends the job; a CLI that lingers after it is known to hang, so it gets a short grace.
@@ -220,7 +258,7 @@ function supervise(spec: RunSpec, argv: string[], port: MessagePort, cwd: string
       for (const t of timers) clearTimeout(t);
       clearTimeout(stallTimer);
       if (!exited) killGroup("SIGKILL");
-      resolve();
+      resolve(supervised);
     }
   });
 }

@@ -9,6 +9,8 @@ export interface ArgvOptions {
   skipPermissions: boolean;
   /** JSON Schema text for structured output: the CLI adds a StructuredOutput tool (even with `--tools ""`). */
   jsonSchema?: string;
+  /** The CLI's id of the session's transcript to continue; `fork` branches it under a new id. */
+  resume?: { cliSessionId: string; fork: boolean };
 }
 
 export function buildArgv(o: ArgvOptions): string[] {
@@ -17,8 +19,12 @@ export function buildArgv(o: ArgvOptions): string[] {
   // pre-approved (print mode has nobody to answer a permission prompt).
   argv.push("--tools", o.allowedTools.join(","));
   if (o.allowedTools.length) argv.push("--allowedTools", o.allowedTools.join(","));
-  // Each job runs in a fresh temporary directory; saved sessions would pile up under ~/.claude for nothing.
-  argv.push("--no-session-persistence");
+  // Every job is a turn of a session: the CLI writes its transcript into the run's own configuration folder,
+  // from where the worker stores it for the next turn (so no --no-session-persistence).
+  if (o.resume) {
+    argv.push("--resume", o.resume.cliSessionId);
+    if (o.resume.fork) argv.push("--fork-session");
+  }
   if (o.jsonSchema !== undefined) argv.push("--json-schema", o.jsonSchema);
   if (o.skipPermissions) argv.push("--dangerously-skip-permissions");
   return argv;

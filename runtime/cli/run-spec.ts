@@ -6,11 +6,13 @@ import { buildArgv } from "./argv";
 import { buildCliEnv } from "./env";
 import { formatLimit } from "./outcome";
 import { composeSystemPrompt } from "./system-prompt";
+import type { Transcript } from "../store/session-store";
 
 export const LINGER_MS = 2000;
 export const TERM_GRACE_MS = 5000;
 
-export function buildRunSpec(job: Job, config: Config, parentEnv: NodeJS.ProcessEnv = process.env): RunSpec {
+/** `transcript`: the job's session as stored after its last turn (undefined on a session's first turn). */
+export function buildRunSpec(job: Job, config: Config, transcript?: Transcript, parentEnv: NodeJS.ProcessEnv = process.env): RunSpec {
   const json = job.responseFormat === "json";
   const systemPrompt = composeSystemPrompt({ securityPrompt: config.securityPrompt, json, jobSystemPrompt: job.systemPrompt });
   const timeoutMs = effectiveTimeoutMs(job.timeoutSeconds, config.jobTimeoutMs);
@@ -22,6 +24,7 @@ export function buildRunSpec(job: Job, config: Config, parentEnv: NodeJS.Process
       allowedTools: config.allowedTools,
       skipPermissions: config.skipPermissions,
       jsonSchema: job.jsonSchema,
+      resume: transcript && { cliSessionId: transcript.cliSessionId, fork: job.fork },
     }),
     env: buildCliEnv(parentEnv, config.cliEnv, job.id),
     stdin: job.prompt,
@@ -34,6 +37,7 @@ export function buildRunSpec(job: Job, config: Config, parentEnv: NodeJS.Process
     structured: job.jsonSchema !== undefined,
     lingerMs: LINGER_MS,
     termGraceMs: TERM_GRACE_MS,
+    resume: transcript && { cliSessionId: transcript.cliSessionId, transcript: transcript.data },
   };
 }
 

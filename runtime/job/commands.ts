@@ -20,7 +20,7 @@ export interface JobDeps {
   writes: WriteBatcher;
 }
 
-export type SubmitResult = { ok: true; job: Job } | { ok: false; reason: "queue_full" | "key_queue_full" };
+export type SubmitResult = { ok: true; job: Job } | { ok: false; reason: "queue_full" | "key_queue_full" | "session_not_found" };
 
 export interface SubmitOptions {
   /** The tenant key's id, '' for an operator key. */
@@ -31,10 +31,15 @@ export interface SubmitOptions {
   rawMetadata?: string;
   /** Runs in the insert's transaction, so what it records (an idempotency key) exists exactly when the job does. */
   alongside?: (job: Job) => void;
+  /** Whether the submitter may continue a session owned by `owner` (default: only its own). */
+  canUseSession?: (owner: string) => boolean;
 }
 
 export async function submitJob(deps: JobDeps, body: SubmitBody, opts: SubmitOptions, now = Date.now()): Promise<SubmitResult> {
   const id = randomUUID();
+  const continued = body.session_id !== undefined && !body.fork ? body.session_id : undefined;
+  const sessionId = continued ?? randomUUID();
+  const canUse = opts.canUseSession ?? ((owner: string) => owner === opts.owner);
   const row = {
     id,
     prompt: body.prompt,
@@ -49,11 +54,20 @@ export async function submitJob(deps: JobDeps, body: SubmitBody, opts: SubmitOpt
     timeoutSeconds: body.timeout_seconds,
     createdAt: now,
     owner: opts.owner,
+    sessionId,
+    fork: body.fork === true,
   };
   // Submits arriving together share one commit; this resolves once ours is stored.
   const r = await deps.writes.run((): SubmitResult => {
+    // Looked up in the insert's transaction: a session deleted a moment ago gets no new turn.
+    if (body.session_id !== undefined) {
+      const session = deps.store.sessions.get(body.session_id);
+      if (!session || !canUse(session.owner)) return { ok: false, reason: "session_not_found" };
+    }
     const refused = deps.store.insert(row, deps.config.queueSize, opts.maxQueued);
     if (refused) return { ok: false, reason: refused };
+    if (continued) deps.store.sessions.touch(sessionId, now);
+    else deps.store.sessions.create({ id: sessionId, owner: opts.owner, parentId: body.fork ? body.session_id : undefined }, now);
     const created = deps.store.get(id)!;
     // A queued job may wait long; its next event is numbered from the table, not kept in memory meanwhile.
     deps.events.appendFirst(id, "status", { status: "queued" });

@@ -34,7 +34,8 @@ export interface RunStats {
   cost_usd?: number;
   duration_ms?: number;
   num_turns?: number;
-  session_id?: string;
+  /** The CLI's own id of the conversation (the result line's `session_id`), not the gateway's session id. */
+  cli_session_id?: string;
 }
 
 export interface Job extends RunStats {
@@ -63,6 +64,10 @@ export interface Job extends RunStats {
   completedAt: number | undefined;
   /** The tenant key that submitted the job; '' for an operator key. */
   owner: string;
+  /** The gateway's session this job is a turn of (the API's `session_id`). */
+  sessionId: string;
+  /** The first turn of a session forked from another: the run branches with `--fork-session`. */
+  fork: boolean;
 }
 
 export const isTerminal = (status: JobStatus) => TERMINAL.has(status);
@@ -98,7 +103,9 @@ export function jobToJson(job: Job, urls?: { get: string; cancel: string; stream
     ["cost_usd", job.cost_usd],
     ["duration_ms", job.duration_ms],
     ["num_turns", job.num_turns],
-    ["session_id", job.session_id],
+    ["session_id", job.sessionId || undefined],
+    ["fork", job.fork || undefined],
+    ["cli_session_id", job.cli_session_id],
     // Whose job it is, for operators reading everyone's: the tenant key's id (absent for operator keys' jobs).
     ["key_id", job.owner || undefined],
     ["urls", urls],

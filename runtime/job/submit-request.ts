@@ -7,8 +7,8 @@ import { parseOrThrow } from "../http/validate";
 import { submitJob } from "./commands";
 import { sha256 } from "./idempotency";
 import { renderJob } from "./render";
-import { overOperatorTimeout, submitSchema } from "./submit-schema";
-import { ownerOf, type Principal } from "../tenants/principal";
+import { FORK_WITHOUT_SESSION_ERROR, overOperatorTimeout, submitSchema } from "./submit-schema";
+import { canSee, ownerOf, type Principal } from "../tenants/principal";
 import { admit } from "../tenants/admission";
 
 export interface SubmitRequest {
@@ -42,6 +42,7 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
   const body = parseOrThrow(submitSchema, value ?? {});
   const tooLong = overOperatorTimeout(body.timeout_seconds, g.config.jobTimeoutMs);
   if (tooLong) throw httpError(400, tooLong);
+  if (body.fork && body.session_id === undefined) throw httpError(400, FORK_WITHOUT_SESSION_ERROR);
   // Metadata is stored as the client wrote it (compacted), so big numbers survive.
   const metadata = body.metadata === undefined ? undefined : rawJsonMember(req.text, "metadata");
   const tenant = req.principal.kind === "tenant" ? req.principal.key : undefined;
@@ -52,6 +53,7 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
     owner: ownerOf(req.principal),
     maxQueued: policy?.max_queued,
     rawMetadata: metadata,
+    canUseSession: (owner) => canSee(req.principal, owner),
     alongside: (job) => {
       response = renderJob(g, job);
       // Recorded in the job's own transaction: the key exists exactly when the job does.
@@ -63,6 +65,7 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
   if (!submitted.ok && submitted.reason === "key_queue_full") {
     throw httpError(429, `this key already has ${policy?.max_queued} jobs queued (policy.max_queued)`);
   }
+  if (!submitted.ok && submitted.reason === "session_not_found") throw httpError(404, "session not found");
   if (!submitted.ok) throw httpError(503, "server busy, retry later");
   return { status: 202, jobId: submitted.job.id, body: response, replayed: false };
 }

@@ -60,7 +60,12 @@ export const submitSchema = z.object({
     .refine((s) => Buffer.byteLength(JSON.stringify(s)) <= MAX_JSON_SCHEMA_BYTES, `json_schema must be at most ${MAX_JSON_SCHEMA_BYTES} bytes as JSON`)
     .optional(),
   timeout_seconds: positiveIntField("timeout_seconds", MAX_TIMEOUT_SECONDS),
+  // The session this job is the next turn of (absent: a new session); with `fork`, a new session branched from it.
+  session_id: z.string({ error: "session_id must be a string" }).min(1, "session_id must not be empty").max(100, "session_id must be at most 100 characters").optional(),
+  fork: z.boolean({ error: "fork must be a boolean" }).optional(),
 });
+
+export const FORK_WITHOUT_SESSION_ERROR = "fork requires session_id";
 
 export type SubmitBody = z.infer<typeof submitSchema>;
 

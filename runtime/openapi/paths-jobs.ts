@@ -2,7 +2,7 @@
 import * as ex from "./examples";
 import { eventsQuery, listQuery } from "./requests";
 import { queryParameters } from "./json-schema";
-import { PROMPT_NUL_ERROR, SYSTEM_PROMPT_NUL_ERROR } from "../job/submit-schema";
+import { FORK_WITHOUT_SESSION_ERROR, PROMPT_NUL_ERROR, SYSTEM_PROMPT_NUL_ERROR } from "../job/submit-schema";
 import {
   AUTH_ERRORS,
   JOB_NOT_FOUND,
@@ -33,6 +33,9 @@ const SUBMIT_ERRORS = [
   "timeout_seconds must be a positive integer",
   "timeout_seconds must be at most 604800",
   "timeout_seconds must be <= 1800 (CLAUDEGATE_JOB_TIMEOUT_MINUTES)",
+  "session_id must be a string",
+  "fork must be a boolean",
+  FORK_WITHOUT_SESSION_ERROR,
   "Idempotency-Key must be 1 to 255 printable ASCII characters",
 ];
 
@@ -76,6 +79,7 @@ const submit = {
               timeout_seconds: 120,
             },
           },
+          next_turn: { summary: "The next turn of a session", value: { prompt: "And a semaphore?", session_id: "0d6f6f7e-54a4-4f57-9d1e-6c2c4d3b1a10" } },
         },
       },
     },
@@ -89,6 +93,7 @@ const submit = {
       400: { description: "The body or a header is invalid (the first problem found)", messages: SUBMIT_ERRORS },
       ...AUTH_ERRORS,
       403: { description: "A tenant key's `policy.models` does not include the model", messages: ['model "opus" is not allowed for this key (policy.models: haiku)'] },
+      404: { description: "`session_id` names no session this key may use", messages: ["session not found"] },
       409: { description: "A request with this Idempotency-Key is still being handled", messages: ["a request with this Idempotency-Key is still being handled"] },
       413: { description: "Body over 1 MiB", messages: ["request body must be at most 1048576 bytes"] },
       422: { description: "The Idempotency-Key was used with a different body", messages: ["Idempotency-Key was already used with a different request body"] },

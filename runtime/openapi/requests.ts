@@ -7,6 +7,7 @@ import { listQuerySchema } from "../job/list-query";
 import { MAX_TIMEOUT_SECONDS, submitSchema } from "../job/submit-schema";
 import { MAX_PAUSE_SECONDS, pauseSchema } from "../queue/pause-schema";
 import { createKeySchema, updateKeySchema } from "../tenants/policy";
+import { sessionListQuerySchema } from "../session/session-list-query";
 import { MAX_USAGE_DAYS, usageQuerySchema } from "../tenants/usage-query";
 
 type Meta = z.core.GlobalMeta;
@@ -38,6 +39,19 @@ export const submitRequest = documented(submitSchema, {
       "that is the ceiling: this may only shorten it, and a longer value is a `400` naming the maximum in seconds.",
     examples: [120],
   },
+  session_id: {
+    description:
+      "Continue this session: the job is its next turn, and the CLI resumes the stored conversation. Turns of one session run one " +
+      "at a time, in submission order. Absent: the job starts a new session (its `session_id` is in the answer). Unknown, or " +
+      "another tenant's: `404`.",
+    examples: ["0d6f6f7e-54a4-4f57-9d1e-6c2c4d3b1a10"],
+  },
+  fork: {
+    description:
+      "With `session_id`: branch a new session from it (`--fork-session`); the original's history stays as it is. The fork starts " +
+      "from the original's transcript as stored when the fork runs (it waits for a turn of the original that is running).",
+    examples: [true],
+  },
 }).describe("Unknown fields are ignored. Validation stops at the first problem, in the order of the fields.");
 
 // Query values arrive as strings and are coerced by transforms, which JSON Schema cannot show: the types and
@@ -46,6 +60,11 @@ export const listQuery = documented(listQuerySchema, {
   limit: { type: "integer", description: "Page size. Not an integer, or 0 or less: 20. Over 100: 100. Default 20." },
   offset: { type: "integer", description: "Jobs to skip. Not an integer or negative: 0. Default 0." },
   status: { description: "Only jobs in this status. Empty: all." },
+});
+
+export const sessionListQuery = documented(sessionListQuerySchema, {
+  limit: { type: "integer", description: "Page size. Not an integer, or 0 or less: 20. Over 100: 100. Default 20." },
+  offset: { type: "integer", description: "Sessions to skip. Not an integer or negative: 0. Default 0." },
 });
 
 export const eventsQuery = documented(eventsQuerySchema, {

@@ -50,7 +50,9 @@ export const jobSchema = z
     cost_usd: z.number().optional(),
     duration_ms: count.optional(),
     num_turns: count.optional(),
-    session_id: z.string().optional(),
+    session_id: z.string().describe("The session this job is a turn of (the gateway's id: send it as `session_id` to continue)"),
+    fork: z.literal(true).optional().describe("Present on the first turn of a session forked from another"),
+    cli_session_id: z.string().optional().describe("The CLI's own id of the conversation (its result line's `session_id`), once the run reported it"),
     key_id: z.string().optional().describe("The tenant key that submitted the job; absent for operator keys' jobs"),
     urls: jobUrlsSchema,
   })
@@ -213,6 +215,45 @@ export const usageReportSchema = z
   })
   .describe("Usage from the ledger, by UTC day of each run's end. A tenant key sees its own; an operator key everyone's.");
 
+const sessionFields = {
+  session_id: z.uuid().describe("The gateway's id of the session"),
+  parent_session_id: z.string().optional().describe("The session this one was forked from"),
+  created_at: timestamp,
+  last_active_at: timestamp.describe("When a turn was last submitted or stored its transcript"),
+  key_id: z.string().optional().describe("The tenant key that created the session; absent for operator keys'"),
+};
+
+export const sessionSummarySchema = z.object(sessionFields).describe("A session: a conversation whose turns are jobs");
+
+export const sessionSchema = z
+  .object({
+    ...sessionFields,
+    turns: z
+      .array(
+        z.object({
+          job_id: z.uuid(),
+          status: z.enum(STATUSES),
+          error_code: z.enum(ERROR_CODES).optional(),
+          created_at: timestamp,
+          completed_at: timestamp.optional(),
+        }),
+      )
+      .describe("Its jobs in submission order (the TTL cleanup deletes old ones)"),
+    running_job_id: z.uuid().optional().describe("The turn whose CLI runs now"),
+    usage: z
+      .object({ input_tokens: count, output_tokens: count, cache_creation_input_tokens: count, cache_read_input_tokens: count })
+      .describe("Tokens of its turns together"),
+    cost_usd: z.number().min(0).describe("Sum of its turns' `cost_usd`"),
+  })
+  .describe("A session with its turns");
+
+export const sessionListSchema = z.object({
+  sessions: z.array(sessionSummarySchema).describe("Newest first"),
+  limit: z.int().min(1).max(100).describe("The limit used, after clamping"),
+  offset: count.describe("The offset used, after clamping"),
+  total: count.describe("Sessions this key may see"),
+});
+
 /** Every response body, by the name it has under `components.schemas`. */
 export const responseSchemas = {
   Error: errorSchema,
@@ -238,4 +279,7 @@ export const responseSchemas = {
   KeyList: keyListSchema,
   RevokedKey: revokedKeySchema,
   UsageReport: usageReportSchema,
+  SessionSummary: sessionSummarySchema,
+  Session: sessionSchema,
+  SessionList: sessionListSchema,
 } as const;

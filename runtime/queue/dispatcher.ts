@@ -77,7 +77,7 @@ export class Dispatcher {
 
   private start(job: Job): void {
     this.events.append(job.id, "status", { status: "processing", attempt: job.attempts });
-    const { port, done } = this.pool.run(buildRunSpec(job, this.config));
+    const { port, done } = this.pool.run(buildRunSpec(job, this.config, this.store.sessions.forRun(job.sessionId, job.fork)));
     const run: Run = { job, port, closed: false, ended: false };
     this.running.set(job.id, run);
     port.on("message", (m: WorkerMessage) => this.onMessage(run, m));
@@ -97,6 +97,11 @@ export class Dispatcher {
     if (m.t === "end") return this.end(run);
     if (m.t === "spawned") {
       run.pid = m.pid;
+      return;
+    }
+    if (m.t === "transcript") {
+      // Sent once the CLI is gone, so the file was whole; stored unless the session was deleted meanwhile.
+      this.store.sessions.save(run.job.sessionId, run.job.id, { cliSessionId: m.cliSessionId, data: m.data });
       return;
     }
     // Chunks already on their way when the job was cancelled (or finished) must not follow its result.
@@ -161,6 +166,8 @@ export class Dispatcher {
     run.ended = true;
     run.port.close();
     this.running.delete(run.job.id);
+    // Its CLI is gone and its transcript stored: the session's next turn may run.
+    this.store.sessions.release(run.job.sessionId, run.job.id);
     if (this.running.size === 0) for (const w of this.idleWaiters.splice(0)) w();
     this.pump();
   }

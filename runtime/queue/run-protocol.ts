@@ -23,6 +23,8 @@ export interface RunSpec {
   /** How long a CLI may linger after its result line, and a TERM'd one may take before KILL. */
   lingerMs: number;
   termGraceMs: number;
+  /** The session's stored transcript, put back in place so the CLI resumes it (`--resume`); absent on a first turn. */
+  resume?: { cliSessionId: string; transcript: Uint8Array };
 }
 
 /** Worker → main. `end` is always the last message: the CLI and its process group are gone. */
@@ -34,6 +36,8 @@ export type WorkerMessage =
   | { t: "outcome"; finish: Finish }
   | { t: "limited"; limit: LimitHit }
   | { t: "interrupted" }
+  /** After the CLI exited, before `end`: the transcript it left for the session's next turn. */
+  | { t: "transcript"; cliSessionId: string; data: Uint8Array }
   | { t: "end" };
 
 /** Main → worker. */

@@ -5,6 +5,7 @@ import type { Sqlite } from "./database";
 import { reclaimSpace } from "./reclaim-space";
 import type { ErrorCode, Job, JobStatus, ResponseFormat, RunStats, WebhookEvent } from "../job/job";
 import type { Model } from "../config/schema";
+import { SessionStore } from "./session-store";
 
 export interface JobRow {
   id: string;
@@ -28,10 +29,17 @@ export interface JobRow {
   started_at: number | null;
   completed_at: number | null;
   owner: string;
+  session_id: string;
+  fork: number;
 }
 
 export function rowToJob(r: JobRow): Job {
-  const stats = r.stats ? (JSON.parse(r.stats) as RunStats) : {};
+  const stats = r.stats ? (JSON.parse(r.stats) as RunStats & { session_id?: string }) : {};
+  // Stats stored before sessions named the CLI's id `session_id`; that name is now the gateway's session.
+  if (stats.session_id !== undefined) {
+    stats.cli_session_id ??= stats.session_id;
+    delete stats.session_id;
+  }
   return {
     id: r.id,
     prompt: r.prompt,
@@ -53,6 +61,8 @@ export function rowToJob(r: JobRow): Job {
     startedAt: r.started_at ?? undefined,
     completedAt: r.completed_at ?? undefined,
     owner: r.owner,
+    sessionId: r.session_id,
+    fork: r.fork === 1,
     ...stats,
   };
 }
@@ -71,6 +81,9 @@ export interface NewJob {
   createdAt: number;
   /** The tenant key's id; '' for an operator key. */
   owner: string;
+  /** The session the job is a turn of (created before, in the same transaction). */
+  sessionId: string;
+  fork: boolean;
 }
 
 export interface Finish {
@@ -90,33 +103,43 @@ export interface LimitHit {
 
 export class JobStore {
   private readonly q;
+  /** The sessions the jobs are turns of: same database, and the claim marks them. */
+  readonly sessions: SessionStore;
 
   constructor(private readonly db: Sqlite) {
+    this.sessions = new SessionStore(db);
     const p = (sql: string) => db.prepare(sql);
     this.q = {
       // The queue cap is checked in the same statement as the insert, so a refused submit leaves no row.
       insert: p(`INSERT INTO jobs (id, prompt, system_prompt, model, status, callback_url, webhook_events, metadata,
-                   response_format, json_schema, timeout_seconds, created_at, owner)
+                   response_format, json_schema, timeout_seconds, created_at, owner, session_id, fork)
                  SELECT @id, @prompt, @systemPrompt, @model, 'queued', @callbackUrl, @webhookEvents, @metadata,
-                   @responseFormat, @jsonSchema, @timeoutSeconds, @createdAt, @owner
+                   @responseFormat, @jsonSchema, @timeoutSeconds, @createdAt, @owner, @sessionId, @fork
                  WHERE (SELECT n FROM job_counts WHERE status = 'queued') < @queueSize
                    AND (@maxQueued IS NULL
                         OR COALESCE((SELECT queued FROM owner_queue WHERE owner = @owner), 0) < @maxQueued)`),
       queueFull: p(`SELECT (SELECT n FROM job_counts WHERE status = 'queued') >= ?`).pluck(),
       get: p(`SELECT * FROM jobs WHERE id = ?`),
       // Fair across owners: the waiting owner served longest ago (never served: the first to arrive), not held
-      // back by its policy, gets a turn; within an owner, first in first out. Its oldest job is found by walking
-      // the queue in order (jobs_status_seq), which stops at once unless other owners' backlogs are ahead of
-      // it: a claim may read the queue once, a submit stays one index insert lighter than an owner index costs.
-      claimNext: p(`UPDATE jobs SET status = 'processing', started_at = @now, attempts = attempts + 1, retrying = NULL
-                    WHERE seq = (
-                      SELECT j.seq FROM jobs j
-                      WHERE j.status = 'queued' AND j.owner = (
-                        SELECT o.owner FROM owner_queue o
-                        WHERE o.queued > 0 AND o.owner NOT IN (SELECT value FROM json_each(@held))
-                        ORDER BY o.served, o.arrived LIMIT 1)
-                      ORDER BY j.seq LIMIT 1)
-                    RETURNING *`),
+      // back by its policy, gets a turn; within an owner, first in first out, skipping the turns of sessions
+      // whose previous turn still runs (one CLI per session at a time; the next turn waits its turn in order),
+      // and a fork's first turn while its parent's runs (it branches from the parent's transcript once stored).
+      // Its oldest job is found by walking the queue in order (jobs_status_seq), which stops at once unless other
+      // owners' backlogs are ahead of it: a claim may read the queue once, a submit stays one index insert
+      // lighter than an owner index costs. An owner whose every waiting job is such a turn is skipped by the
+      // caller (claimNext), which then asks for the next owner.
+      pickOwner: p(`SELECT o.owner FROM owner_queue o
+                    WHERE o.queued > 0 AND o.owner NOT IN (SELECT value FROM json_each(@held))
+                    ORDER BY o.served, o.arrived LIMIT 1`).pluck(),
+      claimOf: p(`UPDATE jobs SET status = 'processing', started_at = @now, attempts = attempts + 1, retrying = NULL
+                  WHERE seq = (
+                    SELECT j.seq FROM jobs j
+                    WHERE j.status = 'queued' AND j.owner = @owner
+                      AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.running_job IS NOT NULL AND (s.id = j.session_id
+                        OR (j.fork = 1 AND s.id = (SELECT parent_id FROM sessions WHERE id = j.session_id))))
+                    ORDER BY j.seq LIMIT 1)
+                  RETURNING *`),
+      sessionRunning: p(`UPDATE sessions SET running_job = @job WHERE id = @session`),
       served: p(`UPDATE owner_queue SET served = (SELECT MAX(served) FROM owner_queue) + 1 WHERE owner = ?`),
       waitingOwners: p(`SELECT owner, running FROM owner_queue WHERE queued > 0`),
       finish: p(`UPDATE jobs SET status = @status, result = @result, error = @error, error_code = @errorCode,
@@ -160,6 +183,7 @@ export class JobStore {
       metadata: job.metadata ?? null,
       jsonSchema: job.jsonSchema ?? null,
       timeoutSeconds: job.timeoutSeconds ?? null,
+      fork: job.fork ? 1 : 0,
       queueSize,
       maxQueued: maxQueued ?? null,
     }).changes === 1;
@@ -203,14 +227,24 @@ export class JobStore {
 
   /**
    * Atomically moves the next queued job to `processing` and counts the attempt: round robin between the
-   * owners with waiting jobs, except the `held` ones (at their max_running or out of budget), FIFO within one.
+   * owners with waiting jobs, except the `held` ones (at their max_running or out of budget), FIFO within one,
+   * never a turn of a session whose run is alive; marks the job's session as running it.
    */
   claimNext(now = Date.now(), held: readonly string[] = []): Job | undefined {
     return this.db.transaction(() => {
-      const row = this.q.claimNext.get({ now, held: JSON.stringify(held) }) as JobRow | undefined;
-      if (!row) return undefined;
-      this.q.served.run(row.owner);
-      return rowToJob(row);
+      const skipped = [...held];
+      for (;;) {
+        const owner = this.q.pickOwner.get({ held: JSON.stringify(skipped) }) as string | undefined;
+        if (owner === undefined) return undefined;
+        const row = this.q.claimOf.get({ now, owner }) as JobRow | undefined;
+        if (!row) {
+          skipped.push(owner); // every waiting job of this owner is a turn of a session that is running
+          continue;
+        }
+        this.q.served.run(row.owner);
+        this.q.sessionRunning.run({ job: row.id, session: row.session_id });
+        return rowToJob(row);
+      }
     })();
   }
 

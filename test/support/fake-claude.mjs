@@ -24,6 +24,7 @@
 //   [[endless]]         init, then small text deltas back to back, for ever (a dense stream to cancel mid-way)
 //   [[stack-crash]]     init, then a Node-style error with stack frames and absolute paths on stderr, exit 1
 //   [[cost:USD]]        report total_cost_usd USD (default 0.00004) on a successful result
+//   [[span:FILE]]       append {"start","end","stdin"} (epoch ms of our start and of our exit) to FILE as one JSON line
 // Env FAKE_CLAUDE_LOG=<file>: after stdin is read, append {"argv","env","cwd","stdin","at"} as one JSON line (`at`:
 // epoch ms, so a test can tell a run that started after its job had ended), plus `systemPrompt` and
 // `systemPromptMode` (octal) read from the `--system-prompt-file` argument when there is one.
@@ -49,7 +50,10 @@ async function out(obj) {
   if (!process.stdout.write(line)) await new Promise((r) => process.stdout.once("drain", r));
 }
 
+let spanFile;
+let promptText = "";
 function exit(code) {
+  if (spanFile) fs.appendFileSync(spanFile, JSON.stringify({ start: started, end: Date.now(), stdin: promptText }) + "\n");
   process.stdout.write("", () => process.exit(code));
 }
 
@@ -142,6 +146,8 @@ async function main() {
   }
   const d = {};
   for (const m of prompt.matchAll(DIRECTIVE_RE)) d[m[1]] = m[2] ?? true;
+  promptText = prompt;
+  if (typeof d.span === "string") spanFile = d.span;
   if (typeof d["pid-file"] === "string") fs.writeFileSync(d["pid-file"], String(process.pid));
   if (d["ignore-term"]) process.on("SIGTERM", () => {});
   if (typeof d.cost === "string") costUsd = Number(d.cost);
