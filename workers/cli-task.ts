@@ -17,6 +17,8 @@ import { cliExists } from "../runtime/config/claude-path";
 import { SYSTEM_PROMPT_FILE, withSystemPromptFile } from "../runtime/cli/argv";
 import { cliErrorDetail } from "../runtime/cli/stderr-detail";
 import { isCliSessionId, runDirs, transcriptPath, type RunDirs } from "../runtime/cli/run-dirs";
+import { lendCredentials, returnCredentials } from "../runtime/cli/run-credentials";
+import { log } from "../runtime/log";
 import type { Finish } from "../runtime/store/job-store";
 import type { MainMessage, RunSpec, WorkerMessage } from "../runtime/queue/run-protocol";
 
@@ -41,6 +43,7 @@ export default async function runCliTask({ spec, port }: { spec: RunSpec; port: 
       const dirs = runDirs(root);
       await mkdir(dirs.config, { mode: 0o700 });
       await mkdir(dirs.workspace, { mode: 0o700 });
+      const lent = await lendCredentials(spec.operatorConfigDir, dirs.config);
       if (spec.resume) {
         const file = transcriptPath(dirs, spec.resume.cliSessionId);
         await mkdir(dirname(file), { recursive: true, mode: 0o700 });
@@ -54,6 +57,10 @@ export default async function runCliTask({ spec, port }: { spec: RunSpec; port: 
       }
       const env = { ...spec.env, CLAUDE_CONFIG_DIR: dirs.config };
       const { cliSessionId } = await supervise(spec, argv, env, port, dirs.workspace, post);
+      // A token the CLI renewed must reach the next run (refresh tokens rotate): never lost with the folder.
+      await returnCredentials(spec.operatorConfigDir, dirs.config, lent).catch((err: unknown) =>
+        log("error", "could not write renewed CLI credentials back", { job_id: spec.jobId, error: String((err as Error)?.message ?? err) }),
+      );
       // The CLI is gone: what it wrote is whole. Only a turn that reached its result is kept as history.
       if (cliSessionId !== undefined) await postTranscript(dirs, cliSessionId, post);
     } finally {

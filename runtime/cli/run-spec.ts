@@ -7,6 +7,8 @@ import { buildCliEnv } from "./env";
 import { formatLimit } from "./outcome";
 import { composeSystemPrompt } from "./system-prompt";
 import type { Transcript } from "../store/session-store";
+import { credentialsFile } from "../health/credentials";
+import { dirname } from "node:path";
 
 export const LINGER_MS = 2000;
 export const TERM_GRACE_MS = 5000;
@@ -37,6 +39,7 @@ export function buildRunSpec(job: Job, config: Config, transcript?: Transcript, 
     structured: job.jsonSchema !== undefined,
     lingerMs: LINGER_MS,
     termGraceMs: TERM_GRACE_MS,
+    operatorConfigDir: dirname(credentialsFile(parentEnv)),
     resume: transcript && { cliSessionId: transcript.cliSessionId, transcript: transcript.data },
   };
 }

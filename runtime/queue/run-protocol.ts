@@ -23,6 +23,8 @@ export interface RunSpec {
   /** How long a CLI may linger after its result line, and a TERM'd one may take before KILL. */
   lingerMs: number;
   termGraceMs: number;
+  /** The operator's Claude configuration folder: its credentials are lent to the run and taken back renewed. */
+  operatorConfigDir: string;
   /** The session's stored transcript, put back in place so the CLI resumes it (`--resume`); absent on a first turn. */
   resume?: { cliSessionId: string; transcript: Uint8Array };
 }

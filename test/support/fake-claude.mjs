@@ -24,6 +24,9 @@
 //   [[endless]]         init, then small text deltas back to back, for ever (a dense stream to cancel mid-way)
 //   [[stack-crash]]     init, then a Node-style error with stack frames and absolute paths on stderr, exit 1
 //   [[cost:USD]]        report total_cost_usd USD (default 0.00004) on a successful result
+//   [[refresh-credentials]] as a CLI renewing its OAuth token: parse <CLAUDE_CONFIG_DIR or ~/.claude>/.credentials.json
+//                       and .claude.json (exit 4 if either is not valid JSON), count a start in .claude.json, and
+//                       rewrite the credentials in place, in two writes, with a later expiresAt; answer `renewed:<expiresAt>`
 //   [[span:FILE]]       append {"start","end","stdin"} (epoch ms of our start and of our exit) to FILE as one JSON line
 // Env FAKE_CLAUDE_LOG=<file>: after stdin is read, append {"argv","env","cwd","stdin","at"} as one JSON line (`at`:
 // epoch ms, so a test can tell a run that started after its job had ended), plus `systemPrompt` and
@@ -31,6 +34,7 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
+import path from "node:path";
 
 const DIRECTIVE_RE = /\[\[([a-z][a-z0-9-]*)(?::((?:(?!\]\])[\s\S])*))?\]\]/g;
 const ALIASES = { haiku: "claude-haiku-4-5-20251001", sonnet: "claude-sonnet-5" };
@@ -203,7 +207,11 @@ async function main() {
   }
 
   let deltas;
-  if (typeof d.reply === "string") deltas = d.reply.split("|");
+  if (d["refresh-credentials"]) {
+    const renewed = await refreshCredentials();
+    if (renewed === undefined) return exit(4);
+    deltas = [`renewed:${renewed}`];
+  } else if (typeof d.reply === "string") deltas = d.reply.split("|");
   else if (d.bigline) deltas = ["x".repeat(Number(d.bigline))];
   else if (d.flood) {
     deltas = [];
@@ -220,6 +228,33 @@ async function main() {
   await result(text, { outputTokens: deltas.length });
   if (d.linger) return setTimeout(() => exit(0), 10 * 60 * 1000);
   exit(0);
+}
+
+/** Renews the OAuth token as the CLI does: read, then rewrite the file in place (not atomically). */
+async function refreshCredentials() {
+  const dir = process.env.CLAUDE_CONFIG_DIR || path.join(process.env.HOME ?? "", ".claude");
+  const credFile = path.join(dir, ".credentials.json");
+  const stateFile = path.join(dir, ".claude.json");
+  let creds;
+  let state = {};
+  try {
+    creds = JSON.parse(fs.readFileSync(credFile, "utf8"));
+    if (fs.existsSync(stateFile)) state = JSON.parse(fs.readFileSync(stateFile, "utf8"));
+  } catch (err) {
+    process.stderr.write(`corrupt configuration: ${err.message}\n`);
+    return undefined;
+  }
+  state.numStartups = (state.numStartups ?? 0) + 1;
+  fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
+  const expiresAt = creds.claudeAiOauth.expiresAt + 1 + Math.floor(Math.random() * 1000);
+  creds.claudeAiOauth = { ...creds.claudeAiOauth, expiresAt, accessToken: `at-${expiresAt}`, refreshToken: `rt-${expiresAt}` };
+  const text = JSON.stringify(creds);
+  const fd = fs.openSync(credFile, "w", 0o600);
+  fs.writeSync(fd, text.slice(0, text.length >> 1));
+  await sleep(5);
+  fs.writeSync(fd, text.slice(text.length >> 1));
+  fs.closeSync(fd);
+  return expiresAt;
 }
 
 main().catch((err) => {

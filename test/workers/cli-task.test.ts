@@ -23,6 +23,7 @@ function spec(argv: string[]): RunSpec {
   structured: false,
     lingerMs: 100,
     termGraceMs: 100,
+    operatorConfigDir: "/nonexistent-claude-config",
   };
 }
 
