@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   "interrupted",
   "output_too_large",
   "invalid_json",
+  "schema_mismatch",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

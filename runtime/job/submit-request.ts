@@ -6,6 +6,7 @@ import { rawJsonMember } from "../http/raw-json-member";
 import { parseOrThrow } from "../http/validate";
 import { submitJob } from "./commands";
 import { sha256 } from "./idempotency";
+import { schemaError } from "./json-schema-check";
 import { renderJob } from "./render";
 import { FORK_WITHOUT_SESSION_ERROR, overOperatorTimeout, submitSchema } from "./submit-schema";
 import { canSee, ownerOf, type Principal } from "../tenants/principal";
@@ -43,6 +44,8 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
   const tooLong = overOperatorTimeout(body.timeout_seconds, g.config.jobTimeoutMs);
   if (tooLong) throw httpError(400, tooLong);
   if (body.fork && body.session_id === undefined) throw httpError(400, FORK_WITHOUT_SESSION_ERROR);
+  const badSchema = body.json_schema && schemaError(body.json_schema);
+  if (badSchema) throw httpError(400, `json_schema is not a valid JSON Schema: ${badSchema}`);
   // Metadata is stored as the client wrote it (compacted), so big numbers survive.
   const metadata = body.metadata === undefined ? undefined : rawJsonMember(req.text, "metadata");
   const tenant = req.principal.kind === "tenant" ? req.principal.key : undefined;

@@ -30,7 +30,7 @@ export const submitRequest = documented(submitSchema, {
   response_format: { description: "`json` asks for raw JSON and fails the job with `invalid_json` when the result is not JSON." },
   json_schema: {
     description:
-      "A JSON Schema for the CLI's structured output (`--json-schema`): the result is the object the model produced, as JSON text; none fails the job with `invalid_json`. Not validated by the gateway yet.",
+      "A JSON Schema for the CLI's structured output (`--json-schema`): the result is the object the model produced, as JSON text; none fails the job with `invalid_json`. The gateway compiles the schema with Ajv (draft 2020-12; a schema that does not compile is a `400`) and validates the output against it: output that does not match fails the job with `schema_mismatch`.",
     examples: [{ type: "object", properties: { answer: { type: "integer" } }, required: ["answer"] }],
   },
   timeout_seconds: {

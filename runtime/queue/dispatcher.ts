@@ -10,6 +10,7 @@ import type { Job } from "../job/job";
 import type { EventLog } from "../events/event-log";
 import type { Finish, JobStore } from "../store/job-store";
 import { finishJob } from "../job/finish";
+import { checkStructuredOutput } from "../job/structured-output";
 import type { Webhooks } from "../webhooks/webhooks";
 import { buildRunSpec } from "../cli/run-spec";
 import { cliErrorDetail } from "../cli/stderr-detail";
@@ -151,7 +152,8 @@ export class Dispatcher {
     run.closed = true;
     // Nothing happens when the job was cancelled or deleted meanwhile: whoever did that has already ended its
     // streams and queued its webhook.
-    finishJob(this, () => this.store.finish(run.job.id, run.job.attempts, f));
+    const checked = checkStructuredOutput(run.job, f);
+    finishJob(this, () => this.store.finish(run.job.id, run.job.attempts, checked));
   }
 
   /** Fails a run that ended without an outcome, so its job never stays `processing` with nothing running. */

@@ -27,6 +27,7 @@
 //   [[refresh-credentials]] as a CLI renewing its OAuth token: parse <CLAUDE_CONFIG_DIR or ~/.claude>/.credentials.json
 //                       and .claude.json (exit 4 if either is not valid JSON), count a start in .claude.json, and
 //                       rewrite the credentials in place, in two writes, with a later expiresAt; answer `renewed:<expiresAt>`
+//   [[structured:JSON]] the result line carries `structured_output: JSON` (unchecked, as a CLI that did not validate it)
 //   [[span:FILE]]       append {"start","end","stdin"} (epoch ms of our start and of our exit) to FILE as one JSON line
 // Env FAKE_CLAUDE_LOG=<file>: after stdin is read, append {"argv","env","cwd","stdin","at"} as one JSON line (`at`:
 // epoch ms, so a test can tell a run that started after its job had ended), plus `systemPrompt` and
@@ -80,8 +81,10 @@ function usage(outputTokens) {
   };
 }
 
+let structuredOutput;
 function result(text, { isError = false, apiStatus = null, outputTokens = 1 } = {}) {
   return out({
+    ...(structuredOutput === undefined ? {} : { structured_output: structuredOutput }),
     type: "result", subtype: "success", is_error: isError, api_error_status: apiStatus,
     duration_ms: Date.now() - started, duration_api_ms: Math.max(0, Date.now() - started - 5), num_turns: 1,
     result: text, stop_reason: isError ? "stop_sequence" : "end_turn", session_id: sessionId,
@@ -152,6 +155,7 @@ async function main() {
   for (const m of prompt.matchAll(DIRECTIVE_RE)) d[m[1]] = m[2] ?? true;
   promptText = prompt;
   if (typeof d.span === "string") spanFile = d.span;
+  if (typeof d.structured === "string") structuredOutput = JSON.parse(d.structured);
   if (typeof d["pid-file"] === "string") fs.writeFileSync(d["pid-file"], String(process.pid));
   if (d["ignore-term"]) process.on("SIGTERM", () => {});
   if (typeof d.cost === "string") costUsd = Number(d.cost);
