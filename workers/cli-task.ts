@@ -14,7 +14,14 @@ import { LineSplitter } from "../runtime/cli/line-splitter";
 import { parseCliLine } from "../runtime/cli/stream-parser";
 import { formatLimit, limitFromResult, outcomeFromExit, outcomeFromResult } from "../runtime/cli/outcome";
 import { cliExists } from "../runtime/config/claude-path";
-import { SYSTEM_PROMPT_FILE, withSystemPromptFile } from "../runtime/cli/argv";
+import {
+  APPEND_SYSTEM_PROMPT_FILE,
+  MCP_CONFIG_FILE,
+  SYSTEM_PROMPT_FILE,
+  withAppendSystemPromptFile,
+  withMcpConfigFile,
+  withSystemPromptFile,
+} from "../runtime/cli/argv";
 import { cliErrorDetail } from "../runtime/cli/stderr-detail";
 import { isCliSessionId, runDirs, transcriptPath, type RunDirs } from "../runtime/cli/run-dirs";
 import { lendCredentials, returnCredentials } from "../runtime/cli/run-credentials";
@@ -54,6 +61,16 @@ export default async function runCliTask({ spec, port }: { spec: RunSpec; port: 
         const file = join(root, SYSTEM_PROMPT_FILE);
         await writeFile(file, spec.systemPrompt, { mode: 0o600 });
         argv = withSystemPromptFile(argv, file);
+      }
+      if (spec.appendSystemPrompt) {
+        const file = join(root, APPEND_SYSTEM_PROMPT_FILE);
+        await writeFile(file, spec.appendSystemPrompt, { mode: 0o600 });
+        argv = withAppendSystemPromptFile(argv, file);
+      }
+      if (spec.mcpConfig) {
+        const file = join(root, MCP_CONFIG_FILE);
+        await writeFile(file, spec.mcpConfig, { mode: 0o600 });
+        argv = withMcpConfigFile(argv, file);
       }
       const env = { ...spec.env, CLAUDE_CONFIG_DIR: dirs.config };
       const { cliSessionId } = await supervise(spec, argv, env, port, dirs.workspace, post);
@@ -185,7 +202,10 @@ function supervise(
           // Without partial messages (or from a mock CLI) the whole message is the only text we get.
           if (!sawDeltaThisTurn && parsed.text) emitText(parsed.text);
           sawDeltaThisTurn = false;
-          for (const tool of parsed.tools) post({ t: "tool", name: tool.name, id: tool.id });
+          for (const tool of parsed.tools) post({ t: "tool_use", name: tool.name, id: tool.id, input: tool.input });
+          break;
+        case "tool_results":
+          for (const r of parsed.results) post({ t: "tool_result", id: r.id, output: r.output, isError: r.isError });
           break;
         case "retry":
           post({ t: "retry", attempt: parsed.attempt, maxRetries: parsed.maxRetries, delayMs: parsed.delayMs, errorStatus: parsed.errorStatus });

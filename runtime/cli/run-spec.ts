@@ -2,7 +2,8 @@
 import type { Config } from "../config";
 import type { Job } from "../job/job";
 import type { RunSpec } from "../queue/run-protocol";
-import { buildArgv } from "./argv";
+import { buildArgv, mcpConfigFor } from "./argv";
+import { effectiveTools } from "../job/agent-options";
 import { buildCliEnv } from "./env";
 import { formatLimit } from "./outcome";
 import { composeSystemPrompt } from "./system-prompt";
@@ -23,11 +24,14 @@ export function buildRunSpec(job: Job, config: Config, transcript?: Transcript, 
     command: config.claudePath,
     argv: buildArgv({
       model: job.model,
-      allowedTools: config.allowedTools,
+      allowedTools: effectiveTools(job.options, config.allowedTools),
       skipPermissions: config.skipPermissions,
       jsonSchema: job.jsonSchema,
       resume: transcript && { cliSessionId: transcript.cliSessionId, fork: job.fork },
+      options: job.options,
     }),
+    appendSystemPrompt: job.options?.append_system_prompt,
+    mcpConfig: mcpConfigFor(job.options?.mcp_servers, config.mcpServers),
     env: buildCliEnv(parentEnv, config.cliEnv, job.id),
     stdin: job.prompt,
     systemPrompt,

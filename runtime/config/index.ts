@@ -9,6 +9,8 @@ import { loadOrCreateSecret, secretPathNextTo } from "./secret-file";
 import { AddressPolicy } from "../webhooks/address-policy";
 import { newWebhookSecret } from "../webhooks/signer";
 import { policySchema, type KeyPolicy } from "../tenants/policy";
+import { loadMcpServers } from "./mcp-config";
+import { ConfigError } from "./config-error";
 
 export interface Config {
   listen: ListenAddr;
@@ -28,6 +30,10 @@ export interface Config {
   rateLimit: number;
   maxAttempts: number;
   allowedTools: string[];
+  /** Permission modes a job may ask for (CLAUDEGATE_ALLOWED_PERMISSION_MODES). */
+  allowedPermissionModes: string[];
+  /** The MCP servers jobs may name, by name, each as the CLI's mcp-config defines it (CLAUDEGATE_MCP_CONFIG). */
+  mcpServers: Record<string, Record<string, unknown>>;
   cliEnv: string[];
   maxResultBytes: number;
   skipPermissions: boolean;
@@ -51,7 +57,7 @@ export interface Config {
   tenantDefaultPolicy: KeyPolicy;
 }
 
-export class ConfigError extends Error {}
+export { ConfigError } from "./config-error";
 
 /** Reads `.env` from the working directory without overriding variables that are already set. */
 export function loadDotEnv(cwd = process.cwd()): void {
@@ -109,6 +115,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: e.CLAUDEGATE_RATE_LIMIT,
     maxAttempts: e.CLAUDEGATE_MAX_ATTEMPTS,
     allowedTools: e.CLAUDEGATE_ALLOWED_TOOLS,
+    allowedPermissionModes: e.CLAUDEGATE_ALLOWED_PERMISSION_MODES,
+    mcpServers: loadMcpServers(e.CLAUDEGATE_MCP_CONFIG),
     cliEnv: e.CLAUDEGATE_CLI_ENV,
     maxResultBytes: e.CLAUDEGATE_MAX_RESULT_BYTES,
     skipPermissions: e.CLAUDEGATE_SKIP_PERMISSIONS,

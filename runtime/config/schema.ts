@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { parseListenAddr } from "./listen-addr";
 import { DEFAULT_SCHEDULE_SECONDS } from "../webhooks/retry-policy";
+import { PERMISSION_MODES } from "../cli/cli-options";
 
 export const MODELS = ["haiku", "sonnet", "opus"] as const;
 export type Model = (typeof MODELS)[number];
@@ -78,6 +79,12 @@ export const envSchema = z.object({
   CLAUDEGATE_RATE_LIMIT: int("CLAUDEGATE_RATE_LIMIT", 0, 0),
   CLAUDEGATE_MAX_ATTEMPTS: int("CLAUDEGATE_MAX_ATTEMPTS", 1, 2, 100),
   CLAUDEGATE_ALLOWED_TOOLS: list,
+  CLAUDEGATE_ALLOWED_PERMISSION_MODES: list.refine(
+    (modes) => modes.every((m) => (PERMISSION_MODES as readonly string[]).includes(m)),
+    `CLAUDEGATE_ALLOWED_PERMISSION_MODES must list only: ${PERMISSION_MODES.join(", ")}`,
+  ),
+  // A file in the CLI's own --mcp-config format ({"mcpServers": {...}}), read and checked in loadConfig.
+  CLAUDEGATE_MCP_CONFIG: z.string().optional(),
   CLAUDEGATE_CLI_ENV: list,
   CLAUDEGATE_MAX_RESULT_BYTES: int("CLAUDEGATE_MAX_RESULT_BYTES", 1, 10 * 1024 * 1024),
   CLAUDEGATE_SKIP_PERMISSIONS: flag,

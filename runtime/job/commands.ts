@@ -10,6 +10,7 @@ import type { Webhooks } from "../webhooks/webhooks";
 import { finishJob } from "./finish";
 import { isTerminal, type Job } from "./job";
 import type { SubmitBody } from "./submit-schema";
+import { agentOptionsOf, type AgentOptions } from "./agent-options";
 
 export interface JobDeps {
   config: Config;
@@ -33,6 +34,8 @@ export interface SubmitOptions {
   alongside?: (job: Job) => void;
   /** Whether the submitter may continue a session owned by `owner` (default: only its own). */
   canUseSession?: (owner: string) => boolean;
+  /** The agent options as allowed (tools narrowed to the key's policy); default: the body's own. */
+  options?: AgentOptions;
 }
 
 export async function submitJob(deps: JobDeps, body: SubmitBody, opts: SubmitOptions, now = Date.now()): Promise<SubmitResult> {
@@ -56,6 +59,7 @@ export async function submitJob(deps: JobDeps, body: SubmitBody, opts: SubmitOpt
     owner: opts.owner,
     sessionId,
     fork: body.fork === true,
+    options: opts.options ?? agentOptionsOf(body),
   };
   // Submits arriving together share one commit; this resolves once ours is stored.
   const r = await deps.writes.run((): SubmitResult => {

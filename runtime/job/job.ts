@@ -1,6 +1,7 @@
 // The job as the API shows it: the original's fields in the original's order and omit-when-empty rules,
 // plus ours (attempts, error_code, the CLI's usage figures).
 import type { Model } from "../config/schema";
+import { AGENT_OPTION_FIELDS, type AgentOptions } from "./agent-options";
 
 export const STATUSES = ["queued", "processing", "completed", "failed", "cancelled"] as const;
 export type JobStatus = (typeof STATUSES)[number];
@@ -37,6 +38,8 @@ export interface RunStats {
   num_turns?: number;
   /** The CLI's own id of the conversation (the result line's `session_id`), not the gateway's session id. */
   cli_session_id?: string;
+  /** Tool calls the run made (tool_use blocks of the model). */
+  tool_calls?: number;
 }
 
 export interface Job extends RunStats {
@@ -69,6 +72,8 @@ export interface Job extends RunStats {
   sessionId: string;
   /** The first turn of a session forked from another: the run branches with `--fork-session`. */
   fork: boolean;
+  /** Agent options of the run (absent: none given). */
+  options: AgentOptions | undefined;
 }
 
 export const isTerminal = (status: JobStatus) => TERMINAL.has(status);
@@ -95,6 +100,7 @@ export function jobToJson(job: Job, urls?: { get: string; cancel: string; stream
     ["response_format", job.responseFormat || undefined],
     ["json_schema", undefined],
     ["timeout_seconds", job.timeoutSeconds],
+    ...AGENT_OPTION_FIELDS.map((f): [string, unknown] => [f, job.options?.[f]]),
     ["attempts", job.attempts],
     ["retrying", job.retrying],
     ["created_at", iso(job.createdAt)],
@@ -104,6 +110,7 @@ export function jobToJson(job: Job, urls?: { get: string; cancel: string; stream
     ["cost_usd", job.cost_usd],
     ["duration_ms", job.duration_ms],
     ["num_turns", job.num_turns],
+    ["tool_calls", job.tool_calls],
     ["session_id", job.sessionId || undefined],
     ["fork", job.fork || undefined],
     ["cli_session_id", job.cli_session_id],

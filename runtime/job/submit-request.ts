@@ -7,6 +7,7 @@ import { parseOrThrow } from "../http/validate";
 import { submitJob } from "./commands";
 import { sha256 } from "./idempotency";
 import { schemaError } from "./json-schema-check";
+import { agentOptionsOf, effectiveTools, optionsPolicyError } from "./agent-options";
 import { renderJob } from "./render";
 import { FORK_WITHOUT_SESSION_ERROR, overOperatorTimeout, submitSchema } from "./submit-schema";
 import { canSee, ownerOf, type Principal } from "../tenants/principal";
@@ -50,6 +51,17 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
   const metadata = body.metadata === undefined ? undefined : rawJsonMember(req.text, "metadata");
   const tenant = req.principal.kind === "tenant" ? req.principal.key : undefined;
   const policy = tenant?.limits;
+  const options = agentOptionsOf(body);
+  const refused = options && optionsPolicyError(options, {
+    allowedTools: g.config.allowedTools,
+    allowedPermissionModes: g.config.allowedPermissionModes,
+    mcpServers: Object.keys(g.config.mcpServers),
+    keyTools: policy?.tools,
+    keyModels: policy?.models,
+  });
+  if (refused) throw httpError(400, refused);
+  // A key limited to some tools runs with those of the operator's it may use, unless the job names its own.
+  const tools = policy?.tools && !options?.tools ? effectiveTools(options, g.config.allowedTools, policy.tools) : undefined;
   if (tenant) admit(g.ledger, tenant, body.model || g.config.defaultModel);
   let response = "";
   const submitted = await submitJob(g.jobs, body, {
@@ -57,6 +69,7 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
     maxQueued: policy?.max_queued,
     rawMetadata: metadata,
     canUseSession: (owner) => canSee(req.principal, owner),
+    options: tools ? { ...options, tools } : options,
     alongside: (job) => {
       response = renderJob(g, job);
       // Recorded in the job's own transaction: the key exists exactly when the job does.

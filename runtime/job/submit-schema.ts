@@ -3,6 +3,7 @@ import { z } from "zod";
 import { MODELS } from "../config/schema";
 import { positiveIntField } from "../http/validate";
 import { WEBHOOK_EVENTS } from "./job";
+import { agentOptionsShape } from "./agent-options";
 
 const optionalString = (message: string) => z.string({ error: message }).optional();
 
@@ -63,6 +64,7 @@ export const submitSchema = z.object({
   // The session this job is the next turn of (absent: a new session); with `fork`, a new session branched from it.
   session_id: z.string({ error: "session_id must be a string" }).min(1, "session_id must not be empty").max(100, "session_id must be at most 100 characters").optional(),
   fork: z.boolean({ error: "fork must be a boolean" }).optional(),
+  ...agentOptionsShape,
 });
 
 export const FORK_WITHOUT_SESSION_ERROR = "fork requires session_id";

@@ -36,6 +36,12 @@ const SUBMIT_ERRORS = [
   "session_id must be a string",
   "fork must be a boolean",
   FORK_WITHOUT_SESSION_ERROR,
+  "json_schema is not a valid JSON Schema: schema is invalid: data/type must be equal to one of the allowed values",
+  "max_turns must be a positive integer",
+  'tools: "Bash" is not allowed (CLAUDEGATE_ALLOWED_TOOLS: Read,Grep)',
+  'tools: "Grep" is not allowed for this key (policy.tools: Read)',
+  'permission_mode "bypassPermissions" is not allowed (CLAUDEGATE_ALLOWED_PERMISSION_MODES: default,acceptEdits)',
+  'mcp_servers: "shell" is not a server of CLAUDEGATE_MCP_CONFIG',
   "Idempotency-Key must be 1 to 255 printable ASCII characters",
 ];
 
@@ -171,7 +177,7 @@ const sse = {
   description:
     "Server-Sent Events: the job's history, then live events, ending after `result`. Events: `status` " +
     "(StatusEvent; a fresh connection to a running job first gets one unnumbered `status` with the whole job), " +
-    "`chunk` (ChunkEvent), `tool` (ToolEvent), `result` (ResultEvent). A `: ping` comment keeps quiet streams open. " +
+    "`chunk` (ChunkEvent), `tool_use` (ToolUseEvent), `tool_result` (ToolResultEvent), `result` (ResultEvent). A `: ping` comment keeps quiet streams open. " +
     "Open it with the API key, or with the job's `urls.stream`, whose signed `token` stands in for the key (for `EventSource`).",
   security: [{ ApiKey: [] }, { Bearer: [] }, { StreamToken: [] }],
   parameters: [

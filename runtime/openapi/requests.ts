@@ -52,6 +52,24 @@ export const submitRequest = documented(submitSchema, {
       "from the original's transcript as stored when the fork runs (it waits for a turn of the original that is running).",
     examples: [true],
   },
+  max_turns: { description: "Most agentic turns of the run (`--max-turns`), 1–1000.", examples: [5] },
+  max_budget_usd: { description: "Most dollars the run may spend on API calls (`--max-budget-usd`).", examples: [0.5] },
+  fallback_model: { description: "Model the CLI falls back to when the main one is overloaded (`--fallback-model`); a tenant key's `policy.models` applies.", examples: ["sonnet"] },
+  effort: { description: "Effort level (`--effort`).", examples: ["high"] },
+  append_system_prompt: { description: "Appended to the system prompt (`--append-system-prompt-file`, from a private file). No NUL character.", examples: ["Answer in French."] },
+  tools: {
+    description:
+      "The tools the run gets, replacing the operator's list: each must be in `CLAUDEGATE_ALLOWED_TOOLS` and, for a tenant key with " +
+      "`policy.tools`, in that too (else `400` naming the tool). `[]`: no tools. Absent: the operator's list (narrowed to the key's `policy.tools`).",
+    examples: [["Read", "Grep"]],
+  },
+  permission_mode: { description: "The CLI's permission mode (`--permission-mode`), one the operator lists in `CLAUDEGATE_ALLOWED_PERMISSION_MODES` (else `400`).", examples: ["acceptEdits"] },
+  mcp_servers: {
+    description:
+      "Names of MCP servers the operator defined in `CLAUDEGATE_MCP_CONFIG`; only these are given to the run (`--mcp-config` with " +
+      "`--strict-mcp-config`). A name not defined there is a `400`. A client never supplies a server's command.",
+    examples: [["docs-search"]],
+  },
 }).describe("Unknown fields are ignored. Validation stops at the first problem, in the order of the fields.");
 
 // Query values arrive as strings and are coerced by transforms, which JSON Schema cannot show: the types and

@@ -6,10 +6,17 @@ import { MODELS } from "../config/schema";
 import { ERROR_CODES, STATUSES, WEBHOOK_EVENTS } from "../job/job";
 import type { DeliveryType } from "../webhooks/outbox";
 import { policySchema } from "../tenants/policy";
+import { agentOptionsShape } from "../job/agent-options";
+import { EVENT_NAMES, type EventName } from "../events/job-event";
 import { USAGE_GROUPS } from "../tenants/usage-ledger";
 
 // `satisfies` keeps this list in step with the type the runtime uses.
 const DELIVERY_TYPES = ["job.started", "job.completed", "job.failed", "job.cancelled"] as const satisfies readonly DeliveryType[];
+
+/** A job shows its agent options as they were accepted (present when given). */
+const agentOptionFields = Object.fromEntries(
+  Object.entries(agentOptionsShape).map(([k, v]) => [k, (v as z.ZodType).describe("As accepted at submit (present when given)")]),
+) as typeof agentOptionsShape;
 
 const timestamp = z.iso.datetime().describe("RFC 3339 in UTC with milliseconds");
 const count = z.int().min(0);
@@ -41,6 +48,7 @@ export const jobSchema = z
     metadata: z.unknown().optional().describe("Any JSON value, returned as it was sent (present when it was given, `null` included)"),
     response_format: z.enum(["text", "json"]).optional(),
     json_schema: z.record(z.string(), z.unknown()).optional().describe("The structured-output schema, as sent (present when given)"),
+    ...agentOptionFields,
     timeout_seconds: z.int().min(1).optional(),
     attempts: count.describe("Runs started for this job; 0 while it waits for its first"),
     created_at: timestamp,
@@ -50,6 +58,7 @@ export const jobSchema = z
     cost_usd: z.number().optional(),
     duration_ms: count.optional(),
     num_turns: count.optional(),
+    tool_calls: count.optional().describe("Tool calls the run made (present when it made any)"),
     session_id: z.string().describe("The session this job is a turn of (the gateway's id: send it as `session_id` to continue)"),
     fork: z.literal(true).optional().describe("Present on the first turn of a session forked from another"),
     cli_session_id: z.string().optional().describe("The CLI's own id of the conversation (its result line's `session_id`), once the run reported it"),
@@ -80,7 +89,22 @@ export const statusEventSchema = z
   })
   .describe("`status` event");
 export const chunkEventSchema = z.object({ job_id: z.uuid(), text: z.string() }).describe("`chunk` event: answer text as it is written");
-export const toolEventSchema = z.object({ job_id: z.uuid(), name: z.string(), tool_use_id: z.string() }).describe("`tool` event");
+export const toolUseEventSchema = z
+  .object({
+    job_id: z.uuid(),
+    name: z.string().describe("The tool's name"),
+    tool_use_id: z.string(),
+    input: z.string().describe("The tool's input as JSON text, cut at 2000 characters (then followed by `… (N characters)`)"),
+  })
+  .describe("`tool_use` event: the model called a tool");
+export const toolResultEventSchema = z
+  .object({
+    job_id: z.uuid(),
+    tool_use_id: z.string().describe("The `tool_use` this answers"),
+    output: z.string().describe("The tool's output as text, cut at 2000 characters"),
+    is_error: z.boolean(),
+  })
+  .describe("`tool_result` event: what a tool call gave back");
 export const resultEventSchema = z
   .object({ job_id: z.uuid(), status: z.enum(["completed", "failed", "cancelled"]), result: z.string(), error: z.string() })
   .describe("`result` event: always the last one");
@@ -93,13 +117,20 @@ const storedEvent = <N extends string>(event: N, data: z.ZodType) =>
     created_at: timestamp,
   });
 
+/** The payload of each event name: every name of EVENT_NAMES has one (the compiler checks it). */
+const EVENT_PAYLOADS = {
+  status: statusEventSchema,
+  chunk: chunkEventSchema,
+  tool_use: toolUseEventSchema,
+  tool_result: toolResultEventSchema,
+  result: resultEventSchema,
+} satisfies Record<EventName, z.ZodType>;
+
 export const storedEventSchema = z
-  .discriminatedUnion("event", [
-    storedEvent("status", statusEventSchema),
-    storedEvent("chunk", chunkEventSchema),
-    storedEvent("tool", toolEventSchema),
-    storedEvent("result", resultEventSchema),
-  ])
+  .discriminatedUnion(
+    "event",
+    EVENT_NAMES.map((name) => storedEvent(name, EVENT_PAYLOADS[name])) as unknown as [ReturnType<typeof storedEvent>, ...ReturnType<typeof storedEvent>[]],
+  )
   .describe("One event of a job's stream, with the same id, name and payload as over SSE");
 
 export const eventPageSchema = z.object({
@@ -263,7 +294,8 @@ export const responseSchemas = {
   Cancelled: cancelledSchema,
   StatusEvent: statusEventSchema,
   ChunkEvent: chunkEventSchema,
-  ToolEvent: toolEventSchema,
+  ToolUseEvent: toolUseEventSchema,
+  ToolResultEvent: toolResultEventSchema,
   ResultEvent: resultEventSchema,
   StoredEvent: storedEventSchema,
   EventPage: eventPageSchema,

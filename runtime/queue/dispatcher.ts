@@ -27,6 +27,8 @@ interface Run {
   closed: boolean;
   /** The worker said `end` (or its thread died): the slot is free. */
   ended: boolean;
+  /** tool_use blocks the run reported: the job's tool_calls. */
+  toolCalls: number;
 }
 
 /** The longest text of a worker thread's error kept in a job's `error`. */
@@ -79,7 +81,7 @@ export class Dispatcher {
   private start(job: Job): void {
     this.events.append(job.id, "status", { status: "processing", attempt: job.attempts });
     const { port, done } = this.pool.run(buildRunSpec(job, this.config, this.store.sessions.forRun(job.sessionId, job.fork)));
-    const run: Run = { job, port, closed: false, ended: false };
+    const run: Run = { job, port, closed: false, ended: false, toolCalls: 0 };
     this.running.set(job.id, run);
     port.on("message", (m: WorkerMessage) => this.onMessage(run, m));
     done.catch((err: unknown) => {
@@ -111,8 +113,12 @@ export class Dispatcher {
       case "chunk":
         this.events.append(run.job.id, "chunk", { text: m.text });
         break;
-      case "tool":
-        this.events.append(run.job.id, "tool", { name: m.name, tool_use_id: m.id });
+      case "tool_use":
+        run.toolCalls++;
+        this.events.append(run.job.id, "tool_use", { name: m.name, tool_use_id: m.id, input: m.input });
+        break;
+      case "tool_result":
+        this.events.append(run.job.id, "tool_result", { tool_use_id: m.id, output: m.output, is_error: m.isError });
         break;
       case "retry": {
         const retrying = { attempt: m.attempt, max_retries: m.maxRetries, delay_ms: m.delayMs, error_status: m.errorStatus };
@@ -152,7 +158,8 @@ export class Dispatcher {
     run.closed = true;
     // Nothing happens when the job was cancelled or deleted meanwhile: whoever did that has already ended its
     // streams and queued its webhook.
-    const checked = checkStructuredOutput(run.job, f);
+    const counted = run.toolCalls > 0 ? { ...f, stats: { ...f.stats, tool_calls: run.toolCalls } } : f;
+    const checked = checkStructuredOutput(run.job, counted);
     finishJob(this, () => this.store.finish(run.job.id, run.job.attempts, checked));
   }
 

@@ -23,6 +23,10 @@ export interface RunSpec {
   /** How long a CLI may linger after its result line, and a TERM'd one may take before KILL. */
   lingerMs: number;
   termGraceMs: number;
+  /** The job's append_system_prompt: written to a 0600 file the CLI reads. */
+  appendSystemPrompt?: string;
+  /** JSON of the run's --mcp-config (only the servers the job named). */
+  mcpConfig?: string;
   /** The operator's Claude configuration folder: its credentials are lent to the run and taken back renewed. */
   operatorConfigDir: string;
   /** The session's stored transcript, put back in place so the CLI resumes it (`--resume`); absent on a first turn. */
@@ -33,7 +37,8 @@ export interface RunSpec {
 export type WorkerMessage =
   | { t: "spawned"; pid: number }
   | { t: "chunk"; text: string }
-  | { t: "tool"; name: string; id: string }
+  | { t: "tool_use"; name: string; id: string; input: string }
+  | { t: "tool_result"; id: string; output: string; isError: boolean }
   | { t: "retry"; attempt: number; maxRetries: number; delayMs: number; errorStatus: number | null }
   | { t: "outcome"; finish: Finish }
   | { t: "limited"; limit: LimitHit }

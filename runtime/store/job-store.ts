@@ -6,6 +6,7 @@ import { reclaimSpace } from "./reclaim-space";
 import type { ErrorCode, Job, JobStatus, ResponseFormat, RunStats, WebhookEvent } from "../job/job";
 import type { Model } from "../config/schema";
 import { SessionStore } from "./session-store";
+import type { AgentOptions } from "../job/agent-options";
 
 export interface JobRow {
   id: string;
@@ -31,6 +32,7 @@ export interface JobRow {
   owner: string;
   session_id: string;
   fork: number;
+  options: string | null;
 }
 
 export function rowToJob(r: JobRow): Job {
@@ -63,6 +65,7 @@ export function rowToJob(r: JobRow): Job {
     owner: r.owner,
     sessionId: r.session_id,
     fork: r.fork === 1,
+    options: r.options ? (JSON.parse(r.options) as AgentOptions) : undefined,
     ...stats,
   };
 }
@@ -84,6 +87,7 @@ export interface NewJob {
   /** The session the job is a turn of (created before, in the same transaction). */
   sessionId: string;
   fork: boolean;
+  options?: AgentOptions;
 }
 
 export interface Finish {
@@ -112,9 +116,9 @@ export class JobStore {
     this.q = {
       // The queue cap is checked in the same statement as the insert, so a refused submit leaves no row.
       insert: p(`INSERT INTO jobs (id, prompt, system_prompt, model, status, callback_url, webhook_events, metadata,
-                   response_format, json_schema, timeout_seconds, created_at, owner, session_id, fork)
+                   response_format, json_schema, timeout_seconds, created_at, owner, session_id, fork, options)
                  SELECT @id, @prompt, @systemPrompt, @model, 'queued', @callbackUrl, @webhookEvents, @metadata,
-                   @responseFormat, @jsonSchema, @timeoutSeconds, @createdAt, @owner, @sessionId, @fork
+                   @responseFormat, @jsonSchema, @timeoutSeconds, @createdAt, @owner, @sessionId, @fork, @options
                  WHERE (SELECT n FROM job_counts WHERE status = 'queued') < @queueSize
                    AND (@maxQueued IS NULL
                         OR COALESCE((SELECT queued FROM owner_queue WHERE owner = @owner), 0) < @maxQueued)`),
@@ -184,6 +188,7 @@ export class JobStore {
       jsonSchema: job.jsonSchema ?? null,
       timeoutSeconds: job.timeoutSeconds ?? null,
       fork: job.fork ? 1 : 0,
+      options: job.options ? JSON.stringify(job.options) : null,
       queueSize,
       maxQueued: maxQueued ?? null,
     }).changes === 1;

@@ -289,4 +289,11 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX jobs_session ON jobs(session_id, seq);
     `,
   },
+  {
+    version: 13,
+    sql: `
+      -- A job's agent options (max_turns, tools, mcp_servers, ...) as JSON; NULL = none.
+      ALTER TABLE jobs ADD COLUMN options TEXT;
+    `,
+  },
 ];

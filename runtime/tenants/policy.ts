@@ -23,6 +23,12 @@ export const policySchema = z
         })
         .min(1, "policy.models must not be empty")
         .optional(),
+      tools: z
+        .array(z.string({ error: "policy.tools must be an array of tool names" }).regex(/^[A-Za-z0-9_.:-]{1,100}$/, "policy.tools must hold tool names"), {
+          error: "policy.tools must be an array of tool names",
+        })
+        .max(100, "policy.tools must list at most 100 names")
+        .optional(),
       max_queued: positiveInt("max_queued", 1_000_000),
       max_running: positiveInt("max_running", 256),
       rate_limit: positiveInt("rate_limit", 100_000),

@@ -3,7 +3,11 @@
 // operator's policy does not allow refused with a 400 naming the field.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { FAKE_CLI, GatewayProcess } from "../support/gateway-process";
+import { createTenant, submitAs } from "../support/tenants";
 
 let fake: FakeAnthropic;
 let gw: GatewayProcess;
@@ -46,5 +50,107 @@ describe("json_schema", () => {
     const r = await gw.json("POST", "/api/v1/jobs", { prompt: "x", json_schema: { type: "nonsense" } });
     expect(r.status).toBe(400);
     expect(r.body.error).toMatch(/^json_schema is not a valid JSON Schema: /);
+  });
+});
+
+describe("agent options and the operator's policy (scripted CLI)", () => {
+  let scripted: GatewayProcess;
+  let logFile: string;
+  const runOf = (marker: string) =>
+    readFileSync(logFile, "utf8").trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.stdin.includes(marker))!;
+  const flag = (argv: string[], name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cg-options-"));
+    logFile = join(dir, "runs.jsonl");
+    const mcp = join(dir, "mcp.json");
+    writeFileSync(mcp, JSON.stringify({ mcpServers: { docs: { command: "/bin/true", args: ["docs"] }, other: { type: "http", url: "http://127.0.0.1:9/mcp" } } }));
+    scripted = await GatewayProcess.start({
+      env: {
+        CLAUDEGATE_CLAUDE_PATH: FAKE_CLI,
+        FAKE_CLAUDE_LOG: logFile,
+        CLAUDEGATE_ALLOWED_TOOLS: "Read,Grep",
+        CLAUDEGATE_ALLOWED_PERMISSION_MODES: "default,acceptEdits",
+        CLAUDEGATE_MCP_CONFIG: mcp,
+        CLAUDEGATE_CLI_ENV: "FAKE_CLAUDE_LOG",
+      },
+    });
+  });
+  afterAll(async () => scripted?.stop());
+
+  it("passes every option to the CLI: flags, only the named MCP servers, the appended system prompt", async () => {
+    const job = await scripted.submit({
+      prompt: "opt-all",
+      max_turns: 3,
+      max_budget_usd: 0.25,
+      fallback_model: "sonnet",
+      effort: "high",
+      append_system_prompt: "Answer in French.",
+      tools: ["Read"],
+      permission_mode: "acceptEdits",
+      mcp_servers: ["docs"],
+    });
+    const done = await scripted.waitJob(job.job_id);
+    expect(done).toMatchObject({ status: "completed", max_turns: 3, tools: ["Read"], mcp_servers: ["docs"], effort: "high" });
+    const run = runOf("opt-all");
+    expect(flag(run.argv, "--max-turns")).toBe("3");
+    expect(flag(run.argv, "--max-budget-usd")).toBe("0.25");
+    expect(flag(run.argv, "--fallback-model")).toBe("sonnet");
+    expect(flag(run.argv, "--effort")).toBe("high");
+    expect(flag(run.argv, "--permission-mode")).toBe("acceptEdits");
+    expect(flag(run.argv, "--tools")).toBe("Read");
+    expect(run.argv).toContain("--strict-mcp-config");
+    expect(JSON.parse(run.mcpConfig)).toEqual({ mcpServers: { docs: { command: "/bin/true", args: ["docs"] } } });
+    expect(run.appendSystemPrompt).toBe("Answer in French.");
+  });
+
+  it("refuses, naming the field, tools, permission modes and MCP servers outside the policy", async () => {
+    const refused = async (body: Record<string, unknown>, headers?: Record<string, string>) => {
+      const r = await scripted.json("POST", "/api/v1/jobs", { prompt: "never runs", ...body }, headers);
+      expect(r.status, JSON.stringify(r.body)).toBe(400);
+      return r.body.error as string;
+    };
+    expect(await refused({ tools: ["Bash"] })).toBe('tools: "Bash" is not allowed (CLAUDEGATE_ALLOWED_TOOLS: Read,Grep)');
+    expect(await refused({ permission_mode: "bypassPermissions" })).toBe(
+      'permission_mode "bypassPermissions" is not allowed (CLAUDEGATE_ALLOWED_PERMISSION_MODES: default,acceptEdits)',
+    );
+    expect(await refused({ mcp_servers: ["shell"] })).toBe('mcp_servers: "shell" is not a server of CLAUDEGATE_MCP_CONFIG');
+    expect(await refused({ mcp_servers: [{ command: "rm" }] })).toBe("mcp_servers must be an array of MCP server names");
+    expect(await refused({ effort: "extreme" })).toBe("effort must be one of: low, medium, high, xhigh, max");
+    expect(await refused({ max_turns: 0 })).toBe("max_turns must be a positive integer");
+
+    const t = await createTenant(scripted, "tools-read-only", { tools: ["Read"] });
+    expect(await refused({ tools: ["Grep"] }, t.h)).toBe('tools: "Grep" is not allowed for this key (policy.tools: Read)');
+    // Without its own list, the key's job gets the operator's tools narrowed to its policy.
+    const job = await submitAs(scripted, t, { prompt: "opt-key-tools" });
+    expect(job.tools).toEqual(["Read"]);
+    await scripted.waitJob(job.job_id);
+    expect(flag(runOf("opt-key-tools").argv, "--tools")).toBe("Read");
+    expect(flag(runOf("opt-key-tools").argv, "--allowedTools")).toBe("Read");
+    expect(runOf("opt-key-tools").argv).not.toContain("--mcp-config");
+  });
+
+  it("streams tool_use and tool_result events and counts the run's tool calls", async () => {
+    const job = await scripted.submit({ prompt: "[[tool:Read]] opt-tools" });
+    const events = await scripted.sse(job.job_id);
+    const use = events.find((e) => e.event === "tool_use");
+    const result = events.find((e) => e.event === "tool_result");
+    expect(JSON.parse(use!.data)).toMatchObject({ job_id: job.job_id, name: "Read", input: '{"path":"x"}' });
+    const id = JSON.parse(use!.data).tool_use_id;
+    expect(JSON.parse(result!.data)).toEqual({ job_id: job.job_id, tool_use_id: id, output: "output of Read", is_error: false });
+    expect((await scripted.waitJob(job.job_id)).tool_calls).toBe(1);
+    const failing = await scripted.submit({ prompt: "[[tool:failTool]] opt-tools-2" });
+    const ev = (await scripted.sse(failing.job_id)).find((e) => e.event === "tool_result");
+    expect(JSON.parse(ev!.data).is_error).toBe(true);
+  });
+});
+
+describe("append_system_prompt with the real CLI", () => {
+  it("reaches the API after the system prompt", async () => {
+    const job = await gw.submit({ prompt: "opt-append-real", system_prompt: "Be brief.", append_system_prompt: "Answer in French." });
+    expect(await gw.waitJob(job.job_id)).toMatchObject({ status: "completed" });
+    const req = fake.requests.find((r) => r.kind === "main" && r.prompt.includes("opt-append-real"))!;
+    expect(req.system).toContain("Be brief.");
+    expect(req.system.indexOf("Answer in French.")).toBeGreaterThan(req.system.indexOf("Be brief."));
   });
 });

@@ -28,10 +28,13 @@
 //                       and .claude.json (exit 4 if either is not valid JSON), count a start in .claude.json, and
 //                       rewrite the credentials in place, in two writes, with a later expiresAt; answer `renewed:<expiresAt>`
 //   [[structured:JSON]] the result line carries `structured_output: JSON` (unchecked, as a CLI that did not validate it)
+//   [[tool:NAME]]       before the answer: an assistant line with a tool_use of NAME (input {"path":"x"}), then a user
+//                       line with its tool_result ("output of NAME", is_error when NAME starts with "fail")
 //   [[span:FILE]]       append {"start","end","stdin"} (epoch ms of our start and of our exit) to FILE as one JSON line
 // Env FAKE_CLAUDE_LOG=<file>: after stdin is read, append {"argv","env","cwd","stdin","at"} as one JSON line (`at`:
 // epoch ms, so a test can tell a run that started after its job had ended), plus `systemPrompt` and
-// `systemPromptMode` (octal) read from the `--system-prompt-file` argument when there is one.
+// `systemPromptMode` (octal) read from the `--system-prompt-file` argument when there is one, `mcpConfig` from
+// `--mcp-config` and `appendSystemPrompt` from `--append-system-prompt-file`.
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -149,6 +152,9 @@ async function main() {
       entry.systemPrompt = fs.readFileSync(spFile, "utf8");
       entry.systemPromptMode = (fs.statSync(spFile).mode & 0o777).toString(8);
     }
+    for (const [flag, key] of [["--mcp-config", "mcpConfig"], ["--append-system-prompt-file", "appendSystemPrompt"]]) {
+      if (argv.includes(flag)) entry[key] = fs.readFileSync(argv[argv.indexOf(flag) + 1], "utf8");
+    }
     fs.appendFileSync(process.env.FAKE_CLAUDE_LOG, JSON.stringify(entry) + "\n");
   }
   const d = {};
@@ -225,6 +231,14 @@ async function main() {
     const text = `fake: ${prompt.slice(0, 40)}`;
     const half = Math.ceil(text.length / 2);
     deltas = [text.slice(0, half), text.slice(half)];
+  }
+  if (typeof d.tool === "string") {
+    const id = `toolu_${randomUUID().slice(0, 8)}`;
+    await out({ type: "assistant", parent_tool_use_id: null, ...base(),
+      message: { id: "msg_tool", type: "message", role: "assistant", model, stop_reason: "tool_use",
+        content: [{ type: "tool_use", id, name: d.tool, input: { path: "x" } }] } });
+    await out({ type: "user", parent_tool_use_id: null, ...base(),
+      message: { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: `output of ${d.tool}`, is_error: d.tool.startsWith("fail") }] } });
   }
   const text = await turn(deltas, { delayMs: Number(d.delay) || 0, garbage: !!d["invalid-lines"] });
 

@@ -120,7 +120,7 @@ describe("a closed run's late messages", () => {
     expect(cancelJob(deps, "job-1").ok).toBe(true);
     // What the worker had already posted when the cancel reached it, then its own cancelled outcome.
     run.post({ t: "chunk", text: "late" });
-    run.post({ t: "tool", name: "Bash", id: "t1" });
+    run.post({ t: "tool_use", name: "Bash", id: "t1", input: "{}" });
     run.post({ t: "retry", attempt: 1, maxRetries: 3, delayMs: 10, errorStatus: 529 });
     run.post({ t: "outcome", finish: { status: "cancelled", result: "", error: "job cancelled by user", errorCode: "cancelled" } });
     run.post({ t: "end" });
