@@ -1,5 +1,5 @@
 // Configuration rules that the start-up tests do not reach one by one.
-import { mkdtempSync, statSync } from "node:fs";
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -96,5 +96,20 @@ describe("health's token expiry", () => {
 
   it("reports unknown without a credentials file", () => {
     expect(readAuthInfo("/nonexistent/.credentials.json")).toEqual({ claude_auth: "unknown" });
+  });
+});
+
+describe("agent option policies", () => {
+  it("reads CLAUDEGATE_MCP_CONFIG and CLAUDEGATE_ALLOWED_PERMISSION_MODES, refusing bad ones in one line", () => {
+    const dir = dataDir();
+    const file = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
+    const good = file("mcp.json", JSON.stringify({ mcpServers: { docs: { command: "docs-mcp" }, web: { type: "http", url: "http://x" } } }));
+    expect(Object.keys(load({ CLAUDEGATE_MCP_CONFIG: good }).mcpServers)).toEqual(["docs", "web"]);
+    expect(() => load({ CLAUDEGATE_MCP_CONFIG: join(dir, "none.json") })).toThrow(/^CLAUDEGATE_MCP_CONFIG: cannot read .*none\.json \(ENOENT\)$/);
+    expect(() => load({ CLAUDEGATE_MCP_CONFIG: file("a.json", "{") })).toThrow(/not valid JSON/);
+    expect(() => load({ CLAUDEGATE_MCP_CONFIG: file("b.json", "[]") })).toThrow('must be a JSON object with an "mcpServers" object');
+    expect(() => load({ CLAUDEGATE_MCP_CONFIG: file("c.json", '{"mcpServers":{"x":{"args":[]}}}') })).toThrow('server "x" must be an object with a "command" or a "url"');
+    expect(load({ CLAUDEGATE_ALLOWED_PERMISSION_MODES: "default, plan" }).allowedPermissionModes).toEqual(["default", "plan"]);
+    expect(() => load({ CLAUDEGATE_ALLOWED_PERMISSION_MODES: "yolo" })).toThrow("CLAUDEGATE_ALLOWED_PERMISSION_MODES must list only: acceptEdits, auto, bypassPermissions, default, dontAsk, plan");
   });
 });
