@@ -20,7 +20,9 @@ import { WebhookSender } from "./webhooks/sender";
 import { Webhooks } from "./webhooks/webhooks";
 import { reapRunProcesses } from "./queue/orphan-reaper";
 import { OpenStreams } from "./sse/open-streams";
-import { openDatabase, type Sqlite } from "./store/database";
+import { db0Of, openDatabase, type Sqlite } from "./store/database";
+import { WorkspaceStore } from "./workspace/workspace-store";
+import { createWorkspaceStorage } from "./workspace/storage";
 import { DatabaseLockedError, lockDatabase, type DatabaseLock } from "./store/db-lock";
 import { JobStore } from "./store/job-store";
 import { JobText } from "./store/job-text";
@@ -54,6 +56,7 @@ export interface Gateway {
   idempotency: IdempotencyKeys;
   keys: KeyStore;
   ledger: UsageLedger;
+  workspaces: WorkspaceStore;
   startedAt: number;
   cliVersion: Promise<string | undefined>;
   stopCleanup: () => void;
@@ -124,7 +127,11 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
   if (reaped.length || recovered.requeued || recovered.failed) log("info", "recovery", { reaped: reaped.length, ...recovered });
   const pause = new QueuePause(db);
   const ledger = new UsageLedger(db);
-  const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks, () => heldOwners({ keys, store, ledger }));
+  const workspaces = new WorkspaceStore(db, createWorkspaceStorage(config.workspaceStorage, db0Of(db)!), {
+    maxFileBytes: config.workspaceMaxFileBytes,
+    maxBytes: config.workspaceMaxBytes,
+  });
+  const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks, () => heldOwners({ keys, store, ledger }), workspaces);
   const gateway: Gateway = {
     config,
     dbLock,
@@ -145,9 +152,10 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
     idempotency: new IdempotencyKeys(db),
     keys,
     ledger,
+    workspaces,
     startedAt: Date.now(),
     cliVersion: pool.cliVersion(config.claudePath).catch(() => undefined),
-    stopCleanup: both(startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs), wakeEachUtcDay(() => dispatcher.pump())),
+    stopCleanup: both(startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs, workspaces), wakeEachUtcDay(() => dispatcher.pump())),
   };
   return gateway;
 }

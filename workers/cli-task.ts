@@ -26,6 +26,7 @@ import { cliErrorDetail } from "../runtime/cli/stderr-detail";
 import { isCliSessionId, runDirs, transcriptPath, type RunDirs } from "../runtime/cli/run-dirs";
 import { lendCredentials, returnCredentials } from "../runtime/cli/run-credentials";
 import { log } from "../runtime/log";
+import { capture, materialize } from "../runtime/workspace/run-workspace";
 import type { Finish } from "../runtime/store/job-store";
 import type { MainMessage, RunSpec, WorkerMessage } from "../runtime/queue/run-protocol";
 
@@ -51,6 +52,7 @@ export default async function runCliTask({ spec, port }: { spec: RunSpec; port: 
       await mkdir(dirs.config, { mode: 0o700 });
       await mkdir(dirs.workspace, { mode: 0o700 });
       const lent = await lendCredentials(spec.operatorConfigDir, dirs.config);
+      await materialize(dirs.workspace, spec.workspace.files);
       if (spec.resume) {
         const file = transcriptPath(dirs, spec.resume.cliSessionId);
         await mkdir(dirname(file), { recursive: true, mode: 0o700 });
@@ -78,8 +80,14 @@ export default async function runCliTask({ spec, port }: { spec: RunSpec; port: 
       await returnCredentials(spec.operatorConfigDir, dirs.config, lent).catch((err: unknown) =>
         log("error", "could not write renewed CLI credentials back", { job_id: spec.jobId, error: String((err as Error)?.message ?? err) }),
       );
-      // The CLI is gone: what it wrote is whole. Only a turn that reached its result is kept as history.
-      if (cliSessionId !== undefined) await postTranscript(dirs, cliSessionId, post);
+      // The CLI is gone: what it wrote is whole. Only a turn that reached its result is kept: its files, then
+      // its history.
+      if (cliSessionId !== undefined) {
+        const { files, skipped } = await capture(dirs.workspace, spec.workspace.limits);
+        for (const s of skipped) log("warn", "workspace file not kept", { job_id: spec.jobId, path: s.path, why: s.why });
+        post({ t: "workspace", files });
+        await postTranscript(dirs, cliSessionId, post);
+      }
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -8,6 +8,7 @@ import { buildCliEnv } from "./env";
 import { formatLimit } from "./outcome";
 import { composeSystemPrompt } from "./system-prompt";
 import type { Transcript } from "../store/session-store";
+import type { FileData } from "../workspace/workspace-store";
 import { credentialsFile } from "../health/credentials";
 import { dirname } from "node:path";
 
@@ -15,7 +16,13 @@ export const LINGER_MS = 2000;
 export const TERM_GRACE_MS = 5000;
 
 /** `transcript`: the job's session as stored after its last turn (undefined on a session's first turn). */
-export function buildRunSpec(job: Job, config: Config, transcript?: Transcript, parentEnv: NodeJS.ProcessEnv = process.env): RunSpec {
+export function buildRunSpec(
+  job: Job,
+  config: Config,
+  transcript?: Transcript,
+  files: FileData[] = [],
+  parentEnv: NodeJS.ProcessEnv = process.env,
+): RunSpec {
   const json = job.responseFormat === "json";
   const systemPrompt = composeSystemPrompt({ securityPrompt: config.securityPrompt, json, jobSystemPrompt: job.systemPrompt });
   const timeoutMs = effectiveTimeoutMs(job.timeoutSeconds, config.jobTimeoutMs);
@@ -43,6 +50,7 @@ export function buildRunSpec(job: Job, config: Config, transcript?: Transcript, 
     structured: job.jsonSchema !== undefined,
     lingerMs: LINGER_MS,
     termGraceMs: TERM_GRACE_MS,
+    workspace: { files, limits: { maxFileBytes: config.workspaceMaxFileBytes, maxBytes: config.workspaceMaxBytes } },
     operatorConfigDir: dirname(credentialsFile(parentEnv)),
     resume: transcript && { cliSessionId: transcript.cliSessionId, transcript: transcript.data },
   };

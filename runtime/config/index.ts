@@ -10,6 +10,7 @@ import { AddressPolicy } from "../webhooks/address-policy";
 import { newWebhookSecret } from "../webhooks/signer";
 import { policySchema, type KeyPolicy } from "../tenants/policy";
 import { loadMcpServers } from "./mcp-config";
+import type { WorkspaceStorageSpec } from "../workspace/storage-spec";
 import { ConfigError } from "./config-error";
 
 export interface Config {
@@ -34,6 +35,10 @@ export interface Config {
   allowedPermissionModes: string[];
   /** The MCP servers jobs may name, by name, each as the CLI's mcp-config defines it (CLAUDEGATE_MCP_CONFIG). */
   mcpServers: Record<string, Record<string, unknown>>;
+  /** Where workspace file contents are kept (CLAUDEGATE_WORKSPACE_STORAGE). */
+  workspaceStorage: WorkspaceStorageSpec;
+  workspaceMaxFileBytes: number;
+  workspaceMaxBytes: number;
   cliEnv: string[];
   maxResultBytes: number;
   skipPermissions: boolean;
@@ -117,6 +122,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedTools: e.CLAUDEGATE_ALLOWED_TOOLS,
     allowedPermissionModes: e.CLAUDEGATE_ALLOWED_PERMISSION_MODES,
     mcpServers: loadMcpServers(e.CLAUDEGATE_MCP_CONFIG),
+    workspaceStorage: e.CLAUDEGATE_WORKSPACE_STORAGE,
+    workspaceMaxFileBytes: e.CLAUDEGATE_WORKSPACE_MAX_FILE_BYTES,
+    workspaceMaxBytes: e.CLAUDEGATE_WORKSPACE_MAX_BYTES,
     cliEnv: e.CLAUDEGATE_CLI_ENV,
     maxResultBytes: e.CLAUDEGATE_MAX_RESULT_BYTES,
     skipPermissions: e.CLAUDEGATE_SKIP_PERMISSIONS,

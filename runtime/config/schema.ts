@@ -5,6 +5,7 @@ import { z } from "zod";
 import { parseListenAddr } from "./listen-addr";
 import { DEFAULT_SCHEDULE_SECONDS } from "../webhooks/retry-policy";
 import { PERMISSION_MODES } from "../cli/cli-options";
+import { parseStorageSpec } from "../workspace/storage-spec";
 
 export const MODELS = ["haiku", "sonnet", "opus"] as const;
 export type Model = (typeof MODELS)[number];
@@ -85,6 +86,16 @@ export const envSchema = z.object({
   ),
   // A file in the CLI's own --mcp-config format ({"mcpServers": {...}}), read and checked in loadConfig.
   CLAUDEGATE_MCP_CONFIG: z.string().optional(),
+  CLAUDEGATE_WORKSPACE_STORAGE: z
+    .string()
+    .default("db")
+    .transform((v, ctx) => {
+      const spec = parseStorageSpec(v);
+      if (!spec) ctx.addIssue({ code: "custom", message: `CLAUDEGATE_WORKSPACE_STORAGE "${v}" must be db or fs:<directory>` });
+      return spec ?? z.NEVER;
+    }),
+  CLAUDEGATE_WORKSPACE_MAX_FILE_BYTES: int("CLAUDEGATE_WORKSPACE_MAX_FILE_BYTES", 1, 10 * 1024 * 1024),
+  CLAUDEGATE_WORKSPACE_MAX_BYTES: int("CLAUDEGATE_WORKSPACE_MAX_BYTES", 1, 100 * 1024 * 1024),
   CLAUDEGATE_CLI_ENV: list,
   CLAUDEGATE_MAX_RESULT_BYTES: int("CLAUDEGATE_MAX_RESULT_BYTES", 1, 10 * 1024 * 1024),
   CLAUDEGATE_SKIP_PERMISSIONS: flag,

@@ -34,6 +34,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     tags: [
       { name: "Jobs", description: "Submit, read, list, cancel and delete jobs" },
       { name: "Sessions", description: "Conversations: a job with `session_id` is the next turn of one" },
+      { name: "Workspaces", description: "A session's files: the CLI's working directory for its turns" },
       { name: "Streams", description: "A job's events: live over SSE, or as JSON pages" },
       { name: "Webhooks", description: "Signed callbacks and their delivery log" },
       { name: "Queue", description: "Pause and resume the queue" },

@@ -148,3 +148,12 @@ export const session = {
 };
 
 export const sessionList = { sessions: [sessionSummary], limit: 20, offset: 0, total: 1 };
+
+export const workspaceFile = {
+  path: "docs/report.md",
+  size: 2048,
+  sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+  modified_at: "2026-11-24T06:07:03.004Z",
+};
+
+export const fileList = { session_id: SESSION_ID, files: [workspaceFile], total_bytes: 2048 };

@@ -285,6 +285,21 @@ export const sessionListSchema = z.object({
   total: count.describe("Sessions this key may see"),
 });
 
+export const workspaceFileSchema = z
+  .object({
+    path: z.string(),
+    size: count.describe("Bytes"),
+    sha256: z.string().describe("Hex SHA-256 of the contents"),
+    modified_at: timestamp,
+  })
+  .describe("A file of a session's workspace");
+
+export const fileListSchema = z.object({
+  session_id: z.uuid(),
+  files: z.array(workspaceFileSchema).describe("By path"),
+  total_bytes: count,
+});
+
 /** Every response body, by the name it has under `components.schemas`. */
 export const responseSchemas = {
   Error: errorSchema,
@@ -314,4 +329,6 @@ export const responseSchemas = {
   SessionSummary: sessionSummarySchema,
   Session: sessionSchema,
   SessionList: sessionListSchema,
+  WorkspaceFile: workspaceFileSchema,
+  FileList: fileListSchema,
 } as const;

@@ -18,10 +18,12 @@ import type { CliPool } from "./cli-pool";
 import type { WorkerMessage } from "./run-protocol";
 import type { QueuePause } from "./queue-pause";
 import { log } from "../log";
+import type { FileData, WorkspaceStore } from "../workspace/workspace-store";
 
 interface Run {
   job: Job;
-  port: MessagePort;
+  /** Absent while the session's workspace is being read, before the worker is asked to run. */
+  port?: MessagePort;
   pid?: number;
   /** The job left `processing` for this attempt (or is about to): the run's later messages are dropped. */
   closed: boolean;
@@ -29,6 +31,8 @@ interface Run {
   ended: boolean;
   /** tool_use blocks the run reported: the job's tool_calls. */
   toolCalls: number;
+  /** The workspace the run left, being stored: the session's next turn waits for it. */
+  saving?: Promise<void>;
 }
 
 /** The longest text of a worker thread's error kept in a job's `error`. */
@@ -49,6 +53,8 @@ export class Dispatcher {
     readonly webhooks: Webhooks,
     /** Owners whose queued jobs must wait now (tenant keys at their max_running or out of budget). */
     private readonly held: () => readonly string[] = () => [],
+    /** Session workspaces (absent: runs start with an empty workspace and nothing is kept). */
+    private readonly workspaces?: WorkspaceStore,
   ) {}
 
   /** Claims queued jobs while there is a free slot. Called on submit, on each run's end, and at start-up. */
@@ -80,9 +86,27 @@ export class Dispatcher {
 
   private start(job: Job): void {
     this.events.append(job.id, "status", { status: "processing", attempt: job.attempts });
-    const { port, done } = this.pool.run(buildRunSpec(job, this.config, this.store.sessions.forRun(job.sessionId, job.fork)));
-    const run: Run = { job, port, closed: false, ended: false, toolCalls: 0 };
-    this.running.set(job.id, run);
+    const run: Run = { job, closed: false, ended: false, toolCalls: 0 };
+    this.running.set(job.id, run); // the slot is taken from the claim on
+    if (!this.workspaces) return this.launch(run, []);
+    // A fork's first turn starts from its parent's files, as from its parent's transcript.
+    const source = job.fork ? (this.store.sessions.get(job.sessionId)?.parentId ?? job.sessionId) : job.sessionId;
+    this.workspaces.filesOf(source).then(
+      (files) => this.launch(run, files),
+      (err: unknown) => {
+        log("error", "could not read a session's workspace", { job_id: job.id, error: String((err as Error)?.message ?? err) });
+        if (!run.closed) this.finish(run, { status: "failed", result: "", error: "could not read the session's workspace", errorCode: "spawn_failed" });
+        this.end(run);
+      },
+    );
+  }
+
+  private launch(run: Run, files: FileData[]): void {
+    const job = run.job;
+    // Cancelled, deleted or stopped while the workspace was read: nothing to run.
+    if (run.closed) return this.end(run);
+    const { port, done } = this.pool.run(buildRunSpec(job, this.config, this.store.sessions.forRun(job.sessionId, job.fork), files));
+    run.port = port;
     port.on("message", (m: WorkerMessage) => this.onMessage(run, m));
     done.catch((err: unknown) => {
       // The worker thread died without saying `end`. Messages it posted may still be in flight: let them land.
@@ -100,6 +124,17 @@ export class Dispatcher {
     if (m.t === "end") return this.end(run);
     if (m.t === "spawned") {
       run.pid = m.pid;
+      return;
+    }
+    if (m.t === "workspace") {
+      // Stored unless the session was deleted meanwhile; its next turn is released only once this is done.
+      const { sessionId, id } = run.job;
+      const store = this.workspaces;
+      if (store && this.store.sessions.get(sessionId)?.runningJob === id) {
+        run.saving = store.replace(sessionId, m.files).catch((err: unknown) =>
+          log("error", "could not store a session's workspace", { job_id: id, error: String((err as Error)?.message ?? err) }),
+        );
+      }
       return;
     }
     if (m.t === "transcript") {
@@ -173,12 +208,16 @@ export class Dispatcher {
     if (run.ended) return;
     if (!run.closed) this.lose(run, "the CLI run ended without reporting an outcome");
     run.ended = true;
-    run.port.close();
+    run.port?.close();
     this.running.delete(run.job.id);
-    // Its CLI is gone and its transcript stored: the session's next turn may run.
-    this.store.sessions.release(run.job.sessionId, run.job.id);
-    if (this.running.size === 0) for (const w of this.idleWaiters.splice(0)) w();
-    this.pump();
+    // Its CLI is gone and its transcript stored (its files too, once `saving` settles): the session's next turn may run.
+    const release = () => {
+      this.store.sessions.release(run.job.sessionId, run.job.id);
+      if (this.running.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+      this.pump();
+    };
+    if (run.saving) void run.saving.then(release);
+    else release();
   }
 
   /** Asks the run of a job to stop; true when the job was running here. */
@@ -186,7 +225,7 @@ export class Dispatcher {
     const run = this.running.get(jobId);
     if (!run) return false;
     run.closed = true; // the job is already cancelled (or deleted): nothing more of this run is stored
-    run.port.postMessage({ t: "cancel" });
+    run.port?.postMessage({ t: "cancel" });
     return true;
   }
 
@@ -206,7 +245,10 @@ export class Dispatcher {
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([idle, new Promise<void>((resolve) => (grace = setTimeout(resolve, graceMs)))]);
     clearTimeout(grace);
-    for (const run of this.running.values()) run.port.postMessage({ t: "shutdown" });
+    for (const run of this.running.values()) {
+      if (run.port) run.port.postMessage({ t: "shutdown" });
+      else this.requeue(run, "server restarting"); // still reading its workspace: it ends when that is done
+    }
     await idle;
   }
 }

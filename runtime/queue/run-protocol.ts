@@ -1,5 +1,6 @@
 // What the main thread and a worker thread say to each other about one CLI run, over a MessagePort.
 import type { Finish, LimitHit } from "../store/job-store";
+import type { FileData, WorkspaceLimits } from "../workspace/workspace-store";
 
 export interface RunSpec {
   jobId: string;
@@ -27,6 +28,8 @@ export interface RunSpec {
   appendSystemPrompt?: string;
   /** JSON of the run's --mcp-config (only the servers the job named). */
   mcpConfig?: string;
+  /** The session's workspace files, written into the run's workspace (the CLI's cwd), and the limits of reading it back. */
+  workspace: { files: FileData[]; limits: WorkspaceLimits };
   /** The operator's Claude configuration folder: its credentials are lent to the run and taken back renewed. */
   operatorConfigDir: string;
   /** The session's stored transcript, put back in place so the CLI resumes it (`--resume`); absent on a first turn. */
@@ -43,6 +46,8 @@ export type WorkerMessage =
   | { t: "outcome"; finish: Finish }
   | { t: "limited"; limit: LimitHit }
   | { t: "interrupted" }
+  /** After the CLI exited, before `transcript`: the files its workspace holds now. */
+  | { t: "workspace"; files: FileData[] }
   /** After the CLI exited, before `end`: the transcript it left for the session's next turn. */
   | { t: "transcript"; cliSessionId: string; data: Uint8Array }
   | { t: "end" };

@@ -2,12 +2,15 @@
 // cancelled first (as DELETE of a job cancels a running job), so no CLI keeps working on a session that no
 // longer exists; then its jobs, their events and deliveries, and its stored transcript are deleted.
 import { deleteJob, type JobDeps } from "../job/commands";
+import type { WorkspaceStore } from "../workspace/workspace-store";
 
-export function deleteSession(deps: JobDeps, id: string): boolean {
+export async function deleteSession(deps: JobDeps, workspaces: WorkspaceStore, id: string): Promise<boolean> {
   const sessions = deps.store.sessions;
   if (!sessions.get(id)) return false;
-  // The session row goes first: a run ending meanwhile then stores no transcript and a submit finds no session.
+  // The session row goes first: a run ending meanwhile then stores no transcript or files, and a submit finds
+  // no session.
   const deleted = sessions.delete(id);
   for (const jobId of sessions.jobIds(id)) deleteJob(deps, jobId);
+  await workspaces.removeAll(id);
   return deleted;
 }

@@ -296,4 +296,27 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       ALTER TABLE jobs ADD COLUMN options TEXT;
     `,
   },
+  {
+    version: 14,
+    sql: `
+      -- Session workspaces. The listing (path, size, sha256, modification time) is ours, so limits are one SUM;
+      -- the contents are kept through unstorage, by default in workspace_blobs below (the table layout of its
+      -- db0 driver, which would create it the same way on first use), else where CLAUDEGATE_WORKSPACE_STORAGE says.
+      CREATE TABLE workspace_files (
+        session_id   TEXT NOT NULL,
+        path         TEXT NOT NULL,
+        size         INTEGER NOT NULL,
+        sha256       TEXT NOT NULL,
+        modified_at  INTEGER NOT NULL,
+        PRIMARY KEY (session_id, path)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS workspace_blobs (
+        key         TEXT PRIMARY KEY,
+        value       TEXT,
+        blob        BLOB,
+        created_at  TEXT DEFAULT CURRENT_TIMESTAMP,
+        updated_at  TEXT DEFAULT CURRENT_TIMESTAMP
+      );
+    `,
+  },
 ];

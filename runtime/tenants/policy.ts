@@ -29,6 +29,7 @@ export const policySchema = z
         })
         .max(100, "policy.tools must list at most 100 names")
         .optional(),
+      workspace_max_bytes: positiveInt("workspace_max_bytes", 2 ** 50),
       max_queued: positiveInt("max_queued", 1_000_000),
       max_running: positiveInt("max_running", 256),
       rate_limit: positiveInt("rate_limit", 100_000),

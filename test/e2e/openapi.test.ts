@@ -169,5 +169,9 @@ describe("the document's response schemas", () => {
     conforms("Session", session);
     conforms("SessionList", (await gw.json("GET", "/api/v1/sessions?limit=3")).body);
     conforms("Error", (await gw.json("GET", "/api/v1/sessions/nope")).body);
+    const uploaded = await gw.json("PUT", `/api/v1/sessions/${done.session_id}/files/dir/a.txt`, "hello", { "Content-Type": "application/octet-stream" });
+    expect(uploaded.status).toBe(201);
+    conforms("WorkspaceFile", uploaded.body);
+    conforms("FileList", (await gw.json("GET", `/api/v1/sessions/${done.session_id}/files`)).body);
   });
 });

@@ -30,6 +30,10 @@
 //   [[structured:JSON]] the result line carries `structured_output: JSON` (unchecked, as a CLI that did not validate it)
 //   [[tool:NAME]]       before the answer: an assistant line with a tool_use of NAME (input {"path":"x"}), then a user
 //                       line with its tool_result ("output of NAME", is_error when NAME starts with "fail")
+//   [[write:P=TEXT;...]] before answering, write TEXT to P under the working directory (folders made as needed)
+//   [[symlink:P=TARGET;...]] before answering, make P a symbolic link to TARGET
+//   [[ls]]              answer the files under the working directory, recursively: `path:size` sorted, space-separated
+//                       (a symlink shows as `path@`)
 //   [[span:FILE]]       append {"start","end","stdin"} (epoch ms of our start and of our exit) to FILE as one JSON line
 // Env FAKE_CLAUDE_LOG=<file>: after stdin is read, append {"argv","env","cwd","stdin","at"} as one JSON line (`at`:
 // epoch ms, so a test can tell a run that started after its job had ended), plus `systemPrompt` and
@@ -216,8 +220,20 @@ async function main() {
     return exit(0);
   }
 
+  for (const [directive, make] of [
+    ["write", (p, v) => (fs.mkdirSync(path.dirname(p), { recursive: true }), fs.writeFileSync(p, v))],
+    ["symlink", (p, v) => fs.symlinkSync(v, p)],
+  ]) {
+    if (typeof d[directive] !== "string") continue;
+    for (const item of d[directive].split(";")) {
+      const eq = item.indexOf("=");
+      make(path.join(process.cwd(), item.slice(0, eq)), item.slice(eq + 1));
+    }
+  }
   let deltas;
-  if (d["refresh-credentials"]) {
+  if (d.ls) {
+    deltas = [listFiles(process.cwd(), "").sort().join(" ") || "(empty)"];
+  } else if (d["refresh-credentials"]) {
     const renewed = await refreshCredentials();
     if (renewed === undefined) return exit(4);
     deltas = [`renewed:${renewed}`];
@@ -246,6 +262,17 @@ async function main() {
   await result(text, { outputTokens: deltas.length });
   if (d.linger) return setTimeout(() => exit(0), 10 * 60 * 1000);
   exit(0);
+}
+
+function listFiles(dir, prefix) {
+  const out = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isSymbolicLink()) out.push(`${rel}@`);
+    else if (e.isDirectory()) out.push(...listFiles(path.join(dir, e.name), rel));
+    else out.push(`${rel}:${fs.statSync(path.join(dir, e.name)).size}`);
+  }
+  return out;
 }
 
 /** Renews the OAuth token as the CLI does: read, then rewrite the file in place (not atomically). */

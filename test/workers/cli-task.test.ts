@@ -24,6 +24,7 @@ function spec(argv: string[]): RunSpec {
     lingerMs: 100,
     termGraceMs: 100,
     operatorConfigDir: "/nonexistent-claude-config",
+    workspace: { files: [], limits: { maxFileBytes: 1024, maxBytes: 4096 } },
   };
 }
 
