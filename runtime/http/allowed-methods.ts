@@ -10,8 +10,15 @@ export function allowedMethods(routes: readonly RouteEntry[], path: string): str
   const methods = new Set<string>();
   for (const r of routes) {
     if (r.middleware || !r.route || !r.method) continue;
+    // A catch-all (`/**`, or `/**:name` from a `[...name]` file) matches the rest of the path.
     const pattern = new RegExp(
-      "^" + r.route.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:\w+/g, "[^/]+").replace(/\/\*\*$/, "(?:/.*)?") + "/?$",
+      "^" +
+        r.route
+          .replace(/\/\*\*(?::\w+)?$/, "\u0000")
+          .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+          .replace(/:\w+/g, "[^/]+")
+          .replace("\u0000", "(?:/.*)?") +
+        "/?$",
     );
     if (pattern.test(path)) methods.add(r.method.toUpperCase());
   }
