@@ -20,6 +20,8 @@ export interface Config {
   generatedKey?: { value: string; file: string; created: boolean };
   claudePath: string;
   defaultModel: Model;
+  /** The models jobs may use (CLAUDEGATE_ALLOWED_MODELS); empty: every alias and full model id. */
+  allowedModels: string[];
   concurrency: number;
   dbPath: string;
   queueSize: number;
@@ -109,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     generatedKey,
     claudePath: resolveClaudePath(e.CLAUDEGATE_CLAUDE_PATH, env.PATH),
     defaultModel: e.CLAUDEGATE_DEFAULT_MODEL,
+    allowedModels: e.CLAUDEGATE_ALLOWED_MODELS,
     concurrency: e.CLAUDEGATE_CONCURRENCY,
     dbPath: e.CLAUDEGATE_DB_PATH,
     queueSize: e.CLAUDEGATE_QUEUE_SIZE,

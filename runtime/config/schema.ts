@@ -7,8 +7,21 @@ import { DEFAULT_SCHEDULE_SECONDS } from "../webhooks/retry-policy";
 import { PERMISSION_MODES } from "../cli/cli-options";
 import { parseStorageSpec } from "../workspace/storage-spec";
 
+/** The model aliases the CLI resolves itself (to the newest model of each family). */
 export const MODELS = ["haiku", "sonnet", "opus"] as const;
-export type Model = (typeof MODELS)[number];
+export type ModelAlias = (typeof MODELS)[number];
+/** A model a job may name: an alias, or a full model id such as `claude-sonnet-5` (passed to the CLI as is). */
+export type Model = ModelAlias | `claude-${string}`;
+export const MODEL_ID_PATTERN = /^claude-[a-z0-9][a-z0-9.-]{0,98}$/;
+export const isModel = (v: string): v is Model => (MODELS as readonly string[]).includes(v) || MODEL_ID_PATTERN.test(v);
+export const MODEL_RULE = `${MODELS.join(", ")} or a full model id (claude-...)`;
+
+/** A field holding a model: an alias or a full id (which ones the operator allows is checked apart). */
+export const modelField = (field: string) =>
+  z
+    .string({ error: `${field} must be one of: ${MODEL_RULE}` })
+    .refine(isModel, `${field} must be one of: ${MODEL_RULE}`)
+    .transform((v) => v as Model);
 
 const int = (name: string, min: number, def: number, max = Number.MAX_SAFE_INTEGER) =>
   z
@@ -65,10 +78,11 @@ export const envSchema = z.object({
   CLAUDEGATE_DEFAULT_MODEL: z
     .string()
     .default("haiku")
-    .refine((v): v is Model => (MODELS as readonly string[]).includes(v), {
-      error: (issue) => `CLAUDEGATE_DEFAULT_MODEL "${String(issue.input)}" must be one of: haiku, sonnet, opus`,
+    .refine(isModel, {
+      error: (issue) => `CLAUDEGATE_DEFAULT_MODEL "${String(issue.input)}" must be one of: ${MODEL_RULE}`,
     })
     .transform((v) => v as Model),
+  CLAUDEGATE_ALLOWED_MODELS: list.refine((models) => models.every(isModel), `CLAUDEGATE_ALLOWED_MODELS must list only ${MODEL_RULE}`),
   CLAUDEGATE_CONCURRENCY: int("CLAUDEGATE_CONCURRENCY", 1, 1, 256),
   CLAUDEGATE_DB_PATH: z.string().default("claudegate.db"),
   CLAUDEGATE_QUEUE_SIZE: int("CLAUDEGATE_QUEUE_SIZE", 1, 1000),

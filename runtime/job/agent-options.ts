@@ -2,7 +2,7 @@
 // schema; whether the operator (and the tenant key's policy) allows each is checked here, with a 400 message
 // naming the field. They are stored with the job (JSON) and turned into CLI flags by runtime/cli/argv.ts.
 import { z } from "zod";
-import { MODELS } from "../config/schema";
+import { modelField } from "../config/schema";
 import { EFFORTS, PERMISSION_MODES } from "../cli/cli-options";
 
 const NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
@@ -28,7 +28,7 @@ export const agentOptionsShape = {
     .positive("max_budget_usd must be a positive number")
     .max(10_000, "max_budget_usd must be at most 10000")
     .optional(),
-  fallback_model: z.enum(MODELS, { error: `fallback_model must be one of: ${MODELS.join(", ")}` }).optional(),
+  fallback_model: modelField("fallback_model").optional(),
   effort: z.enum(EFFORTS, { error: `effort must be one of: ${EFFORTS.join(", ")}` }).optional(),
   append_system_prompt: z
     .string({ error: "append_system_prompt must be a string" })
@@ -60,6 +60,8 @@ export interface OptionsPolicy {
   /** The tenant key's policy.tools and policy.models (absent: no restriction of the key's own). */
   keyTools?: readonly string[];
   keyModels?: readonly string[];
+  /** CLAUDEGATE_ALLOWED_MODELS (empty: any). */
+  allowedModels: readonly string[];
 }
 
 /** Why the operator's policy refuses one of the options (a 400 naming the field); undefined when all are allowed. */
@@ -73,6 +75,9 @@ export function optionsPolicyError(o: AgentOptions, p: OptionsPolicy): string | 
   }
   for (const s of o.mcp_servers ?? []) {
     if (!p.mcpServers.includes(s)) return `mcp_servers: "${s}" is not a server of CLAUDEGATE_MCP_CONFIG`;
+  }
+  if (o.fallback_model !== undefined && p.allowedModels.length && !p.allowedModels.includes(o.fallback_model)) {
+    return `fallback_model "${o.fallback_model}" is not allowed (CLAUDEGATE_ALLOWED_MODELS: ${p.allowedModels.join(",")})`;
   }
   if (o.fallback_model !== undefined && p.keyModels && !p.keyModels.includes(o.fallback_model)) {
     return `fallback_model "${o.fallback_model}" is not allowed for this key (policy.models: ${p.keyModels.join(", ")})`;

@@ -58,8 +58,13 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
     mcpServers: Object.keys(g.config.mcpServers),
     keyTools: policy?.tools,
     keyModels: policy?.models,
+    allowedModels: g.config.allowedModels,
   });
   if (refused) throw httpError(400, refused);
+  const model = body.model || g.config.defaultModel;
+  if (g.config.allowedModels.length && !g.config.allowedModels.includes(model)) {
+    throw httpError(400, `model "${model}" is not allowed (CLAUDEGATE_ALLOWED_MODELS: ${g.config.allowedModels.join(",")})`);
+  }
   // A key limited to some tools runs with those of the operator's it may use, unless the job names its own.
   const tools = policy?.tools && !options?.tools ? effectiveTools(options, g.config.allowedTools, policy.tools) : undefined;
   if (tenant) admit(g.ledger, tenant, body.model || g.config.defaultModel);

@@ -1,6 +1,6 @@
 // The submit body. Messages are the original's where it had one; unknown fields are ignored.
 import { z } from "zod";
-import { MODELS } from "../config/schema";
+import { MODEL_RULE, modelField } from "../config/schema";
 import { positiveIntField } from "../http/validate";
 import { WEBHOOK_EVENTS } from "./job";
 import { agentOptionsShape } from "./agent-options";
@@ -36,9 +36,7 @@ export const submitSchema = z.object({
     .string({ error: (i) => (i.input === undefined || i.input === null ? "prompt must not be empty" : "prompt must be a string") })
     .refine((s) => s.trim() !== "", "prompt must not be empty")
     .refine(noNul, PROMPT_NUL_ERROR),
-  model: z
-    .union([z.enum(MODELS), z.literal("")], { error: "model must be one of: haiku, sonnet, opus" })
-    .optional(),
+  model: z.union([modelField("model"), z.literal("")], { error: `model must be one of: ${MODEL_RULE}` }).optional(),
   system_prompt: optionalString("system_prompt must be a string").refine(
     (v) => v === undefined || noNul(v),
     SYSTEM_PROMPT_NUL_ERROR,

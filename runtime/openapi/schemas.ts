@@ -38,7 +38,7 @@ export const jobSchema = z
     job_id: z.uuid(),
     prompt: z.string(),
     system_prompt: z.string().optional().describe("Present when not empty"),
-    model: z.enum(MODELS),
+    model: z.string().describe(`One of ${MODELS.join(", ")}, or a full model id (\`claude-...\`)`),
     status: z.enum(STATUSES),
     result: z.string().optional().describe("The CLI's final answer, when not empty"),
     error: z.string().optional().describe("Why the job failed or was cancelled"),

@@ -1,7 +1,7 @@
 // What an operator may limit per tenant key. Every field is optional; absent = no limit of that kind. The
 // messages name the field, as the API's other 400s do.
 import { z } from "zod";
-import { MODELS } from "../config/schema";
+import { MODEL_RULE, isModel } from "../config/schema";
 
 export const BUDGET_PERIODS = ["day", "month"] as const;
 export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
@@ -18,8 +18,8 @@ export const policySchema = z
   .strictObject(
     {
       models: z
-        .array(z.enum(MODELS, { error: `policy.models must list only: ${MODELS.join(", ")}` }), {
-          error: "policy.models must be an array of model aliases",
+        .array(z.string({ error: `policy.models must list only: ${MODEL_RULE}` }).refine(isModel, `policy.models must list only: ${MODEL_RULE}`), {
+          error: "policy.models must be an array of model aliases or ids",
         })
         .min(1, "policy.models must not be empty")
         .optional(),

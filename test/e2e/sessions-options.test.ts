@@ -73,6 +73,7 @@ describe("agent options and the operator's policy (scripted CLI)", () => {
         CLAUDEGATE_ALLOWED_PERMISSION_MODES: "default,acceptEdits",
         CLAUDEGATE_MCP_CONFIG: mcp,
         CLAUDEGATE_CLI_ENV: "FAKE_CLAUDE_LOG",
+        CLAUDEGATE_ALLOWED_MODELS: "haiku,claude-sonnet-5",
       },
     });
   });
@@ -83,7 +84,7 @@ describe("agent options and the operator's policy (scripted CLI)", () => {
       prompt: "opt-all",
       max_turns: 3,
       max_budget_usd: 0.25,
-      fallback_model: "sonnet",
+      fallback_model: "claude-sonnet-5",
       effort: "high",
       append_system_prompt: "Answer in French.",
       tools: ["Read"],
@@ -95,7 +96,7 @@ describe("agent options and the operator's policy (scripted CLI)", () => {
     const run = runOf("opt-all");
     expect(flag(run.argv, "--max-turns")).toBe("3");
     expect(flag(run.argv, "--max-budget-usd")).toBe("0.25");
-    expect(flag(run.argv, "--fallback-model")).toBe("sonnet");
+    expect(flag(run.argv, "--fallback-model")).toBe("claude-sonnet-5");
     expect(flag(run.argv, "--effort")).toBe("high");
     expect(flag(run.argv, "--permission-mode")).toBe("acceptEdits");
     expect(flag(run.argv, "--tools")).toBe("Read");
@@ -118,6 +119,12 @@ describe("agent options and the operator's policy (scripted CLI)", () => {
     expect(await refused({ mcp_servers: [{ command: "rm" }] })).toBe("mcp_servers must be an array of MCP server names");
     expect(await refused({ effort: "extreme" })).toBe("effort must be one of: low, medium, high, xhigh, max");
     expect(await refused({ max_turns: 0 })).toBe("max_turns must be a positive integer");
+    expect(await refused({ model: "opus" })).toBe('model "opus" is not allowed (CLAUDEGATE_ALLOWED_MODELS: haiku,claude-sonnet-5)');
+    expect(await refused({ fallback_model: "sonnet" })).toBe('fallback_model "sonnet" is not allowed (CLAUDEGATE_ALLOWED_MODELS: haiku,claude-sonnet-5)');
+    expect(await refused({ model: "gpt-4" })).toBe("model must be one of: haiku, sonnet, opus or a full model id (claude-...)");
+    const byId = await scripted.submit({ prompt: "opt-model-id", model: "claude-sonnet-5" });
+    await scripted.waitJob(byId.job_id);
+    expect(flag(runOf("opt-model-id").argv, "--model")).toBe("claude-sonnet-5");
 
     const t = await createTenant(scripted, "tools-read-only", { tools: ["Read"] });
     expect(await refused({ tools: ["Grep"] }, t.h)).toBe('tools: "Grep" is not allowed for this key (policy.tools: Read)');
@@ -142,6 +149,14 @@ describe("agent options and the operator's policy (scripted CLI)", () => {
     const failing = await scripted.submit({ prompt: "[[tool:failTool]] opt-tools-2" });
     const ev = (await scripted.sse(failing.job_id)).find((e) => e.event === "tool_result");
     expect(JSON.parse(ev!.data).is_error).toBe(true);
+  });
+});
+
+describe("models with the real CLI", () => {
+  it("passes a full model id to the API as is", async () => {
+    const job = await gw.submit({ prompt: "opt-model-real", model: "claude-haiku-4-5-20251001" });
+    expect(await gw.waitJob(job.job_id)).toMatchObject({ status: "completed", model: "claude-haiku-4-5-20251001" });
+    expect(fake.requests.find((r) => r.kind === "main" && r.prompt.includes("opt-model-real"))!.model).toBe("claude-haiku-4-5-20251001");
   });
 });
 
