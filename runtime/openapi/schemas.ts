@@ -198,7 +198,8 @@ export const healthSchema = z.object({
 export const webhookSecretSchema = z.object({ secret: z.string().describe("`whsec_<base64>`") });
 
 export const keyPolicySchema = policySchema.describe(
-  "What the key may do; every field optional, absent = no limit of that kind. `models`: allowed aliases; `max_queued`: jobs " +
+  "What the key may do; every field optional, absent = no limit of that kind. `models`: allowed models; `tools`: allowed tools " +
+    "(among the operator's); `workspace_max_bytes`: bytes of all its sessions' files; `max_queued`: jobs " +
     "waiting at once; `max_running`: CLIs at once; `rate_limit`: submits per second; `budget_usd` per `budget_period` (UTC day or month).",
 );
 
