@@ -32,15 +32,19 @@ export function pathOf(event: H3Event): string {
 const SETTLE_MS = 10_000;
 
 /**
- * Files change only between turns: the run of a turn writes the workspace back when its CLI is gone. A turn
- * still running is a 409; one that has just ended (its job is terminal, its files being stored) is waited for,
- * so a client that uploads right after seeing the job end is not refused.
+ * Files change only between turns: the run of a turn writes the workspace back when its CLI is gone, just after
+ * its job ends. A turn that has just ended (its job is terminal, its files being stored) is waited for, so a
+ * client that reads or uploads right after seeing the job end sees the turn's files and is not refused. A turn
+ * still running is a 409 for a change (`change`), and no wait for a read (it sees the files as before the turn).
  */
-export async function waitForTurnToSettle(g: Pick<Gateway, "store">, s: Session): Promise<void> {
+export async function waitForTurnToSettle(g: Pick<Gateway, "store">, s: Session, change = true): Promise<void> {
   const deadline = Date.now() + SETTLE_MS;
   for (let running = s.runningJob; running; running = g.store.sessions.get(s.id)?.runningJob) {
     const job = g.store.get(running);
-    if (job && !isTerminal(job.status)) throw httpError(409, "a turn of this session is running; change its files when it has ended");
+    if (job && !isTerminal(job.status)) {
+      if (!change) return;
+      throw httpError(409, "a turn of this session is running; change its files when it has ended");
+    }
     if (Date.now() > deadline) throw httpError(409, "the session's last turn is still storing its files; try again");
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -89,6 +89,18 @@ describe.each([
   });
 });
 
+describe("files right after a turn", () => {
+  it("are the turn's files as soon as its job has ended, even while its CLI lingers after the result", async () => {
+    const gw = await gateway();
+    const sid = await newSession(gw);
+    // The job ends at the result line; the CLI lingers (killed 2 s later), and only then is its folder read back.
+    await turn(gw, sid, "[[write:late.txt=written before the result]][[reply:done]][[linger]] ws-linger");
+    const files = (await gw.json("GET", `/api/v1/sessions/${sid}/files`)).body.files;
+    expect(files.map((f: any) => f.path)).toEqual(["late.txt"]);
+    expect(await (await gw.request("GET", `/api/v1/sessions/${sid}/files/late.txt`)).text()).toBe("written before the result");
+  });
+});
+
 describe("workspace confinement and limits", () => {
   it("refuses traversal: %2e%2e, raw dot segments, absolute paths, NUL", async () => {
     const gw = await gateway();
