@@ -6,27 +6,16 @@
 // `end`: a run that cannot even start (no temporary directory, spawn throwing) fails as `spawn_failed`.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { MessagePort } from "node:worker_threads";
 import { LineSplitter } from "../runtime/cli/line-splitter";
 import { parseCliLine } from "../runtime/cli/stream-parser";
 import { formatLimit, limitFromResult, outcomeFromExit, outcomeFromResult } from "../runtime/cli/outcome";
 import { cliExists } from "../runtime/config/claude-path";
-import {
-  APPEND_SYSTEM_PROMPT_FILE,
-  MCP_CONFIG_FILE,
-  SYSTEM_PROMPT_FILE,
-  withAppendSystemPromptFile,
-  withMcpConfigFile,
-  withSystemPromptFile,
-} from "../runtime/cli/argv";
 import { cliErrorDetail } from "../runtime/cli/stderr-detail";
-import { isCliSessionId, runDirs, transcriptPath, type RunDirs } from "../runtime/cli/run-dirs";
-import { lendCredentials, returnCredentials } from "../runtime/cli/run-credentials";
-import { log } from "../runtime/log";
-import { capture, materialize } from "../runtime/workspace/run-workspace";
+import { collectRunFolder, prepareRunFolder } from "../runtime/cli/run-folder";
 import type { Finish } from "../runtime/store/job-store";
 import type { MainMessage, RunSpec, WorkerMessage } from "../runtime/queue/run-protocol";
 
@@ -48,46 +37,9 @@ export default async function runCliTask({ spec, port }: { spec: RunSpec; port: 
       return;
     }
     try {
-      const dirs = runDirs(root);
-      await mkdir(dirs.config, { mode: 0o700 });
-      await mkdir(dirs.workspace, { mode: 0o700 });
-      const lent = await lendCredentials(spec.operatorConfigDir, dirs.config);
-      await materialize(dirs.workspace, spec.workspace.files);
-      if (spec.resume) {
-        const file = transcriptPath(dirs, spec.resume.cliSessionId);
-        await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-        await writeFile(file, spec.resume.transcript, { mode: 0o600 });
-      }
-      let argv = spec.argv;
-      if (spec.systemPrompt) {
-        const file = join(root, SYSTEM_PROMPT_FILE);
-        await writeFile(file, spec.systemPrompt, { mode: 0o600 });
-        argv = withSystemPromptFile(argv, file);
-      }
-      if (spec.appendSystemPrompt) {
-        const file = join(root, APPEND_SYSTEM_PROMPT_FILE);
-        await writeFile(file, spec.appendSystemPrompt, { mode: 0o600 });
-        argv = withAppendSystemPromptFile(argv, file);
-      }
-      if (spec.mcpConfig) {
-        const file = join(root, MCP_CONFIG_FILE);
-        await writeFile(file, spec.mcpConfig, { mode: 0o600 });
-        argv = withMcpConfigFile(argv, file);
-      }
-      const env = { ...spec.env, CLAUDE_CONFIG_DIR: dirs.config };
-      const { cliSessionId } = await supervise(spec, argv, env, port, dirs.workspace, post);
-      // A token the CLI renewed must reach the next run (refresh tokens rotate): never lost with the folder.
-      await returnCredentials(spec.operatorConfigDir, dirs.config, lent).catch((err: unknown) =>
-        log("error", "could not write renewed CLI credentials back", { job_id: spec.jobId, error: String((err as Error)?.message ?? err) }),
-      );
-      // The CLI is gone: what it wrote is whole. Only a turn that reached its result is kept: its files, then
-      // its history.
-      if (cliSessionId !== undefined) {
-        const { files, skipped } = await capture(dirs.workspace, spec.workspace.limits);
-        for (const s of skipped) log("warn", "workspace file not kept", { job_id: spec.jobId, path: s.path, why: s.why });
-        post({ t: "workspace", files });
-        await postTranscript(dirs, cliSessionId, post);
-      }
+      const run = await prepareRunFolder(spec, root);
+      const { cliSessionId } = await supervise(spec, run.argv, run.env, port, run.dirs.workspace, post);
+      await collectRunFolder(spec, run, cliSessionId, post);
     } finally {
       await rm(root, { recursive: true, force: true });
     }
@@ -113,18 +65,6 @@ function missing(command: string): Finish {
 function spawnFailed(what: string, err: unknown): Finish {
   const code = (err as NodeJS.ErrnoException)?.code;
   return { status: "failed", result: "", error: code ? `${what} (${code})` : what, errorCode: "spawn_failed" };
-}
-
-/** Sends the session's transcript the CLI left (under the id of its result line: a fork's is new). */
-async function postTranscript(dirs: RunDirs, cliSessionId: string, post: (m: WorkerMessage) => void): Promise<void> {
-  if (!isCliSessionId(cliSessionId)) return;
-  let data: Buffer;
-  try {
-    data = await readFile(transcriptPath(dirs, cliSessionId));
-  } catch {
-    return; // no transcript written (the CLI failed before its first message): the session keeps its last one
-  }
-  post({ t: "transcript", cliSessionId, data });
 }
 
 interface Supervised {
