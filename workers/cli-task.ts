@@ -26,6 +26,7 @@ import { HANDSHAKE_FD, SETPRIV, sandboxEnv, wrapCommand, type Wrapped } from "..
 import { leaseSlot, releaseSlot } from "./uid-lease";
 
 const STDERR_TAIL_BYTES = 2048;
+const KILL = "/bin/kill";
 type StdioPipe = "pipe";
 
 export interface CliTask {
@@ -69,6 +70,7 @@ export default async function runCliTask({ spec, port, sandbox = { mode: "off" }
       const cmd = wrapCommand(runSandbox, { command: spec.command, argv: run.argv }, root, { hasSetpriv: existsSync(SETPRIV), cwd });
       const supervised = await supervise(spec, cmd, sandboxEnv(runSandbox, spec.env, run.dirs), port, cwd, post);
       lingeredMs = supervised.lingeredMs;
+      if (runSandbox.mode === "user") await killUid(runSandbox.uid);
       await collectRunFolder(spec, run, supervised.cliSessionId, post);
     } finally {
       await rm(root, { recursive: true, force: true });
@@ -82,6 +84,21 @@ export default async function runCliTask({ spec, port, sandbox = { mode: "off" }
     post({ t: "end", lingeredMs });
     port.close();
   }
+}
+
+/**
+ * User mode: ends every process of the run's uid, also those that left the CLI's process group (`setsid cmd &`).
+ * Before the gateway reads the run's folder back, so none can swap a file for a link meanwhile, and before the uid
+ * goes to another run, whose folder such a process could otherwise read. kill(-1) as that uid reaches only its
+ * processes (and not the kill itself).
+ */
+function killUid(uid: number): Promise<void> {
+  const id = String(uid);
+  return new Promise((resolve) => {
+    const child = spawn(SETPRIV, ["--reuid", id, "--regid", id, "--clear-groups", "--", KILL, "-KILL", "--", "-1"], { stdio: "ignore" });
+    child.on("error", () => resolve());
+    child.on("close", () => resolve()); // exit 1 when the uid had no process left: nothing to do
+  });
 }
 
 function missing(command: string): Finish {

@@ -4,7 +4,8 @@
 // CLI's temporary files (2.1.332 leaves a file-watch probe after every run) never become session files.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
-import { FAKE_CLI, GatewayProcess } from "../support/gateway-process";
+import { FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
+import { cliProcesses } from "../support/processes";
 
 /** User mode needs a gateway allowed to switch uids: root here. Skipped (and shown as skipped) elsewhere. */
 const canSwitchUids = process.getuid?.() === 0;
@@ -69,6 +70,18 @@ describe.each(MODES)("sessions in mode %s", (mode, sandbox) => {
         ["out/made.txt", `made in ${mode}`.length],
       ]);
       expect(await (await gw.request("GET", `/api/v1/sessions/${sid}/files/out/made.txt`)).text()).toBe(`made in ${mode}`);
+    });
+  });
+});
+
+describe("user mode's read-back", () => {
+  it.skipIf(!canSwitchUids)("starts only once no process of the run's uid is left, one that left the CLI's process group included", async () => {
+    await withGateway({ CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, ...MODES[1][1] }, async (gw) => {
+      const job = await gw.submit({ prompt: "[[daemon]][[write:kept.txt=yes]][[reply:ok]] sbx-daemon" });
+      expect((await gw.waitJob(job.job_id)).status).toBe("completed");
+      // The run's files are stored after the sweep: once they are, the daemon (sleep 600, CG_JOB_ID in its environment) is gone.
+      await waitUntil(async () => (await gw.json("GET", `/api/v1/sessions/${job.session_id}/files`)).body.files.length === 1, 10_000, "the files");
+      await waitUntil(() => cliProcesses([job.job_id]).length === 0, 5_000, "the run's daemon to be gone");
     });
   });
 });

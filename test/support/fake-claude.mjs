@@ -15,6 +15,8 @@
 //   [[grandchild]]      spawn `sleep 600` in our process group holding stdout, print
 //                       {"type":"system","subtype":"fake_grandchild","pid":N}, then result and exit 0
 //   [[spawn-hang]]      as grandchild, but then hang without a result
+//   [[daemon]]          first start `sleep 600` in a session of its own (out of our process group, as an agent's
+//                       `setsid cmd &` would), then answer as usual
 //   [[api-error:CODE]]  result is_error:true, api_error_status:CODE, "API Error: CODE fake", exit 1
 //   [[usage-limit:EPOCH]] result is_error:true, api_error_status:429, "Claude AI usage limit reached|EPOCH", exit 1
 //   [[usage-limit-once:FILE]] the same on the first run only (creates FILE), a normal answer afterwards
@@ -327,6 +329,7 @@ async function main() {
   }
   const text = await turn(deltas, { delayMs: Number(d.delay) || 0, garbage: !!d["invalid-lines"] });
 
+  if (d.daemon) spawn("sleep", ["600"], { detached: true, stdio: "ignore" }).unref();
   if (d.grandchild) await spawnGrandchild();
   await result(text, { outputTokens: deltas.length });
   if (d.linger) return setTimeout(() => exit(0), 10 * 60 * 1000);
