@@ -1,5 +1,5 @@
-// Piscina task: runs one Claude CLI process for one job. This file is the only place a child process is
-// started. It parses the CLI's output off the main thread and posts what matters over the task's MessagePort;
+// Piscina task: runs one Claude CLI process for one job. This file is the only place a CLI process is started
+// (uid-lease.ts's kill sweep is the only other child of a worker). It parses the CLI's output off the main thread and posts what matters over the task's MessagePort;
 // the main thread persists and fans out. The CLI runs in its own process group (detached), which is what we
 // signal, so tool shells and other grandchildren go with it; `setpriv --pdeathsig` makes the kernel kill the
 // CLI if this server dies without a chance to do it (SIGKILL). Every run ends with an outcome posted before
@@ -23,10 +23,9 @@ import type { Finish } from "../runtime/store/job-store";
 import type { MainMessage, RunSpec, WorkerMessage } from "../runtime/queue/run-protocol";
 import type { RunSandbox, Sandbox } from "../runtime/sandbox/modes";
 import { HANDSHAKE_FD, SETPRIV, sandboxEnv, wrapCommand, type Wrapped } from "../runtime/sandbox/wrap";
-import { leaseSlot, releaseSlot } from "./uid-lease";
+import { killUid, leaseSlot, releaseSlot } from "./uid-lease";
 
 const STDERR_TAIL_BYTES = 2048;
-const KILL = "/bin/kill";
 type StdioPipe = "pipe";
 
 export interface CliTask {
@@ -84,21 +83,6 @@ export default async function runCliTask({ spec, port, sandbox = { mode: "off" }
     post({ t: "end", lingeredMs });
     port.close();
   }
-}
-
-/**
- * User mode: ends every process of the run's uid, also those that left the CLI's process group (`setsid cmd &`).
- * Before the gateway reads the run's folder back, so none can swap a file for a link meanwhile, and before the uid
- * goes to another run, whose folder such a process could otherwise read. kill(-1) as that uid reaches only its
- * processes (and not the kill itself).
- */
-function killUid(uid: number): Promise<void> {
-  const id = String(uid);
-  return new Promise((resolve) => {
-    const child = spawn(SETPRIV, ["--reuid", id, "--regid", id, "--clear-groups", "--", KILL, "-KILL", "--", "-1"], { stdio: "ignore" });
-    child.on("error", () => resolve());
-    child.on("close", () => resolve()); // exit 1 when the uid had no process left: nothing to do
-  });
 }
 
 function missing(command: string): Finish {
