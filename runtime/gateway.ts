@@ -20,7 +20,9 @@ import { WebhookSender } from "./webhooks/sender";
 import { Webhooks } from "./webhooks/webhooks";
 import { reapRunProcesses } from "./queue/orphan-reaper";
 import { OpenStreams } from "./sse/open-streams";
-import { openDatabase, type Sqlite } from "./store/database";
+import { db0Of, openDatabase, type Sqlite } from "./store/database";
+import { WorkspaceStore } from "./workspace/workspace-store";
+import { createWorkspaceStorage } from "./workspace/storage";
 import { DatabaseLockedError, lockDatabase, type DatabaseLock } from "./store/db-lock";
 import { JobStore } from "./store/job-store";
 import { JobText } from "./store/job-text";
@@ -63,6 +65,7 @@ export interface Gateway {
   idempotency: IdempotencyKeys;
   keys: KeyStore;
   ledger: UsageLedger;
+  workspaces: WorkspaceStore;
   startedAt: number;
   cliVersion: Promise<string | undefined>;
   stopCleanup: () => void;
@@ -129,6 +132,7 @@ function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Ga
     for (const job of r.failed) finishJob({ store, events, webhooks }, () => job);
     return { requeued: r.requeued, failed: r.failed.length };
   });
+  store.sessions.releaseAll(); // the last server's runs are gone: their sessions' next turns may run
   // A crash spent these runs' attempts (unlike a shutdown's requeue, which refunds them).
   for (const job of recovered.requeued) log("info", "job requeued", { ...jobFields(job), reason: "crash_recovery", attempt: job.attempts });
   jobsRequeued("crash_recovery", recovered.requeued.length);
@@ -137,7 +141,11 @@ function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Ga
   }
   const pause = new QueuePause(db);
   const ledger = new UsageLedger(db);
-  const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks, () => heldOwners({ keys, store, ledger }));
+  const workspaces = new WorkspaceStore(db, createWorkspaceStorage(config.workspaceStorage, db0Of(db)!), {
+    maxFileBytes: config.workspaceMaxFileBytes,
+    maxBytes: config.workspaceMaxBytes,
+  });
+  const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks, () => heldOwners({ keys, store, ledger }), workspaces);
   const gateway: Gateway = {
     config,
     sandbox,
@@ -159,9 +167,10 @@ function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Ga
     idempotency: new IdempotencyKeys(db),
     keys,
     ledger,
+    workspaces,
     startedAt: Date.now(),
     cliVersion: pool.cliVersion(config.claudePath).catch(() => undefined),
-    stopCleanup: both(startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs), wakeEachUtcDay(() => dispatcher.pump())),
+    stopCleanup: both(startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs, workspaces), wakeEachUtcDay(() => dispatcher.pump())),
   };
   setKeyNames((id) => keys.get(id)?.name);
   setScrapeSource(

@@ -1,14 +1,14 @@
-// Piscina task: runs one Claude CLI process for one job. This file is the only place a child process is
-// started. It parses the CLI's output off the main thread and posts what matters over the task's MessagePort;
+// Piscina task: runs one Claude CLI process for one job. This file is the only place a CLI process is started
+// (uid-lease.ts's kill sweep is the only other child of a worker). It parses the CLI's output off the main thread and posts what matters over the task's MessagePort;
 // the main thread persists and fans out. The CLI runs in its own process group (detached), which is what we
 // signal, so tool shells and other grandchildren go with it; `setpriv --pdeathsig` makes the kernel kill the
 // CLI if this server dies without a chance to do it (SIGKILL). Every run ends with an outcome posted before
 // `end`: a run that cannot even start (no temporary directory, spawn throwing) fails as `spawn_failed`.
-// The run starts inside the sandbox chosen at start-up (runtime/sandbox/): its temporary directory is then its
-// only writable place and its HOME.
+// The run starts inside the sandbox chosen at start-up (runtime/sandbox/): its folder (runtime/cli/run-folder.ts:
+// config/, workspace/, tmp/) is then its only writable place and its HOME.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
@@ -17,15 +17,13 @@ import { LineSplitter } from "../runtime/cli/line-splitter";
 import { parseCliLine } from "../runtime/cli/stream-parser";
 import { cliMissing, formatLimit, limitFromResult, outcomeFromExit, outcomeFromResult, outputTooLarge, spawnFailed } from "../runtime/cli/outcome";
 import { cliExists } from "../runtime/config/claude-path";
-import { SYSTEM_PROMPT_FILE, withSystemPromptFile } from "../runtime/cli/argv";
 import { cliErrorDetail } from "../runtime/cli/stderr-detail";
+import { collectRunFolder, prepareRunFolder } from "../runtime/cli/run-folder";
 import type { Finish } from "../runtime/store/job-store";
 import type { MainMessage, RunSpec, WorkerMessage } from "../runtime/queue/run-protocol";
 import type { RunSandbox, Sandbox } from "../runtime/sandbox/modes";
 import { HANDSHAKE_FD, SETPRIV, sandboxEnv, wrapCommand, type Wrapped } from "../runtime/sandbox/wrap";
-import { credentialsFile } from "../runtime/health/credentials";
-import { prepareRunDir } from "./run-dir";
-import { leaseSlot, releaseSlot } from "./uid-lease";
+import { killUid, leaseSlot, releaseSlot } from "./uid-lease";
 
 const STDERR_TAIL_BYTES = 2048;
 type StdioPipe = "pipe";
@@ -58,26 +56,23 @@ export default async function runCliTask({ spec, port, sandbox = { mode: "off" }
     } else {
       runSandbox = sandbox;
     }
-    let cwd: string;
+    let root: string;
     try {
-      cwd = await mkdtemp(join(tmpdir(), "claudegate-job-"));
+      root = await mkdtemp(join(tmpdir(), "claudegate-job-"));
     } catch (err) {
       post({ t: "outcome", finish: spawnFailed("could not create the run's temporary directory", err) });
       return;
     }
     try {
-      let argv = spec.argv;
-      if (spec.systemPrompt) {
-        const file = join(cwd, SYSTEM_PROMPT_FILE);
-        await writeFile(file, spec.systemPrompt, { mode: 0o600 });
-        argv = withSystemPromptFile(argv, file);
-      }
-      const keepRefreshedToken = await prepareRunDir(cwd, runSandbox, credentialsFile());
-      const cmd = wrapCommand(runSandbox, { command: spec.command, argv }, cwd, { hasSetpriv: existsSync(SETPRIV) });
-      lingeredMs = await supervise(spec, cmd, sandboxEnv(runSandbox, spec.env, cwd), port, cwd, post);
-      await keepRefreshedToken();
+      const run = await prepareRunFolder(spec, root, runSandbox);
+      const cwd = run.dirs.workspace;
+      const cmd = wrapCommand(runSandbox, { command: spec.command, argv: run.argv }, root, { hasSetpriv: existsSync(SETPRIV), cwd });
+      const supervised = await supervise(spec, cmd, sandboxEnv(runSandbox, spec.env, run.dirs), port, cwd, post);
+      lingeredMs = supervised.lingeredMs;
+      if (runSandbox.mode === "user") await killUid(runSandbox.uid);
+      await collectRunFolder(spec, run, supervised.cliSessionId, post);
     } finally {
-      await rm(cwd, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true });
     }
   } catch (err) {
     // Whatever failed here, the run must still have an outcome (a second one, after supervise's, is ignored).
@@ -90,7 +85,14 @@ export default async function runCliTask({ spec, port, sandbox = { mode: "off" }
   }
 }
 
-/** Resolves, once the CLI is gone, with how long it lived on after its result line (undefined: it printed none). */
+interface Supervised {
+  /** The result line's session_id, when the run got that far. */
+  cliSessionId?: string;
+  /** How long the CLI lived on after its result line (undefined: it printed none). */
+  lingeredMs?: number;
+}
+
+/** Resolves once the CLI is gone. */
 function supervise(
   spec: RunSpec,
   cmd: Wrapped,
@@ -98,8 +100,9 @@ function supervise(
   port: MessagePort,
   cwd: string,
   post: (m: WorkerMessage) => void,
-): Promise<number | undefined> {
+): Promise<Supervised> {
   return new Promise((resolve) => {
+    const supervised: Supervised = {};
     let child: ChildProcessWithoutNullStreams;
     try {
       const stdio: StdioPipe[] = cmd.handshake ? ["pipe", "pipe", "pipe", "pipe"] : ["pipe", "pipe", "pipe"];
@@ -107,14 +110,13 @@ function supervise(
     } catch (err) {
       // Node throws (rather than emitting `error`) for E2BIG, a NUL byte in an argument and the like.
       post({ t: "outcome", finish: spawnFailed("could not start the CLI", err) });
-      return resolve(undefined);
+      return resolve(supervised);
     }
 
     let decided = false; // an outcome has been posted; later events only affect clean-up
     let stallTimer: NodeJS.Timeout | undefined;
     let exited = false;
     let resultAt: number | undefined; // when the result line came, for the linger time
-    let lingeredMs: number | undefined;
     let stderrTail = "";
     let textBytes = 0;
     let sawDeltaThisTurn = false;
@@ -169,7 +171,10 @@ function supervise(
           // Without partial messages (or from a mock CLI) the whole message is the only text we get.
           if (!sawDeltaThisTurn && parsed.text) emitText(parsed.text);
           sawDeltaThisTurn = false;
-          for (const tool of parsed.tools) post({ t: "tool", name: tool.name, id: tool.id });
+          for (const tool of parsed.tools) post({ t: "tool_use", name: tool.name, id: tool.id, input: tool.input });
+          break;
+        case "tool_results":
+          for (const r of parsed.results) post({ t: "tool_result", id: r.id, output: r.output, isError: r.isError });
           break;
         case "retry":
           post({ t: "retry", attempt: parsed.attempt, maxRetries: parsed.maxRetries, delayMs: parsed.delayMs, errorStatus: parsed.errorStatus });
@@ -177,6 +182,7 @@ function supervise(
         case "result":
           resultAt = Date.now();
           if (Buffer.byteLength(parsed.result.result) > spec.maxResultBytes) return fail(outputTooLarge(spec.maxResultBytes));
+          supervised.cliSessionId = parsed.result.sessionId;
           const limit = limitFromResult(parsed.result);
           decide(limit ? { t: "limited", limit } : { t: "outcome", finish: outcomeFromResult(parsed.result, { json: spec.json, structured: spec.structured }) });
           // The result ends the job; a CLI that lingers after it is known to hang, so it gets a short grace.
@@ -226,7 +232,7 @@ function supervise(
 
     child.on("exit", (code, signal) => {
       exited = true;
-      if (resultAt !== undefined) lingeredMs = Date.now() - resultAt;
+      if (resultAt !== undefined) supervised.lingeredMs = Date.now() - resultAt;
       // Whatever the CLI left in its group (tool shells, MCP servers) must not outlive the run, and a
       // grandchild holding our stdout open would otherwise keep the streams from closing.
       killGroup("SIGKILL");
@@ -251,7 +257,7 @@ function supervise(
       for (const t of timers) clearTimeout(t);
       clearTimeout(stallTimer);
       if (!exited) killGroup("SIGKILL");
-      resolve(lingeredMs);
+      resolve(supervised);
     }
   });
 }

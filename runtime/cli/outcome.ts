@@ -24,7 +24,7 @@ export function statsOf(r: ResultLine): RunStats {
     cost_usd: r.costUsd,
     duration_ms: r.durationMs,
     num_turns: r.numTurns,
-    session_id: r.sessionId,
+    cli_session_id: r.sessionId,
   };
 }
 

@@ -2,15 +2,27 @@
 import type { Config } from "../config";
 import type { Job } from "../job/job";
 import type { RunSpec } from "../queue/run-protocol";
-import { buildArgv } from "./argv";
+import { buildArgv, mcpConfigFor } from "./argv";
+import { effectiveTools } from "../job/agent-options";
 import { buildCliEnv } from "./env";
 import { formatLimit } from "./outcome";
 import { composeSystemPrompt } from "./system-prompt";
+import type { Transcript } from "../store/session-store";
+import type { FileData } from "../workspace/workspace-store";
+import { credentialsFile } from "../health/credentials";
+import { dirname } from "node:path";
 
 export const LINGER_MS = 2000;
 export const TERM_GRACE_MS = 5000;
 
-export function buildRunSpec(job: Job, config: Config, parentEnv: NodeJS.ProcessEnv = process.env): RunSpec {
+/** `transcript`: the job's session as stored after its last turn (undefined on a session's first turn). */
+export function buildRunSpec(
+  job: Job,
+  config: Config,
+  transcript?: Transcript,
+  files: FileData[] = [],
+  parentEnv: NodeJS.ProcessEnv = process.env,
+): RunSpec {
   const json = job.responseFormat === "json";
   const systemPrompt = composeSystemPrompt({ securityPrompt: config.securityPrompt, json, jobSystemPrompt: job.systemPrompt });
   const timeoutMs = effectiveTimeoutMs(job.timeoutSeconds, config.jobTimeoutMs);
@@ -19,10 +31,14 @@ export function buildRunSpec(job: Job, config: Config, parentEnv: NodeJS.Process
     command: config.claudePath,
     argv: buildArgv({
       model: job.model,
-      allowedTools: config.allowedTools,
+      allowedTools: effectiveTools(job.options, config.allowedTools),
       skipPermissions: config.skipPermissions,
       jsonSchema: job.jsonSchema,
+      resume: transcript && { cliSessionId: transcript.cliSessionId, fork: job.fork },
+      options: job.options,
     }),
+    appendSystemPrompt: job.options?.append_system_prompt,
+    mcpConfig: mcpConfigFor(job.options?.mcp_servers, config.mcpServers),
     env: buildCliEnv(parentEnv, config.cliEnv, job.id),
     stdin: job.prompt,
     systemPrompt,
@@ -34,6 +50,9 @@ export function buildRunSpec(job: Job, config: Config, parentEnv: NodeJS.Process
     structured: job.jsonSchema !== undefined,
     lingerMs: LINGER_MS,
     termGraceMs: TERM_GRACE_MS,
+    workspace: { files, limits: { maxFileBytes: config.workspaceMaxFileBytes, maxBytes: config.workspaceMaxBytes } },
+    operatorConfigDir: dirname(credentialsFile(parentEnv)),
+    resume: transcript && { cliSessionId: transcript.cliSessionId, transcript: transcript.data },
   };
 }
 

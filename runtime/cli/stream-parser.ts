@@ -18,10 +18,22 @@ export interface ResultLine {
 
 export type CliLine =
   | { kind: "text"; text: string } // a token-level text delta (--include-partial-messages)
-  | { kind: "assistant"; text: string; tools: { name: string; id: string }[] } // a whole message of one turn
+  | { kind: "assistant"; text: string; tools: { name: string; id: string; input: string }[] } // a whole message of one turn
+  | { kind: "tool_results"; results: { id: string; output: string; isError: boolean }[] } // a `user` message of tool results
   | { kind: "retry"; attempt: number; maxRetries: number; delayMs: number; errorStatus: number | null }
   | { kind: "result"; result: ResultLine }
   | { kind: "other" };
+
+/** The most characters of a tool's input or output an event carries: enough to show, never a whole file. */
+export const TOOL_TEXT_MAX_CHARS = 2000;
+const truncate = (s: string) => (s.length > TOOL_TEXT_MAX_CHARS ? `${s.slice(0, TOOL_TEXT_MAX_CHARS)}… (${s.length} characters)` : s);
+
+/** A tool_result's content: a string, or blocks of which the text ones are kept. */
+function toolOutput(c: unknown): string {
+  if (typeof c === "string") return c;
+  if (!Array.isArray(c)) return "";
+  return c.map((b: any) => (b?.type === "text" && typeof b.text === "string" ? b.text : `[${String(b?.type ?? "block")}]`)).join("\n");
+}
 
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
@@ -51,8 +63,15 @@ export function parseCliLine(line: string): CliLine {
         .join("");
       const tools = content
         .filter((b: any) => b?.type === "tool_use" && typeof b.name === "string")
-        .map((b: any) => ({ name: b.name as string, id: str(b.id) ?? "" }));
+        .map((b: any) => ({ name: b.name as string, id: str(b.id) ?? "", input: truncate(JSON.stringify(b.input ?? {})) }));
       return { kind: "assistant", text, tools };
+    }
+    case "user": {
+      const content = Array.isArray(o.message?.content) ? o.message.content : [];
+      const results = content
+        .filter((b: any) => b?.type === "tool_result")
+        .map((b: any) => ({ id: str(b.tool_use_id) ?? "", output: truncate(toolOutput(b.content)), isError: b.is_error === true }));
+      return results.length ? { kind: "tool_results", results } : { kind: "other" };
     }
     case "system":
       if (o.subtype === "api_retry") {

@@ -19,6 +19,7 @@ const STATUS_BY_CODE = {
   interrupted: 502,
   output_too_large: 502,
   invalid_json: 502,
+  schema_mismatch: 502,
 } as const satisfies Record<ErrorCode, number>;
 
 export function jobFault(jobId: string, o: Pick<Outcome, "status" | "error" | "errorCode">): CompatFault {

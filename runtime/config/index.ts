@@ -11,6 +11,9 @@ import { AddressPolicy } from "../webhooks/address-policy";
 import { newWebhookSecret } from "../webhooks/signer";
 import type { Level } from "../log";
 import { policySchema, type KeyPolicy } from "../tenants/policy";
+import { loadMcpServers } from "./mcp-config";
+import type { WorkspaceStorageSpec } from "../workspace/storage-spec";
+import { ConfigError } from "./config-error";
 
 export interface Config {
   listen: ListenAddr;
@@ -19,6 +22,8 @@ export interface Config {
   generatedKey?: { value: string; file: string; created: boolean };
   claudePath: string;
   defaultModel: Model;
+  /** The models jobs may use (CLAUDEGATE_ALLOWED_MODELS); empty: every alias and full model id. */
+  allowedModels: string[];
   concurrency: number;
   dbPath: string;
   queueSize: number;
@@ -30,6 +35,14 @@ export interface Config {
   rateLimit: number;
   maxAttempts: number;
   allowedTools: string[];
+  /** Permission modes a job may ask for (CLAUDEGATE_ALLOWED_PERMISSION_MODES). */
+  allowedPermissionModes: string[];
+  /** The MCP servers jobs may name, by name, each as the CLI's mcp-config defines it (CLAUDEGATE_MCP_CONFIG). */
+  mcpServers: Record<string, Record<string, unknown>>;
+  /** Where workspace file contents are kept (CLAUDEGATE_WORKSPACE_STORAGE). */
+  workspaceStorage: WorkspaceStorageSpec;
+  workspaceMaxFileBytes: number;
+  workspaceMaxBytes: number;
   cliEnv: string[];
   maxResultBytes: number;
   skipPermissions: boolean;
@@ -60,7 +73,7 @@ export interface Config {
   sandboxUid?: number;
 }
 
-export class ConfigError extends Error {}
+export { ConfigError } from "./config-error";
 
 /** Reads `.env` from the working directory without overriding variables that are already set. */
 export function loadDotEnv(cwd = process.cwd()): void {
@@ -107,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     generatedKey,
     claudePath: resolveClaudePath(e.CLAUDEGATE_CLAUDE_PATH, env.PATH),
     defaultModel: e.CLAUDEGATE_DEFAULT_MODEL,
+    allowedModels: e.CLAUDEGATE_ALLOWED_MODELS,
     concurrency: e.CLAUDEGATE_CONCURRENCY,
     dbPath: e.CLAUDEGATE_DB_PATH,
     queueSize: e.CLAUDEGATE_QUEUE_SIZE,
@@ -118,6 +132,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: e.CLAUDEGATE_RATE_LIMIT,
     maxAttempts: e.CLAUDEGATE_MAX_ATTEMPTS,
     allowedTools: e.CLAUDEGATE_ALLOWED_TOOLS,
+    allowedPermissionModes: e.CLAUDEGATE_ALLOWED_PERMISSION_MODES,
+    mcpServers: loadMcpServers(e.CLAUDEGATE_MCP_CONFIG),
+    workspaceStorage: e.CLAUDEGATE_WORKSPACE_STORAGE,
+    workspaceMaxFileBytes: e.CLAUDEGATE_WORKSPACE_MAX_FILE_BYTES,
+    workspaceMaxBytes: e.CLAUDEGATE_WORKSPACE_MAX_BYTES,
     cliEnv: e.CLAUDEGATE_CLI_ENV,
     maxResultBytes: e.CLAUDEGATE_MAX_RESULT_BYTES,
     skipPermissions: e.CLAUDEGATE_SKIP_PERMISSIONS,

@@ -4,11 +4,26 @@
 import { z } from "zod";
 import { parseListenAddr, parseMetricsAddr } from "./listen-addr";
 import { DEFAULT_SCHEDULE_SECONDS } from "../webhooks/retry-policy";
+import { PERMISSION_MODES } from "../cli/cli-options";
+import { parseStorageSpec } from "../workspace/storage-spec";
 import { SANDBOX_SETTINGS, type SandboxSetting } from "../sandbox/modes";
 import { LOG_LEVELS } from "../log";
 
+/** The model aliases the CLI resolves itself (to the newest model of each family). */
 export const MODELS = ["haiku", "sonnet", "opus"] as const;
-export type Model = (typeof MODELS)[number];
+export type ModelAlias = (typeof MODELS)[number];
+/** A model a job may name: an alias, or a full model id such as `claude-sonnet-5` (passed to the CLI as is). */
+export type Model = ModelAlias | `claude-${string}`;
+export const MODEL_ID_PATTERN = /^claude-[a-z0-9][a-z0-9.-]{0,98}$/;
+export const isModel = (v: string): v is Model => (MODELS as readonly string[]).includes(v) || MODEL_ID_PATTERN.test(v);
+export const MODEL_RULE = `${MODELS.join(", ")} or a full model id (claude-...)`;
+
+/** A field holding a model: an alias or a full id (which ones the operator allows is checked apart). */
+export const modelField = (field: string) =>
+  z
+    .string({ error: `${field} must be one of: ${MODEL_RULE}` })
+    .refine(isModel, `${field} must be one of: ${MODEL_RULE}`)
+    .transform((v) => v as Model);
 
 const int = (name: string, min: number, def: number, max = Number.MAX_SAFE_INTEGER) =>
   z
@@ -65,10 +80,11 @@ export const envSchema = z.object({
   CLAUDEGATE_DEFAULT_MODEL: z
     .string()
     .default("haiku")
-    .refine((v): v is Model => (MODELS as readonly string[]).includes(v), {
-      error: (issue) => `CLAUDEGATE_DEFAULT_MODEL "${String(issue.input)}" must be one of: haiku, sonnet, opus`,
+    .refine(isModel, {
+      error: (issue) => `CLAUDEGATE_DEFAULT_MODEL "${String(issue.input)}" must be one of: ${MODEL_RULE}`,
     })
     .transform((v) => v as Model),
+  CLAUDEGATE_ALLOWED_MODELS: list.refine((models) => models.every(isModel), `CLAUDEGATE_ALLOWED_MODELS must list only ${MODEL_RULE}`),
   CLAUDEGATE_CONCURRENCY: int("CLAUDEGATE_CONCURRENCY", 1, 1, 256),
   CLAUDEGATE_DB_PATH: z.string().default("claudegate.db"),
   CLAUDEGATE_QUEUE_SIZE: int("CLAUDEGATE_QUEUE_SIZE", 1, 1000),
@@ -80,6 +96,22 @@ export const envSchema = z.object({
   CLAUDEGATE_RATE_LIMIT: int("CLAUDEGATE_RATE_LIMIT", 0, 0),
   CLAUDEGATE_MAX_ATTEMPTS: int("CLAUDEGATE_MAX_ATTEMPTS", 1, 2, 100),
   CLAUDEGATE_ALLOWED_TOOLS: list,
+  CLAUDEGATE_ALLOWED_PERMISSION_MODES: list.refine(
+    (modes) => modes.every((m) => (PERMISSION_MODES as readonly string[]).includes(m)),
+    `CLAUDEGATE_ALLOWED_PERMISSION_MODES must list only: ${PERMISSION_MODES.join(", ")}`,
+  ),
+  // A file in the CLI's own --mcp-config format ({"mcpServers": {...}}), read and checked in loadConfig.
+  CLAUDEGATE_MCP_CONFIG: z.string().optional(),
+  CLAUDEGATE_WORKSPACE_STORAGE: z
+    .string()
+    .default("db")
+    .transform((v, ctx) => {
+      const spec = parseStorageSpec(v);
+      if (!spec) ctx.addIssue({ code: "custom", message: `CLAUDEGATE_WORKSPACE_STORAGE "${v}" must be db or fs:<directory>` });
+      return spec ?? z.NEVER;
+    }),
+  CLAUDEGATE_WORKSPACE_MAX_FILE_BYTES: int("CLAUDEGATE_WORKSPACE_MAX_FILE_BYTES", 1, 10 * 1024 * 1024),
+  CLAUDEGATE_WORKSPACE_MAX_BYTES: int("CLAUDEGATE_WORKSPACE_MAX_BYTES", 1, 100 * 1024 * 1024),
   CLAUDEGATE_CLI_ENV: list,
   CLAUDEGATE_MAX_RESULT_BYTES: int("CLAUDEGATE_MAX_RESULT_BYTES", 1, 10 * 1024 * 1024),
   CLAUDEGATE_SKIP_PERMISSIONS: flag,

@@ -2,7 +2,9 @@
 // thousand subscribers share one string (and one SSE frame) instead of re-encoding it each.
 import type { Job } from "../job/job";
 
-export type EventName = "status" | "chunk" | "tool" | "result";
+/** Every event a job's stream can carry; the API document's event schemas are keyed by these. */
+export const EVENT_NAMES = ["status", "chunk", "tool_use", "tool_result", "result"] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
 
 export interface JobEvent {
   jobId: string;

@@ -10,9 +10,20 @@ export async function readJsonBody(
   limit = MAX_BODY_BYTES,
   opts: { allowEmpty?: boolean } = {},
 ): Promise<{ value: unknown; text: string }> {
+  const text = (await readBodyBytes(event, limit)).toString("utf8");
+  if (opts.allowEmpty && text.trim() === "") return { value: undefined, text };
+  try {
+    return { value: JSON.parse(text), text };
+  } catch {
+    throw httpError(400, "invalid JSON body");
+  }
+}
+
+/** The raw body, refused with a 413 (`tooLarge`) past `limit` bytes without buffering more than that. */
+export async function readBodyBytes(event: H3Event, limit: number, tooLarge = `request body must be at most ${limit} bytes`): Promise<Buffer> {
   const req = event.node.req;
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) throw httpError(413, `request body must be at most ${limit} bytes`);
+  if (Number.isFinite(declared) && declared > limit) throw httpError(413, tooLarge);
   const parts: Buffer[] = [];
   let size = 0;
   try {
@@ -20,7 +31,7 @@ export async function readJsonBody(
       size += chunk.length;
       if (size > limit) {
         req.resume(); // drain the rest so the 413 can be written on this connection
-        throw httpError(413, `request body must be at most ${limit} bytes`);
+        throw httpError(413, tooLarge);
       }
       parts.push(chunk);
     }
@@ -30,13 +41,7 @@ export async function readJsonBody(
     // answered that 400 and closed). Nobody is left to answer, but this is the client's doing, not a 500.
     throw httpError(400, "request body was not complete");
   }
-  const text = Buffer.concat(parts).toString("utf8");
-  if (opts.allowEmpty && text.trim() === "") return { value: undefined, text };
-  try {
-    return { value: JSON.parse(text), text };
-  } catch {
-    throw httpError(400, "invalid JSON body");
-  }
+  return Buffer.concat(parts);
 }
 
 /** A body that must be a JSON object, else 400 `invalid JSON body`; with `allowEmpty` an empty body reads as `{}`. */

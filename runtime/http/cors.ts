@@ -2,7 +2,7 @@
 // answered only for allowed origins, and the headers a browser client needs to read exposed.
 import type { ServerResponse } from "node:http";
 
-const ALLOW_METHODS = "GET, POST, PATCH, DELETE, OPTIONS";
+const ALLOW_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
 const ALLOW_HEADERS = "Content-Type, X-API-Key, Authorization, Idempotency-Key, Last-Event-ID";
 const EXPOSE_HEADERS = "X-Request-ID, Location, Retry-After";
 

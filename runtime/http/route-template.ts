@@ -1,7 +1,7 @@
 // The route template a request path belongs to, for the HTTP metrics' `route` label: /api/v1/jobs/abc is
 // /api/v1/jobs/{id}. Templates come from the routes Nitro registered (the file names under handlers/), so a new
 // handler needs no change here; a path no route serves gets OTHER_ROUTE, so clients cannot mint label values.
-import type { RouteEntry } from "./allowed-methods";
+import { routePattern, type RouteEntry } from "./allowed-methods";
 
 export const OTHER_ROUTE = "other";
 
@@ -15,10 +15,9 @@ export class RouteTemplates {
       // Fewer parameters first: a literal segment wins over a parameter in the same place.
       .sort((a, b) => paramCount(a) - paramCount(b) || a.localeCompare(b))
       .map((route) => ({
-        re: new RegExp(
-          "^" + route.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:\w+/g, "[^/]+").replace(/\/\*\*$/, "(?:/.*)?") + "/?$",
-        ),
-        template: route.replace(/:(\w+)/g, "{$1}"),
+        re: routePattern(route),
+        // A catch-all `/**:path` is written `{path}`, as the OpenAPI document has it.
+        template: route.replace(/\/\*\*:(\w+)$/, "/:$1").replace(/:(\w+)/g, "{$1}"),
       }));
   }
 

@@ -12,6 +12,7 @@ import { jobSubmitted } from "../metrics/observe";
 import { finishJob } from "./finish";
 import { isTerminal, type Job } from "./job";
 import type { SubmitBody } from "./submit-schema";
+import { agentOptionsOf, type AgentOptions } from "./agent-options";
 
 export interface JobDeps {
   config: Config;
@@ -22,7 +23,7 @@ export interface JobDeps {
   writes: WriteBatcher;
 }
 
-export type SubmitResult = { ok: true; job: Job } | { ok: false; reason: "queue_full" | "key_queue_full" };
+export type SubmitResult = { ok: true; job: Job } | { ok: false; reason: "queue_full" | "key_queue_full" | "session_not_found" };
 
 export interface SubmitOptions {
   /** The tenant key's id, '' for an operator key. */
@@ -33,12 +34,19 @@ export interface SubmitOptions {
   rawMetadata?: string;
   /** Runs in the insert's transaction, so what it records (an idempotency key) exists exactly when the job does. */
   alongside?: (job: Job) => void;
+  /** Whether the submitter may continue a session owned by `owner` (default: only its own). */
+  canUseSession?: (owner: string) => boolean;
+  /** The agent options as allowed (tools narrowed to the key's policy); default: the body's own. */
+  options?: AgentOptions;
   /** The submit's X-Request-ID, kept with the job for its log lines. */
   requestId?: string;
 }
 
 export async function submitJob(deps: JobDeps, body: SubmitBody, opts: SubmitOptions, now = Date.now()): Promise<SubmitResult> {
   const id = randomUUID();
+  const continued = body.session_id !== undefined && !body.fork ? body.session_id : undefined;
+  const sessionId = continued ?? randomUUID();
+  const canUse = opts.canUseSession ?? ((owner: string) => owner === opts.owner);
   const row = {
     id,
     prompt: body.prompt,
@@ -54,11 +62,21 @@ export async function submitJob(deps: JobDeps, body: SubmitBody, opts: SubmitOpt
     requestId: opts.requestId ?? "",
     createdAt: now,
     owner: opts.owner,
+    sessionId,
+    fork: body.fork === true,
+    options: opts.options ?? agentOptionsOf(body),
   };
   // Submits arriving together share one commit; this resolves once ours is stored.
   const r = await deps.writes.run((): SubmitResult => {
+    // Looked up in the insert's transaction: a session deleted a moment ago gets no new turn.
+    if (body.session_id !== undefined) {
+      const session = deps.store.sessions.get(body.session_id);
+      if (!session || !canUse(session.owner)) return { ok: false, reason: "session_not_found" };
+    }
     const refused = deps.store.insert(row, deps.config.queueSize, opts.maxQueued);
     if (refused) return { ok: false, reason: refused };
+    if (continued) deps.store.sessions.touch(sessionId, now);
+    else deps.store.sessions.create({ id: sessionId, owner: opts.owner, parentId: body.fork ? body.session_id : undefined }, now);
     const created = deps.store.get(id)!;
     // A queued job may wait long; its next event is numbered from the table, not kept in memory meanwhile.
     deps.events.appendFirst(id, "status", { status: "queued" });

@@ -1,6 +1,7 @@
 // The job as the API shows it: the original's fields in the original's order and omit-when-empty rules,
 // plus ours (attempts, error_code, the CLI's usage figures).
 import type { Model } from "../config/schema";
+import { AGENT_OPTION_FIELDS, type AgentOptions } from "./agent-options";
 
 export const STATUSES = ["queued", "processing", "completed", "failed", "cancelled"] as const;
 export type JobStatus = (typeof STATUSES)[number];
@@ -20,6 +21,7 @@ export const ERROR_CODES = [
   "interrupted",
   "output_too_large",
   "invalid_json",
+  "schema_mismatch",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -34,7 +36,10 @@ export interface RunStats {
   cost_usd?: number;
   duration_ms?: number;
   num_turns?: number;
-  session_id?: string;
+  /** The CLI's own id of the conversation (the result line's `session_id`), not the gateway's session id. */
+  cli_session_id?: string;
+  /** Tool calls the run made (tool_use blocks of the model). */
+  tool_calls?: number;
 }
 
 export interface Job extends RunStats {
@@ -65,6 +70,12 @@ export interface Job extends RunStats {
   completedAt: number | undefined;
   /** The tenant key that submitted the job; '' for an operator key. */
   owner: string;
+  /** The gateway's session this job is a turn of (the API's `session_id`). */
+  sessionId: string;
+  /** The first turn of a session forked from another: the run branches with `--fork-session`. */
+  fork: boolean;
+  /** Agent options of the run (absent: none given). */
+  options: AgentOptions | undefined;
 }
 
 export const isTerminal = (status: JobStatus) => TERMINAL.has(status);
@@ -91,6 +102,7 @@ export function jobToJson(job: Job, urls?: { get: string; cancel: string; stream
     ["response_format", job.responseFormat || undefined],
     ["json_schema", undefined],
     ["timeout_seconds", job.timeoutSeconds],
+    ...AGENT_OPTION_FIELDS.map((f): [string, unknown] => [f, job.options?.[f]]),
     ["attempts", job.attempts],
     ["retrying", job.retrying],
     ["created_at", iso(job.createdAt)],
@@ -100,7 +112,10 @@ export function jobToJson(job: Job, urls?: { get: string; cancel: string; stream
     ["cost_usd", job.cost_usd],
     ["duration_ms", job.duration_ms],
     ["num_turns", job.num_turns],
-    ["session_id", job.session_id],
+    ["tool_calls", job.tool_calls],
+    ["session_id", job.sessionId || undefined],
+    ["fork", job.fork || undefined],
+    ["cli_session_id", job.cli_session_id],
     // Whose job it is, for operators reading everyone's: the tenant key's id (absent for operator keys' jobs).
     ["key_id", job.owner || undefined],
     ["urls", urls],

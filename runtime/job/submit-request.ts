@@ -6,9 +6,11 @@ import { rawJsonMember } from "../http/raw-json-member";
 import { parseOrThrow } from "../http/validate";
 import { submitJob } from "./commands";
 import { sha256 } from "./idempotency";
+import { schemaError } from "./json-schema-check";
+import { agentOptionsOf, effectiveTools, optionsPolicyError } from "./agent-options";
 import { renderJob } from "./render";
-import { overOperatorTimeout, submitSchema } from "./submit-schema";
-import { ownerOf, tenantOf, type Principal } from "../tenants/principal";
+import { FORK_WITHOUT_SESSION_ERROR, overOperatorTimeout, submitSchema } from "./submit-schema";
+import { canSee, ownerOf, tenantOf, type Principal } from "../tenants/principal";
 import { admit } from "../tenants/admission";
 
 export interface SubmitRequest {
@@ -56,16 +58,37 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
   const body = parseOrThrow(submitSchema, value ?? {});
   const tooLong = overOperatorTimeout(body.timeout_seconds, g.config.jobTimeoutMs);
   if (tooLong) throw httpError(400, tooLong);
+  if (body.fork && body.session_id === undefined) throw httpError(400, FORK_WITHOUT_SESSION_ERROR);
+  const badSchema = body.json_schema && schemaError(body.json_schema);
+  if (badSchema) throw httpError(400, `json_schema is not a valid JSON Schema: ${badSchema}`);
   // Metadata is stored as the client wrote it (compacted), so big numbers survive.
   const metadata = body.metadata === undefined ? undefined : rawJsonMember(req.text, "metadata");
   const tenant = tenantOf(req.principal);
   const policy = tenant?.limits;
+  const options = agentOptionsOf(body);
+  const refused = options && optionsPolicyError(options, {
+    allowedTools: g.config.allowedTools,
+    allowedPermissionModes: g.config.allowedPermissionModes,
+    mcpServers: Object.keys(g.config.mcpServers),
+    keyTools: policy?.tools,
+    keyModels: policy?.models,
+    allowedModels: g.config.allowedModels,
+  });
+  if (refused) throw httpError(400, refused);
+  const model = body.model || g.config.defaultModel;
+  if (g.config.allowedModels.length && !g.config.allowedModels.includes(model)) {
+    throw httpError(400, `model "${model}" is not allowed (CLAUDEGATE_ALLOWED_MODELS: ${g.config.allowedModels.join(",")})`);
+  }
+  // A key limited to some tools runs with those of the operator's it may use, unless the job names its own.
+  const tools = policy?.tools && !options?.tools ? effectiveTools(options, g.config.allowedTools, policy.tools) : undefined;
   if (tenant) admit(g.ledger, tenant, body.model || g.config.defaultModel);
   let response = "";
   const submitted = await submitJob(g.jobs, body, {
     owner: ownerOf(req.principal),
     maxQueued: policy?.max_queued,
     rawMetadata: metadata,
+    canUseSession: (owner) => canSee(req.principal, owner),
+    options: tools ? { ...options, tools } : options,
     alongside: (job) => {
       response = renderJob(g, job);
       // Recorded in the job's own transaction: the key exists exactly when the job does.
@@ -78,6 +101,7 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
   if (!submitted.ok && submitted.reason === "key_queue_full") {
     throw httpError(429, `this key already has ${policy?.max_queued} jobs queued (policy.max_queued)`);
   }
+  if (!submitted.ok && submitted.reason === "session_not_found") throw httpError(404, "session not found");
   if (!submitted.ok) throw httpError(503, "server busy, retry later");
   return { status: 202, jobId: submitted.job.id, body: response, replayed: false, createdAt: submitted.job.createdAt };
 }

@@ -1,8 +1,9 @@
 // The submit body. Messages are the original's where it had one; unknown fields are ignored.
 import { z } from "zod";
-import { MODELS } from "../config/schema";
+import { MODEL_RULE, modelField } from "../config/schema";
 import { positiveIntField } from "../http/validate";
 import { WEBHOOK_EVENTS } from "./job";
+import { agentOptionsShape } from "./agent-options";
 
 const optionalString = (message: string) => z.string({ error: message }).optional();
 
@@ -35,9 +36,7 @@ export const submitSchema = z.object({
     .string({ error: (i) => (i.input === undefined || i.input === null ? "prompt must not be empty" : "prompt must be a string") })
     .refine((s) => s.trim() !== "", "prompt must not be empty")
     .refine(noNul, PROMPT_NUL_ERROR),
-  model: z
-    .union([z.enum(MODELS), z.literal("")], { error: "model must be one of: haiku, sonnet, opus" })
-    .optional(),
+  model: z.union([modelField("model"), z.literal("")], { error: `model must be one of: ${MODEL_RULE}` }).optional(),
   system_prompt: optionalString("system_prompt must be a string").refine(
     (v) => v === undefined || noNul(v),
     SYSTEM_PROMPT_NUL_ERROR,
@@ -60,7 +59,13 @@ export const submitSchema = z.object({
     .refine((s) => Buffer.byteLength(JSON.stringify(s)) <= MAX_JSON_SCHEMA_BYTES, `json_schema must be at most ${MAX_JSON_SCHEMA_BYTES} bytes as JSON`)
     .optional(),
   timeout_seconds: positiveIntField("timeout_seconds", MAX_TIMEOUT_SECONDS),
+  // The session this job is the next turn of (absent: a new session); with `fork`, a new session branched from it.
+  session_id: z.string({ error: "session_id must be a string" }).min(1, "session_id must not be empty").max(100, "session_id must be at most 100 characters").optional(),
+  fork: z.boolean({ error: "fork must be a boolean" }).optional(),
+  ...agentOptionsShape,
 });
+
+export const FORK_WITHOUT_SESSION_ERROR = "fork requires session_id";
 
 export type SubmitBody = z.infer<typeof submitSchema>;
 

@@ -5,6 +5,7 @@ import { compatPaths } from "./paths-compat";
 import { jobPaths } from "./paths-jobs";
 import { keyPaths } from "./paths-keys";
 import { serverPaths } from "./paths-server";
+import { sessionPaths } from "./paths-sessions";
 import { requestSchemas } from "./requests";
 import { HEADERS, PARAMETERS } from "./responses";
 import { responseSchemas } from "./schemas";
@@ -32,6 +33,8 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     security: [{ ApiKey: [] }, { Bearer: [] }],
     tags: [
       { name: "Jobs", description: "Submit, read, list, cancel and delete jobs" },
+      { name: "Sessions", description: "Conversations: a job with `session_id` is the next turn of one" },
+      { name: "Workspaces", description: "A session's files: the CLI's working directory for its turns" },
       { name: "Streams", description: "A job's events: live over SSE, or as JSON pages" },
       { name: "Webhooks", description: "Signed callbacks and their delivery log" },
       { name: "Queue", description: "Pause and resume the queue" },
@@ -40,7 +43,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       { name: "Keys", description: "Tenant keys and their policies (operator keys only)" },
       { name: "Usage", description: "Spend and tokens from the usage ledger" },
     ],
-    paths: { ...jobPaths, ...serverPaths, ...keyPaths, ...compatPaths },
+    paths: { ...jobPaths, ...sessionPaths, ...serverPaths, ...keyPaths, ...compatPaths },
     components: {
       schemas: {
         ...componentSchemas({ ...responseSchemas, ...compatResponseSchemas }, "output"),

@@ -3,6 +3,7 @@
 import { dependencies } from "../../package.json";
 
 const ID = "3479044e-64ff-4f0d-8cd3-d0b06a93d07f";
+export const SESSION_ID = "0d6f6f7e-54a4-4f57-9d1e-6c2c4d3b1a10";
 const urls = {
   get: `/api/v1/jobs/${ID}`,
   cancel: `/api/v1/jobs/${ID}/cancel`,
@@ -20,6 +21,7 @@ export const queuedJob = {
   timeout_seconds: 120,
   attempts: 0,
   created_at: "2026-11-24T06:05:10.432Z",
+  session_id: SESSION_ID,
   urls,
 };
 
@@ -34,7 +36,7 @@ export const completedJob = {
   cost_usd: 0.00004,
   duration_ms: 829,
   num_turns: 1,
-  session_id: "ab884a95-5ebb-4138-9a27-db4ef0443f2b",
+  cli_session_id: "ab884a95-5ebb-4138-9a27-db4ef0443f2b",
 };
 
 export const failedJob = {
@@ -48,6 +50,7 @@ export const failedJob = {
   created_at: "2026-11-24T06:05:35.892Z",
   started_at: "2026-11-24T06:05:36.840Z",
   completed_at: "2026-11-24T06:05:37.403Z",
+  session_id: "5b0e3c1a-9a6d-4c31-8f0e-2f4d7c9b8a21",
   urls: { ...urls, get: "/api/v1/jobs/9e664cfe-38bc-4261-9a2c-7801cdcb44d6" },
 };
 
@@ -143,3 +146,31 @@ export const timeline = {
 
 export const health = { status: "ok", claude_auth: "valid", token_expires_at: "2026-11-24T14:00:00Z", token_expires_in: "7h30m0s" };
 export const degradedHealth = { status: "degraded", reason: 'claude CLI not found at "/usr/local/bin/claude"', claude_auth: "unknown" };
+
+export const sessionSummary = {
+  session_id: SESSION_ID,
+  created_at: "2026-11-24T06:05:10.432Z",
+  last_active_at: "2026-11-24T06:07:02.118Z",
+};
+
+export const session = {
+  ...sessionSummary,
+  turns: [
+    { job_id: ID, status: "completed", created_at: "2026-11-24T06:05:10.432Z", completed_at: "2026-11-24T06:05:11.338Z" },
+    { job_id: "7c1d0e55-1b7e-4c4f-9f63-0f3b8e2d6a90", status: "processing", created_at: "2026-11-24T06:07:02.118Z" },
+  ],
+  running_job_id: "7c1d0e55-1b7e-4c4f-9f63-0f3b8e2d6a90",
+  usage: { input_tokens: 10, output_tokens: 19, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+  cost_usd: 0.00004,
+};
+
+export const sessionList = { sessions: [sessionSummary], limit: 20, offset: 0, total: 1 };
+
+export const workspaceFile = {
+  path: "docs/report.md",
+  size: 2048,
+  sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+  modified_at: "2026-11-24T06:07:03.004Z",
+};
+
+export const fileList = { session_id: SESSION_ID, files: [workspaceFile], total_bytes: 2048 };

@@ -2,7 +2,7 @@
 import * as ex from "./examples";
 import { eventsQuery, listQuery } from "./requests";
 import { queryParameters } from "./json-schema";
-import { PROMPT_NUL_ERROR, SYSTEM_PROMPT_NUL_ERROR } from "../job/submit-schema";
+import { FORK_WITHOUT_SESSION_ERROR, PROMPT_NUL_ERROR, SYSTEM_PROMPT_NUL_ERROR } from "../job/submit-schema";
 import {
   AUTH_ERRORS,
   JOB_NOT_FOUND,
@@ -21,7 +21,8 @@ const SUBMIT_ERRORS = [
   "prompt must not be empty",
   "prompt must be a string",
   PROMPT_NUL_ERROR,
-  "model must be one of: haiku, sonnet, opus",
+  "model must be one of: haiku, sonnet, opus or a full model id (claude-...)",
+  'model "opus" is not allowed (CLAUDEGATE_ALLOWED_MODELS: haiku,claude-sonnet-5)',
   "system_prompt must be a string",
   SYSTEM_PROMPT_NUL_ERROR,
   "callback_url must be a string",
@@ -33,6 +34,15 @@ const SUBMIT_ERRORS = [
   "timeout_seconds must be a positive integer",
   "timeout_seconds must be at most 604800",
   "timeout_seconds must be <= 1800 (CLAUDEGATE_JOB_TIMEOUT_MINUTES)",
+  "session_id must be a string",
+  "fork must be a boolean",
+  FORK_WITHOUT_SESSION_ERROR,
+  "json_schema is not a valid JSON Schema: schema is invalid: data/type must be equal to one of the allowed values",
+  "max_turns must be a positive integer",
+  'tools: "Bash" is not allowed (CLAUDEGATE_ALLOWED_TOOLS: Read,Grep)',
+  'tools: "Grep" is not allowed for this key (policy.tools: Read)',
+  'permission_mode "bypassPermissions" is not allowed (CLAUDEGATE_ALLOWED_PERMISSION_MODES: default,acceptEdits)',
+  'mcp_servers: "shell" is not a server of CLAUDEGATE_MCP_CONFIG',
   "Idempotency-Key must be 1 to 255 printable ASCII characters",
 ];
 
@@ -76,6 +86,7 @@ const submit = {
               timeout_seconds: 120,
             },
           },
+          next_turn: { summary: "The next turn of a session", value: { prompt: "And a semaphore?", session_id: "0d6f6f7e-54a4-4f57-9d1e-6c2c4d3b1a10" } },
         },
       },
     },
@@ -89,6 +100,7 @@ const submit = {
       400: { description: "The body or a header is invalid (the first problem found)", messages: SUBMIT_ERRORS },
       ...AUTH_ERRORS,
       403: { description: "A tenant key's `policy.models` does not include the model", messages: ['model "opus" is not allowed for this key (policy.models: haiku)'] },
+      404: { description: "`session_id` names no session this key may use", messages: ["session not found"] },
       409: { description: "A request with this Idempotency-Key is still being handled", messages: ["a request with this Idempotency-Key is still being handled"] },
       413: { description: "Body over 1 MiB", messages: ["request body must be at most 1048576 bytes"] },
       422: { description: "The Idempotency-Key was used with a different body", messages: ["Idempotency-Key was already used with a different request body"] },
@@ -166,7 +178,7 @@ const sse = {
   description:
     "Server-Sent Events: the job's history, then live events, ending after `result`. Events: `status` " +
     "(StatusEvent; a fresh connection to a running job first gets one unnumbered `status` with the whole job), " +
-    "`chunk` (ChunkEvent), `tool` (ToolEvent), `result` (ResultEvent). A `: ping` comment keeps quiet streams open. " +
+    "`chunk` (ChunkEvent), `tool_use` (ToolUseEvent), `tool_result` (ToolResultEvent), `result` (ResultEvent). A `: ping` comment keeps quiet streams open. " +
     "Open it with the API key, or with the job's `urls.stream`, whose signed `token` stands in for the key (for `EventSource`).",
   security: [{ ApiKey: [] }, { Bearer: [] }, { StreamToken: [] }],
   parameters: [

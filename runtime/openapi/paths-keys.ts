@@ -27,7 +27,7 @@ const POLICY_ERRORS = [
   "policy.max_queued must be a positive integer",
   "policy.budget_usd must be a positive number",
   "policy.budget_period is required with policy.budget_usd",
-  "policy.models must list only: haiku, sonnet, opus",
+  "policy.models must list only: haiku, sonnet, opus or a full model id (claude-...)",
 ];
 const ERRORS = { ...AUTH_ERRORS, ...OPERATOR_ONLY };
 

@@ -8,6 +8,7 @@ import { MAX_TIMEOUT_SECONDS, submitSchema } from "../job/submit-schema";
 import { MAX_PAUSE_SECONDS, pauseSchema } from "../queue/pause-schema";
 import { MAX_TIMELINE_MINUTES, timelineQuerySchema } from "../health/timeline";
 import { createKeySchema, updateKeySchema } from "../tenants/policy";
+import { sessionListQuerySchema } from "../session/session-list-query";
 import { MAX_USAGE_DAYS, usageQuerySchema } from "../tenants/usage-query";
 
 type Meta = z.core.GlobalMeta;
@@ -30,7 +31,7 @@ export const submitRequest = documented(submitSchema, {
   response_format: { description: "`json` asks for raw JSON and fails the job with `invalid_json` when the result is not JSON." },
   json_schema: {
     description:
-      "A JSON Schema for the CLI's structured output (`--json-schema`): the result is the object the model produced, as JSON text; none fails the job with `invalid_json`. Not validated by the gateway yet.",
+      "A JSON Schema for the CLI's structured output (`--json-schema`): the result is the object the model produced, as JSON text; none fails the job with `invalid_json`. The gateway compiles the schema with Ajv (draft 2020-12; a schema that does not compile is a `400`) and validates the output against it: output that does not match fails the job with `schema_mismatch`.",
     examples: [{ type: "object", properties: { answer: { type: "integer" } }, required: ["answer"] }],
   },
   timeout_seconds: {
@@ -38,6 +39,37 @@ export const submitRequest = documented(submitSchema, {
       `Time limit of this job's run, 1–${MAX_TIMEOUT_SECONDS} s. When the operator sets \`CLAUDEGATE_JOB_TIMEOUT_MINUTES\`, ` +
       "that is the ceiling: this may only shorten it, and a longer value is a `400` naming the maximum in seconds.",
     examples: [120],
+  },
+  session_id: {
+    description:
+      "Continue this session: the job is its next turn, and the CLI resumes the stored conversation. Turns of one session run one " +
+      "at a time, in submission order. Absent: the job starts a new session (its `session_id` is in the answer). Unknown, or " +
+      "another tenant's: `404`.",
+    examples: ["0d6f6f7e-54a4-4f57-9d1e-6c2c4d3b1a10"],
+  },
+  fork: {
+    description:
+      "With `session_id`: branch a new session from it (`--fork-session`); the original's history stays as it is. The fork starts " +
+      "from the original's transcript as stored when the fork runs (it waits for a turn of the original that is running).",
+    examples: [true],
+  },
+  max_turns: { description: "Most agentic turns of the run (`--max-turns`), 1–1000.", examples: [5] },
+  max_budget_usd: { description: "Most dollars the run may spend on API calls (`--max-budget-usd`).", examples: [0.5] },
+  fallback_model: { description: "Model the CLI falls back to when the main one is overloaded (`--fallback-model`); a tenant key's `policy.models` applies.", examples: ["sonnet"] },
+  effort: { description: "Effort level (`--effort`).", examples: ["high"] },
+  append_system_prompt: { description: "Appended to the system prompt (`--append-system-prompt-file`, from a private file). No NUL character.", examples: ["Answer in French."] },
+  tools: {
+    description:
+      "The tools the run gets, replacing the operator's list: each must be in `CLAUDEGATE_ALLOWED_TOOLS` and, for a tenant key with " +
+      "`policy.tools`, in that too (else `400` naming the tool). `[]`: no tools. Absent: the operator's list (narrowed to the key's `policy.tools`).",
+    examples: [["Read", "Grep"]],
+  },
+  permission_mode: { description: "The CLI's permission mode (`--permission-mode`), one the operator lists in `CLAUDEGATE_ALLOWED_PERMISSION_MODES` (else `400`).", examples: ["acceptEdits"] },
+  mcp_servers: {
+    description:
+      "Names of MCP servers the operator defined in `CLAUDEGATE_MCP_CONFIG`; only these are given to the run (`--mcp-config` with " +
+      "`--strict-mcp-config`). A name not defined there is a `400`. A client never supplies a server's command.",
+    examples: [["docs-search"]],
   },
 }).describe("Unknown fields are ignored. Validation stops at the first problem, in the order of the fields.");
 
@@ -47,6 +79,11 @@ export const listQuery = documented(listQuerySchema, {
   limit: { type: "integer", description: "Page size. Not an integer, or 0 or less: 20. Over 100: 100. Default 20." },
   offset: { type: "integer", description: "Jobs to skip. Not an integer or negative: 0. Default 0." },
   status: { description: "Only jobs in this status. Empty: all." },
+});
+
+export const sessionListQuery = documented(sessionListQuerySchema, {
+  limit: { type: "integer", description: "Page size. Not an integer, or 0 or less: 20. Over 100: 100. Default 20." },
+  offset: { type: "integer", description: "Sessions to skip. Not an integer or negative: 0. Default 0." },
 });
 
 export const eventsQuery = documented(eventsQuerySchema, {

@@ -38,6 +38,10 @@ export const OPERATOR_ONLY = { 403: { description: "A tenant key: this endpoint 
 
 export const JOB_NOT_FOUND = { 404: { description: "No job with this id, or one this tenant key may not see", messages: ["job not found"] } };
 
+export const SESSION_NOT_FOUND = {
+  404: { description: "No session with this id, or one this tenant key may not see", messages: ["session not found"] },
+};
+
 export const noContent = (description: string): Obj => ({ description, headers: { "X-Request-ID": headerRef("RequestId") } });
 
 /** `components.headers`: response headers shared by many operations. */
@@ -55,6 +59,7 @@ export const headerRefs = { location: headerRef("Location"), retryAfter: headerR
 /** `components.parameters`. */
 export const PARAMETERS = {
   KeyId: { name: "id", in: "path", required: true, description: "The key's `id`", schema: { type: "string" }, example: "key_3f9a1c0d5e7b2a46" },
+  SessionId: { name: "id", in: "path", required: true, description: "The session's `session_id`", schema: { type: "string" }, example: "0d6f6f7e-54a4-4f57-9d1e-6c2c4d3b1a10" },
   JobId: { name: "id", in: "path", required: true, description: "The job's `job_id`", schema: { type: "string" }, example: "3479044e-64ff-4f0d-8cd3-d0b06a93d07f" },
 };
 

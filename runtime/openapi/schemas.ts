@@ -7,11 +7,18 @@ import { ERROR_CODES, STATUSES, WEBHOOK_EVENTS } from "../job/job";
 import type { DeliveryType } from "../webhooks/outbox";
 import { PAUSE_SOURCES } from "../queue/queue-pause";
 import { policySchema } from "../tenants/policy";
+import { agentOptionsShape } from "../job/agent-options";
+import { EVENT_NAMES, type EventName } from "../events/job-event";
 import { USAGE_GROUPS } from "../tenants/usage-ledger";
 import { SANDBOX_MODES_BY_STRENGTH } from "../sandbox/modes";
 
 // `satisfies` keeps this list in step with the type the runtime uses.
 const DELIVERY_TYPES = ["job.started", "job.completed", "job.failed", "job.cancelled"] as const satisfies readonly DeliveryType[];
+
+/** A job shows its agent options as they were accepted (present when given). */
+const agentOptionFields = Object.fromEntries(
+  Object.entries(agentOptionsShape).map(([k, v]) => [k, (v as z.ZodType).describe("As accepted at submit (present when given)")]),
+) as typeof agentOptionsShape;
 
 const timestamp = z.iso.datetime().describe("RFC 3339 in UTC with milliseconds");
 const count = z.int().min(0);
@@ -33,7 +40,7 @@ export const jobSchema = z
     job_id: z.uuid(),
     prompt: z.string(),
     system_prompt: z.string().optional().describe("Present when not empty"),
-    model: z.enum(MODELS),
+    model: z.string().describe(`One of ${MODELS.join(", ")}, or a full model id (\`claude-...\`)`),
     status: z.enum(STATUSES),
     result: z.string().optional().describe("The CLI's final answer, when not empty"),
     error: z.string().optional().describe("Why the job failed or was cancelled"),
@@ -43,6 +50,7 @@ export const jobSchema = z
     metadata: z.unknown().optional().describe("Any JSON value, returned as it was sent (present when it was given, `null` included)"),
     response_format: z.enum(["text", "json"]).optional(),
     json_schema: z.record(z.string(), z.unknown()).optional().describe("The structured-output schema, as sent (present when given)"),
+    ...agentOptionFields,
     timeout_seconds: z.int().min(1).optional(),
     attempts: count.describe("Runs started for this job; 0 while it waits for its first"),
     created_at: timestamp,
@@ -52,7 +60,10 @@ export const jobSchema = z
     cost_usd: z.number().optional(),
     duration_ms: count.optional(),
     num_turns: count.optional(),
-    session_id: z.string().optional(),
+    tool_calls: count.optional().describe("Tool calls the run made (present when it made any)"),
+    session_id: z.string().describe("The session this job is a turn of (the gateway's id: send it as `session_id` to continue)"),
+    fork: z.literal(true).optional().describe("Present on the first turn of a session forked from another"),
+    cli_session_id: z.string().optional().describe("The CLI's own id of the conversation (its result line's `session_id`), once the run reported it"),
     key_id: z.string().optional().describe("The tenant key that submitted the job; absent for operator keys' jobs"),
     urls: jobUrlsSchema,
   })
@@ -80,7 +91,22 @@ export const statusEventSchema = z
   })
   .describe("`status` event");
 export const chunkEventSchema = z.object({ job_id: z.uuid(), text: z.string() }).describe("`chunk` event: answer text as it is written");
-export const toolEventSchema = z.object({ job_id: z.uuid(), name: z.string(), tool_use_id: z.string() }).describe("`tool` event");
+export const toolUseEventSchema = z
+  .object({
+    job_id: z.uuid(),
+    name: z.string().describe("The tool's name"),
+    tool_use_id: z.string(),
+    input: z.string().describe("The tool's input as JSON text, cut at 2000 characters (then followed by `… (N characters)`)"),
+  })
+  .describe("`tool_use` event: the model called a tool");
+export const toolResultEventSchema = z
+  .object({
+    job_id: z.uuid(),
+    tool_use_id: z.string().describe("The `tool_use` this answers"),
+    output: z.string().describe("The tool's output as text, cut at 2000 characters"),
+    is_error: z.boolean(),
+  })
+  .describe("`tool_result` event: what a tool call gave back");
 export const resultEventSchema = z
   .object({ job_id: z.uuid(), status: z.enum(["completed", "failed", "cancelled"]), result: z.string(), error: z.string() })
   .describe("`result` event: always the last one");
@@ -93,13 +119,20 @@ const storedEvent = <N extends string>(event: N, data: z.ZodType) =>
     created_at: timestamp,
   });
 
+/** The payload of each event name: every name of EVENT_NAMES has one (the compiler checks it). */
+const EVENT_PAYLOADS = {
+  status: statusEventSchema,
+  chunk: chunkEventSchema,
+  tool_use: toolUseEventSchema,
+  tool_result: toolResultEventSchema,
+  result: resultEventSchema,
+} satisfies Record<EventName, z.ZodType>;
+
 export const storedEventSchema = z
-  .discriminatedUnion("event", [
-    storedEvent("status", statusEventSchema),
-    storedEvent("chunk", chunkEventSchema),
-    storedEvent("tool", toolEventSchema),
-    storedEvent("result", resultEventSchema),
-  ])
+  .discriminatedUnion(
+    "event",
+    EVENT_NAMES.map((name) => storedEvent(name, EVENT_PAYLOADS[name])) as unknown as [ReturnType<typeof storedEvent>, ...ReturnType<typeof storedEvent>[]],
+  )
   .describe("One event of a job's stream, with the same id, name and payload as over SSE");
 
 export const eventPageSchema = z.object({
@@ -192,7 +225,8 @@ export const healthSchema = z.object({
 export const webhookSecretSchema = z.object({ secret: z.string().describe("`whsec_<base64>`") });
 
 export const keyPolicySchema = policySchema.describe(
-  "What the key may do; every field optional, absent = no limit of that kind. `models`: allowed aliases; `max_queued`: jobs " +
+  "What the key may do; every field optional, absent = no limit of that kind. `models`: allowed models; `tools`: allowed tools " +
+    "(among the operator's); `workspace_max_bytes`: bytes of all its sessions' files; `max_queued`: jobs " +
     "waiting at once; `max_running`: CLIs at once; `rate_limit`: submits per second; `budget_usd` per `budget_period` (UTC day or month).",
 );
 
@@ -240,6 +274,60 @@ export const usageReportSchema = z
   })
   .describe("Usage from the ledger, by UTC day of each run's end. A tenant key sees its own; an operator key everyone's.");
 
+const sessionFields = {
+  session_id: z.uuid().describe("The gateway's id of the session"),
+  parent_session_id: z.string().optional().describe("The session this one was forked from"),
+  created_at: timestamp,
+  last_active_at: timestamp.describe("When a turn was last submitted or stored its transcript"),
+  key_id: z.string().optional().describe("The tenant key that created the session; absent for operator keys'"),
+};
+
+export const sessionSummarySchema = z.object(sessionFields).describe("A session: a conversation whose turns are jobs");
+
+export const sessionSchema = z
+  .object({
+    ...sessionFields,
+    turns: z
+      .array(
+        z.object({
+          job_id: z.uuid(),
+          status: z.enum(STATUSES),
+          error_code: z.enum(ERROR_CODES).optional(),
+          created_at: timestamp,
+          completed_at: timestamp.optional(),
+        }),
+      )
+      .describe("Its jobs in submission order (the TTL cleanup deletes old ones)"),
+    running_job_id: z.uuid().optional().describe("The turn whose CLI runs now"),
+    usage: z
+      .object({ input_tokens: count, output_tokens: count, cache_creation_input_tokens: count, cache_read_input_tokens: count })
+      .describe("Tokens of its turns together"),
+    cost_usd: z.number().min(0).describe("Sum of its turns' `cost_usd`"),
+  })
+  .describe("A session with its turns");
+
+export const sessionListSchema = z.object({
+  sessions: z.array(sessionSummarySchema).describe("Newest first"),
+  limit: z.int().min(1).max(100).describe("The limit used, after clamping"),
+  offset: count.describe("The offset used, after clamping"),
+  total: count.describe("Sessions this key may see"),
+});
+
+export const workspaceFileSchema = z
+  .object({
+    path: z.string(),
+    size: count.describe("Bytes"),
+    sha256: z.string().describe("Hex SHA-256 of the contents"),
+    modified_at: timestamp,
+  })
+  .describe("A file of a session's workspace");
+
+export const fileListSchema = z.object({
+  session_id: z.uuid(),
+  files: z.array(workspaceFileSchema).describe("By path"),
+  total_bytes: count,
+});
+
 /** Every response body, by the name it has under `components.schemas`. */
 export const responseSchemas = {
   Error: errorSchema,
@@ -249,7 +337,8 @@ export const responseSchemas = {
   Cancelled: cancelledSchema,
   StatusEvent: statusEventSchema,
   ChunkEvent: chunkEventSchema,
-  ToolEvent: toolEventSchema,
+  ToolUseEvent: toolUseEventSchema,
+  ToolResultEvent: toolResultEventSchema,
   ResultEvent: resultEventSchema,
   StoredEvent: storedEventSchema,
   EventPage: eventPageSchema,
@@ -266,4 +355,9 @@ export const responseSchemas = {
   KeyList: keyListSchema,
   RevokedKey: revokedKeySchema,
   UsageReport: usageReportSchema,
+  SessionSummary: sessionSummarySchema,
+  Session: sessionSchema,
+  SessionList: sessionListSchema,
+  WorkspaceFile: workspaceFileSchema,
+  FileList: fileListSchema,
 } as const;

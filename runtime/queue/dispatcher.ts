@@ -10,6 +10,7 @@ import type { Job } from "../job/job";
 import type { EventLog } from "../events/event-log";
 import type { Finish, JobStore } from "../store/job-store";
 import { finishJob } from "../job/finish";
+import { checkStructuredOutput } from "../job/structured-output";
 import type { Webhooks } from "../webhooks/webhooks";
 import { buildRunSpec } from "../cli/run-spec";
 import { cliErrorDetail } from "../cli/stderr-detail";
@@ -19,15 +20,21 @@ import type { QueuePause } from "./queue-pause";
 import { jobFields, log } from "../log";
 import * as observe from "../metrics/observe";
 import type { RequeueReason } from "../metrics/labels";
+import type { FileData, WorkspaceStore } from "../workspace/workspace-store";
 
 interface Run {
   job: Job;
-  port: MessagePort;
+  /** Absent while the session's workspace is being read, before the worker is asked to run. */
+  port?: MessagePort;
   pid?: number;
   /** The job left `processing` for this attempt (or is about to): the run's later messages are dropped. */
   closed: boolean;
   /** The worker said `end` (or its thread died): the slot is free. */
   ended: boolean;
+  /** tool_use blocks the run reported: the job's tool_calls. */
+  toolCalls: number;
+  /** The workspace the run left, being stored: the session's next turn waits for it. */
+  saving?: Promise<void>;
   /** A text chunk has arrived (the time to the first one is measured). */
   chunked: boolean;
 }
@@ -50,6 +57,8 @@ export class Dispatcher {
     readonly webhooks: Webhooks,
     /** Owners whose queued jobs must wait now (tenant keys at their max_running or out of budget). */
     private readonly held: () => readonly string[] = () => [],
+    /** Session workspaces (absent: runs start with an empty workspace and nothing is kept). */
+    private readonly workspaces?: WorkspaceStore,
   ) {}
 
   /** Claims queued jobs while there is a free slot. Called on submit, on each run's end, and at start-up. */
@@ -83,9 +92,27 @@ export class Dispatcher {
     this.events.append(job.id, "status", { status: "processing", attempt: job.attempts });
     observe.jobStarted(job);
     log("info", "job started", { ...jobFields(job), attempt: job.attempts });
-    const { port, done } = this.pool.run(buildRunSpec(job, this.config));
-    const run: Run = { job, port, closed: false, ended: false, chunked: false };
-    this.running.set(job.id, run);
+    const run: Run = { job, closed: false, ended: false, chunked: false, toolCalls: 0 };
+    this.running.set(job.id, run); // the slot is taken from the claim on
+    if (!this.workspaces) return this.launch(run, []);
+    // A fork's first turn starts from its parent's files, as from its parent's transcript.
+    const source = job.fork ? (this.store.sessions.get(job.sessionId)?.parentId ?? job.sessionId) : job.sessionId;
+    this.workspaces.filesOf(source).then(
+      (files) => this.launch(run, files),
+      (err: unknown) => {
+        log("error", "could not read a session's workspace", { ...jobFields(job), error: String((err as Error)?.message ?? err) });
+        if (!run.closed) this.finish(run, { status: "failed", result: "", error: "could not read the session's workspace", errorCode: "spawn_failed" });
+        this.end(run);
+      },
+    );
+  }
+
+  private launch(run: Run, files: FileData[]): void {
+    const job = run.job;
+    // Cancelled, deleted or stopped while the workspace was read: nothing to run.
+    if (run.closed) return this.end(run);
+    const { port, done } = this.pool.run(buildRunSpec(job, this.config, this.store.sessions.forRun(job.sessionId, job.fork), files));
+    run.port = port;
     port.on("message", (m: WorkerMessage) => this.onMessage(run, m));
     done.catch((err: unknown) => {
       // The worker thread died without saying `end`. Messages it posted may still be in flight: let them land.
@@ -109,6 +136,22 @@ export class Dispatcher {
       log("debug", "CLI spawned", { ...jobFields(run.job), pid: m.pid });
       return;
     }
+    if (m.t === "workspace") {
+      // Stored unless the session was deleted meanwhile; its next turn is released only once this is done.
+      const { sessionId, id } = run.job;
+      const store = this.workspaces;
+      if (store && this.store.sessions.get(sessionId)?.runningJob === id) {
+        run.saving = store.replace(sessionId, m.files).catch((err: unknown) =>
+          log("error", "could not store a session's workspace", { ...jobFields(run.job), error: String((err as Error)?.message ?? err) }),
+        );
+      }
+      return;
+    }
+    if (m.t === "transcript") {
+      // Sent once the CLI is gone, so the file was whole; stored unless the session was deleted meanwhile.
+      this.store.sessions.save(run.job.sessionId, run.job.id, { cliSessionId: m.cliSessionId, data: m.data });
+      return;
+    }
     // Chunks already on their way when the job was cancelled (or finished) must not follow its result.
     if (run.closed) return;
     switch (m.t) {
@@ -119,8 +162,12 @@ export class Dispatcher {
         }
         this.events.append(run.job.id, "chunk", { text: m.text });
         break;
-      case "tool":
-        this.events.append(run.job.id, "tool", { name: m.name, tool_use_id: m.id });
+      case "tool_use":
+        run.toolCalls++;
+        this.events.append(run.job.id, "tool_use", { name: m.name, tool_use_id: m.id, input: m.input });
+        break;
+      case "tool_result":
+        this.events.append(run.job.id, "tool_result", { tool_use_id: m.id, output: m.output, is_error: m.isError });
         break;
       case "retry": {
         const retrying = { attempt: m.attempt, max_retries: m.maxRetries, delay_ms: m.delayMs, error_status: m.errorStatus };
@@ -164,7 +211,9 @@ export class Dispatcher {
     run.closed = true;
     // Nothing happens when the job was cancelled or deleted meanwhile: whoever did that has already ended its
     // streams and queued its webhook.
-    finishJob(this, () => this.store.finish(run.job.id, run.job.attempts, f));
+    const counted = run.toolCalls > 0 ? { ...f, stats: { ...f.stats, tool_calls: run.toolCalls } } : f;
+    const checked = checkStructuredOutput(run.job, counted);
+    finishJob(this, () => this.store.finish(run.job.id, run.job.attempts, checked));
   }
 
   /** Fails a run that ended without an outcome, so its job never stays `processing` with nothing running. */
@@ -177,10 +226,16 @@ export class Dispatcher {
     if (run.ended) return;
     if (!run.closed) this.lose(run, "the CLI run ended without reporting an outcome");
     run.ended = true;
-    run.port.close();
+    run.port?.close();
     this.running.delete(run.job.id);
-    if (this.running.size === 0) for (const w of this.idleWaiters.splice(0)) w();
-    this.pump();
+    // Its CLI is gone and its transcript stored (its files too, once `saving` settles): the session's next turn may run.
+    const release = () => {
+      this.store.sessions.release(run.job.sessionId, run.job.id);
+      if (this.running.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+      this.pump();
+    };
+    if (run.saving) void run.saving.then(release);
+    else release();
   }
 
   /** Asks the run of a job to stop; true when the job was running here. */
@@ -188,7 +243,7 @@ export class Dispatcher {
     const run = this.running.get(jobId);
     if (!run) return false;
     run.closed = true; // the job is already cancelled (or deleted): nothing more of this run is stored
-    run.port.postMessage({ t: "cancel" });
+    run.port?.postMessage({ t: "cancel" });
     return true;
   }
 
@@ -208,7 +263,10 @@ export class Dispatcher {
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([idle, new Promise<void>((resolve) => (grace = setTimeout(resolve, graceMs)))]);
     clearTimeout(grace);
-    for (const run of this.running.values()) run.port.postMessage({ t: "shutdown" });
+    for (const run of this.running.values()) {
+      if (run.port) run.port.postMessage({ t: "shutdown" });
+      else this.requeue(run, "shutdown", "server restarting"); // still reading its workspace: it ends when that is done
+    }
     await idle;
   }
 }

@@ -1,5 +1,6 @@
 // What the main thread and a worker thread say to each other about one CLI run, over a MessagePort.
 import type { Finish, LimitHit } from "../store/job-store";
+import type { FileData, WorkspaceLimits } from "../workspace/workspace-store";
 
 export interface RunSpec {
   jobId: string;
@@ -23,17 +24,32 @@ export interface RunSpec {
   /** How long a CLI may linger after its result line, and a TERM'd one may take before KILL. */
   lingerMs: number;
   termGraceMs: number;
+  /** The job's append_system_prompt: written to a 0600 file the CLI reads. */
+  appendSystemPrompt?: string;
+  /** JSON of the run's --mcp-config (only the servers the job named). */
+  mcpConfig?: string;
+  /** The session's workspace files, written into the run's workspace (the CLI's cwd), and the limits of reading it back. */
+  workspace: { files: FileData[]; limits: WorkspaceLimits };
+  /** The operator's Claude configuration folder: its credentials are lent to the run and taken back renewed. */
+  operatorConfigDir: string;
+  /** The session's stored transcript, put back in place so the CLI resumes it (`--resume`); absent on a first turn. */
+  resume?: { cliSessionId: string; transcript: Uint8Array };
 }
 
 /** Worker → main. `end` is always the last message: the CLI and its process group are gone. */
 export type WorkerMessage =
   | { t: "spawned"; pid: number }
   | { t: "chunk"; text: string }
-  | { t: "tool"; name: string; id: string }
+  | { t: "tool_use"; name: string; id: string; input: string }
+  | { t: "tool_result"; id: string; output: string; isError: boolean }
   | { t: "retry"; attempt: number; maxRetries: number; delayMs: number; errorStatus: number | null }
   | { t: "outcome"; finish: Finish }
   | { t: "limited"; limit: LimitHit }
   | { t: "interrupted" }
+  /** After the CLI exited, before `transcript`: the files its workspace holds now. */
+  | { t: "workspace"; files: FileData[] }
+  /** After the CLI exited, before `end`: the transcript it left for the session's next turn. */
+  | { t: "transcript"; cliSessionId: string; data: Uint8Array }
   /** `lingeredMs`: how long the CLI stayed alive after its result line, when it printed one. */
   | { t: "end"; lingeredMs?: number };
 

@@ -4,6 +4,7 @@
 // Every mode starts with `setpriv --pdeathsig KILL` (when setpriv exists): the kernel kills the run if the
 // gateway dies without a chance to do it. The worker spawns the result detached, in its own process group,
 // which is what it signals; nothing here calls setsid, so bwrap and the CLI stay in that group.
+import type { RunDirs } from "../cli/run-dirs";
 import type { RunSandbox, SandboxLayout } from "./modes";
 
 export interface CliCommand {
@@ -36,6 +37,8 @@ export interface WrapOptions {
   hasSetpriv?: boolean;
   /** bwrap mode: start through the handshake (runs); the start-up probe, which cannot answer it, goes without. */
   handshake?: boolean;
+  /** bwrap mode: the working directory inside the run's folder (default: the folder itself). */
+  cwd?: string;
 }
 
 export function wrapCommand(sandbox: RunSandbox, cli: CliCommand, runDir: string, o: WrapOptions = {}): Wrapped {
@@ -54,13 +57,13 @@ export function wrapCommand(sandbox: RunSandbox, cli: CliCommand, runDir: string
     case "bwrap": {
       const handshake = o.handshake !== false;
       const run = handshake ? ["/bin/sh", "-c", HANDSHAKE, "sh", cli.command, ...cli.argv] : [cli.command, ...cli.argv];
-      return { file: SETPRIV, args: [...deathSig, "--", BWRAP, ...bwrapArgs(sandbox.layout, runDir), "--", ...run], handshake };
+      return { file: SETPRIV, args: [...deathSig, "--", BWRAP, ...bwrapArgs(sandbox.layout, runDir, o.cwd), "--", ...run], handshake };
     }
   }
 }
 
 /**
- * bwrap's options for a run whose only writable place is `runDir` (its working directory and HOME).
+ * bwrap's options for a run whose only writable place is `runDir` (its HOME; `cwd`, its working directory, lies in it).
  * - `--unshare-pid` + a fresh `/proc`: the gateway and other runs are not visible, so neither their environment
  *   (the gateway's holds CLAUDEGATE_API_KEYS) nor a signal can reach them.
  * - Only `layout` is visible, read-only: no data folder, `.env`, secret files or other runs' folders (they sit
@@ -74,7 +77,7 @@ export function wrapCommand(sandbox: RunSandbox, cli: CliCommand, runDir: string
  * Run as root, bwrap drops every capability of the sandboxed process; run as any other user it sets up a user
  * namespace itself.
  */
-export function bwrapArgs(layout: SandboxLayout, runDir: string): string[] {
+export function bwrapArgs(layout: SandboxLayout, runDir: string, cwd = runDir): string[] {
   // Only the namespaces claudegate.service's RestrictNamespaces= allows (user, pid, mnt, ipc): no uts or cgroup.
   const args = ["--die-with-parent", "--unshare-pid", "--unshare-ipc"];
   for (const { target, link } of layout.symlinks) args.push("--symlink", target, link);
@@ -83,21 +86,18 @@ export function bwrapArgs(layout: SandboxLayout, runDir: string): string[] {
   args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
   for (const path of layout.roBinds) args.push("--ro-bind", path, path);
   // Last, so that it shows even when it lies under /tmp (the usual TMPDIR) or under a read-only bind.
-  args.push("--bind", runDir, runDir, "--chdir", runDir);
+  args.push("--bind", runDir, runDir, "--chdir", cwd);
   return args;
 }
 
 /**
- * The CLI's environment inside a sandbox: HOME is the run's folder (the CLI writes ~/.claude.json and ~/.claude/
- * there), its temporary files go to the private /tmp (bwrap) or under the run's folder (user mode), and an
- * operator's CLAUDE_CONFIG_DIR, which the CLI could not reach or would share between runs, is dropped.
+ * The CLI's environment for a run: CLAUDE_CONFIG_DIR is the run's own configuration folder in every mode (an
+ * operator's CLAUDE_CONFIG_DIR, which runs would share, is replaced), and TMPDIR the run's tmp/ folder, except in
+ * bwrap, which has a private /tmp. In a sandbox HOME is the run's folder too, so nothing of the gateway user's home
+ * is used (and in user mode the run's uid could not write it).
  */
-export function sandboxEnv(sandbox: RunSandbox, env: Record<string, string>, runDir: string): Record<string, string> {
-  const runTmp = `${runDir}/${RUN_TMP_DIR}`;
-  if (sandbox.mode === "off") return { ...env, TMPDIR: runTmp };
-  const { CLAUDE_CONFIG_DIR: _dropped, ...rest } = env;
-  return { ...rest, HOME: runDir, TMPDIR: sandbox.mode === "bwrap" ? "/tmp" : runTmp };
+export function sandboxEnv(sandbox: RunSandbox, env: Record<string, string>, dirs: RunDirs): Record<string, string> {
+  const run = { ...env, CLAUDE_CONFIG_DIR: dirs.config };
+  if (sandbox.mode === "off") return { ...run, TMPDIR: dirs.tmp };
+  return { ...run, HOME: dirs.root, TMPDIR: sandbox.mode === "bwrap" ? "/tmp" : dirs.tmp };
 }
-
-/** The CLI's TMPDIR outside bwrap (which has a private /tmp): inside the run's folder, so it goes away with it. */
-export const RUN_TMP_DIR = "tmp";

@@ -10,6 +10,11 @@ import { MIGRATIONS } from "./migrations";
 import { enableIncrementalVacuum } from "./reclaim-space";
 
 export type Sqlite = BetterSqlite3.Database;
+export type Db0 = ReturnType<typeof createDatabase>;
+
+/** The db0 database each handle was opened through, for libraries that take one (unstorage's db0 driver). */
+const db0s = new WeakMap<Sqlite, Db0>();
+export const db0Of = (db: Sqlite): Db0 | undefined => db0s.get(db);
 
 export function openDatabase(path: string): Sqlite {
   const file = resolve(path);
@@ -27,6 +32,7 @@ export function openDatabase(path: string): Sqlite {
   db.pragma("synchronous = NORMAL"); // with WAL: durable across a process crash, one fsync per checkpoint
   db.pragma("foreign_keys = ON");
   migrate(db);
+  db0s.set(db, db0);
   return db;
 }
 

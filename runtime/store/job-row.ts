@@ -1,6 +1,7 @@
-// A row of the jobs table as SQLite returns it, and the Job it stands for: the one mapping every read of a job
-// goes through (the store's `SELECT *`, and job-text.ts's lean read).
-import type { ErrorCode, Job, JobStatus, ResponseFormat, RunStats, WebhookEvent } from "../job/job";
+// A row of the jobs table and the Job it is. Stats are one JSON column; older rows named the CLI's session id
+// `session_id`, which is now the gateway's session (its own column).
+import type { AgentOptions } from "../job/agent-options";
+import type { Job, JobStatus, ErrorCode, ResponseFormat, RunStats, WebhookEvent } from "../job/job";
 import type { Model } from "../config/schema";
 
 export interface JobRow {
@@ -26,10 +27,18 @@ export interface JobRow {
   started_at: number | null;
   completed_at: number | null;
   owner: string;
+  session_id: string;
+  fork: number;
+  options: string | null;
 }
 
 export function rowToJob(r: JobRow): Job {
-  const stats = r.stats ? (JSON.parse(r.stats) as RunStats) : {};
+  const stats = r.stats ? (JSON.parse(r.stats) as RunStats & { session_id?: string }) : {};
+  // Stats stored before sessions named the CLI's id `session_id`; that name is now the gateway's session.
+  if (stats.session_id !== undefined) {
+    stats.cli_session_id ??= stats.session_id;
+    delete stats.session_id;
+  }
   return {
     id: r.id,
     prompt: r.prompt,
@@ -52,6 +61,9 @@ export function rowToJob(r: JobRow): Job {
     startedAt: r.started_at ?? undefined,
     completedAt: r.completed_at ?? undefined,
     owner: r.owner,
+    sessionId: r.session_id,
+    fork: r.fork === 1,
+    options: r.options ? (JSON.parse(r.options) as AgentOptions) : undefined,
     ...stats,
   };
 }

@@ -2,11 +2,13 @@
 // `queued` row, is claimed by an atomic UPDATE, and every later transition is a compare-and-set on the status
 // (and attempt) it expects, so a late writer can never overwrite a state it did not see.
 import type { Sqlite } from "./database";
+import { rowToJob, type JobRow } from "./job-row";
 import { reclaimSpace } from "./reclaim-space";
 import type { ErrorCode, Job, JobStatus, ResponseFormat, RunStats, WebhookEvent } from "../job/job";
-import { rowToJob, type JobRow } from "./job-row";
 import type { Model } from "../config/schema";
 import type { LifeSpan } from "../health/timeline";
+import { SessionStore } from "./session-store";
+import type { AgentOptions } from "../job/agent-options";
 
 export interface NewJob {
   id: string;
@@ -23,6 +25,10 @@ export interface NewJob {
   createdAt: number;
   /** The tenant key's id; '' for an operator key. */
   owner: string;
+  /** The session the job is a turn of (created before, in the same transaction). */
+  sessionId: string;
+  fork: boolean;
+  options?: AgentOptions;
 }
 
 export interface Finish {
@@ -42,15 +48,18 @@ export interface LimitHit {
 
 export class JobStore {
   private readonly q;
+  /** The sessions the jobs are turns of: same database, and the claim marks them. */
+  readonly sessions: SessionStore;
 
   constructor(private readonly db: Sqlite) {
+    this.sessions = new SessionStore(db);
     const p = (sql: string) => db.prepare(sql);
     this.q = {
       // The queue cap is checked in the same statement as the insert, so a refused submit leaves no row.
       insert: p(`INSERT INTO jobs (id, prompt, system_prompt, model, status, callback_url, webhook_events, metadata,
-                   response_format, json_schema, timeout_seconds, request_id, created_at, owner)
+                   response_format, json_schema, timeout_seconds, request_id, created_at, owner, session_id, fork, options)
                  SELECT @id, @prompt, @systemPrompt, @model, 'queued', @callbackUrl, @webhookEvents, @metadata,
-                   @responseFormat, @jsonSchema, @timeoutSeconds, @requestId, @createdAt, @owner
+                   @responseFormat, @jsonSchema, @timeoutSeconds, @requestId, @createdAt, @owner, @sessionId, @fork, @options
                  WHERE (SELECT n FROM job_counts WHERE status = 'queued') < @queueSize
                    AND (@maxQueued IS NULL
                         OR COALESCE((SELECT queued FROM owner_queue WHERE owner = @owner), 0) < @maxQueued)`),
@@ -58,18 +67,25 @@ export class JobStore {
       get: p(`SELECT * FROM jobs WHERE id = ?`),
       owner: p(`SELECT owner FROM jobs WHERE id = ?`).pluck(),
       // Fair across owners: the waiting owner served longest ago (never served: the first to arrive), not held
-      // back by its policy, gets a turn; within an owner, first in first out. Its oldest job is found by walking
-      // the queue in order (jobs_status_seq), which stops at once unless other owners' backlogs are ahead of
-      // it: a claim may read the queue once, a submit stays one index insert lighter than an owner index costs.
-      claimNext: p(`UPDATE jobs SET status = 'processing', started_at = @now, attempts = attempts + 1, retrying = NULL
-                    WHERE seq = (
-                      SELECT j.seq FROM jobs j
-                      WHERE j.status = 'queued' AND j.owner = (
-                        SELECT o.owner FROM owner_queue o
-                        WHERE o.queued > 0 AND o.owner NOT IN (SELECT value FROM json_each(@held))
-                        ORDER BY o.served, o.arrived LIMIT 1)
-                      ORDER BY j.seq LIMIT 1)
-                    RETURNING *`),
+      // back by its policy, gets a turn; within an owner, first in first out, skipping the turns of sessions
+      // whose previous turn still runs (one CLI per session at a time; the next turn waits its turn in order),
+      // and a fork's first turn while its parent's runs (it branches from the parent's transcript once stored).
+      // Its oldest job is found by walking the queue in order (jobs_status_seq), which stops at once unless other
+      // owners' backlogs are ahead of it: a claim may read the queue once, a submit stays one index insert
+      // lighter than an owner index costs. An owner whose every waiting job is such a turn is skipped by the
+      // caller (claimNext), which then asks for the next owner.
+      pickOwner: p(`SELECT o.owner FROM owner_queue o
+                    WHERE o.queued > 0 AND o.owner NOT IN (SELECT value FROM json_each(@held))
+                    ORDER BY o.served, o.arrived LIMIT 1`).pluck(),
+      claimOf: p(`UPDATE jobs SET status = 'processing', started_at = @now, attempts = attempts + 1, retrying = NULL
+                  WHERE seq = (
+                    SELECT j.seq FROM jobs j
+                    WHERE j.status = 'queued' AND j.owner = @owner
+                      AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.running_job IS NOT NULL AND (s.id = j.session_id
+                        OR (j.fork = 1 AND s.id = (SELECT parent_id FROM sessions WHERE id = j.session_id))))
+                    ORDER BY j.seq LIMIT 1)
+                  RETURNING *`),
+      sessionRunning: p(`UPDATE sessions SET running_job = @job WHERE id = @session`),
       served: p(`UPDATE owner_queue SET served = (SELECT MAX(served) FROM owner_queue) + 1 WHERE owner = ?`),
       waitingOwners: p(`SELECT owner, running FROM owner_queue WHERE queued > 0`),
       finish: p(`UPDATE jobs SET status = @status, result = @result, error = @error, error_code = @errorCode,
@@ -118,6 +134,8 @@ export class JobStore {
       metadata: job.metadata ?? null,
       jsonSchema: job.jsonSchema ?? null,
       timeoutSeconds: job.timeoutSeconds ?? null,
+      fork: job.fork ? 1 : 0,
+      options: job.options ? JSON.stringify(job.options) : null,
       queueSize,
       maxQueued: maxQueued ?? null,
     }).changes === 1;
@@ -166,14 +184,24 @@ export class JobStore {
 
   /**
    * Atomically moves the next queued job to `processing` and counts the attempt: round robin between the
-   * owners with waiting jobs, except the `held` ones (at their max_running or out of budget), FIFO within one.
+   * owners with waiting jobs, except the `held` ones (at their max_running or out of budget), FIFO within one,
+   * never a turn of a session whose run is alive; marks the job's session as running it.
    */
   claimNext(now = Date.now(), held: readonly string[] = []): Job | undefined {
     return this.db.transaction(() => {
-      const row = this.q.claimNext.get({ now, held: JSON.stringify(held) }) as JobRow | undefined;
-      if (!row) return undefined;
-      this.q.served.run(row.owner);
-      return rowToJob(row);
+      const skipped = [...held];
+      for (;;) {
+        const owner = this.q.pickOwner.get({ held: JSON.stringify(skipped) }) as string | undefined;
+        if (owner === undefined) return undefined;
+        const row = this.q.claimOf.get({ now, owner }) as JobRow | undefined;
+        if (!row) {
+          skipped.push(owner); // every waiting job of this owner is a turn of a session that is running
+          continue;
+        }
+        this.q.served.run(row.owner);
+        this.q.sessionRunning.run({ job: row.id, session: row.session_id });
+        return rowToJob(row);
+      }
     })();
   }
 

@@ -265,4 +265,65 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       ALTER TABLE jobs ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    version: 13,
+    sql: `
+      -- Sessions: every job is one turn of a session. The CLI's own session (its transcript file, a JSONL, and
+      -- the id it knows it by) is stored here after each turn and put back in place before the next, so a
+      -- session continues on any gateway that opens this database, whatever became of the run's folders.
+      -- running_job: the job whose run (CLI process) is alive for this session; the claim skips the session's
+      -- other turns meanwhile (the CLI must never resume one session twice at once). No run survives a server,
+      -- so start-up clears it.
+      CREATE TABLE sessions (
+        id              TEXT PRIMARY KEY,
+        owner           TEXT NOT NULL DEFAULT '',
+        parent_id       TEXT,                 -- the session this one was forked from
+        created_at      INTEGER NOT NULL,
+        last_active_at  INTEGER NOT NULL,
+        cli_session_id  TEXT,                 -- the CLI's id of the stored transcript (NULL before the first turn ran)
+        transcript      BLOB,
+        running_job     TEXT
+      );
+      CREATE INDEX sessions_owner_created ON sessions(owner, created_at DESC);
+      CREATE INDEX sessions_active ON sessions(last_active_at);
+      CREATE INDEX sessions_running ON sessions(running_job) WHERE running_job IS NOT NULL;
+      -- Jobs stored before sessions existed: each is the only turn of its own session (same id as the job).
+      ALTER TABLE jobs ADD COLUMN session_id TEXT NOT NULL DEFAULT '';
+      ALTER TABLE jobs ADD COLUMN fork INTEGER NOT NULL DEFAULT 0;
+      UPDATE jobs SET session_id = id;
+      INSERT INTO sessions (id, owner, created_at, last_active_at)
+        SELECT id, owner, created_at, COALESCE(completed_at, created_at) FROM jobs;
+      CREATE INDEX jobs_session ON jobs(session_id, seq);
+    `,
+  },
+  {
+    version: 14,
+    sql: `
+      -- A job's agent options (max_turns, tools, mcp_servers, ...) as JSON; NULL = none.
+      ALTER TABLE jobs ADD COLUMN options TEXT;
+    `,
+  },
+  {
+    version: 15,
+    sql: `
+      -- Session workspaces. The listing (path, size, sha256, modification time) is ours, so limits are one SUM;
+      -- the contents are kept through unstorage, by default in workspace_blobs below (the table layout of its
+      -- db0 driver, which would create it the same way on first use), else where CLAUDEGATE_WORKSPACE_STORAGE says.
+      CREATE TABLE workspace_files (
+        session_id   TEXT NOT NULL,
+        path         TEXT NOT NULL,
+        size         INTEGER NOT NULL,
+        sha256       TEXT NOT NULL,
+        modified_at  INTEGER NOT NULL,
+        PRIMARY KEY (session_id, path)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS workspace_blobs (
+        key         TEXT PRIMARY KEY,
+        value       TEXT,
+        blob        BLOB,
+        created_at  TEXT DEFAULT CURRENT_TIMESTAMP,
+        updated_at  TEXT DEFAULT CURRENT_TIMESTAMP
+      );
+    `,
+  },
 ];

@@ -1,7 +1,7 @@
 // What an operator may limit per tenant key. Every field is optional; absent = no limit of that kind. The
 // messages name the field, as the API's other 400s do.
 import { z } from "zod";
-import { MODELS } from "../config/schema";
+import { MODEL_RULE, isModel } from "../config/schema";
 
 export const BUDGET_PERIODS = ["day", "month"] as const;
 export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
@@ -18,11 +18,18 @@ export const policySchema = z
   .strictObject(
     {
       models: z
-        .array(z.enum(MODELS, { error: `policy.models must list only: ${MODELS.join(", ")}` }), {
-          error: "policy.models must be an array of model aliases",
+        .array(z.string({ error: `policy.models must list only: ${MODEL_RULE}` }).refine(isModel, `policy.models must list only: ${MODEL_RULE}`), {
+          error: "policy.models must be an array of model aliases or ids",
         })
         .min(1, "policy.models must not be empty")
         .optional(),
+      tools: z
+        .array(z.string({ error: "policy.tools must be an array of tool names" }).regex(/^[A-Za-z0-9_.:-]{1,100}$/, "policy.tools must hold tool names"), {
+          error: "policy.tools must be an array of tool names",
+        })
+        .max(100, "policy.tools must list at most 100 names")
+        .optional(),
+      workspace_max_bytes: positiveInt("workspace_max_bytes", 2 ** 50),
       max_queued: positiveInt("max_queued", 1_000_000),
       max_running: positiveInt("max_running", 256),
       rate_limit: positiveInt("rate_limit", 100_000),

@@ -115,8 +115,8 @@ describe("POST /api/v1/jobs", () => {
       // A literal null body decodes to an empty request in the original, then fails on the prompt.
       ["null", "prompt must not be empty"],
       // model
-      [JSON.stringify({ prompt: "x", model: "gpt-4" }), "model must be one of: haiku, sonnet, opus"],
-      [JSON.stringify({ prompt: "x", model: "Haiku" }), "model must be one of: haiku, sonnet, opus"],
+      [JSON.stringify({ prompt: "x", model: "gpt-4" }), "model must be one of: haiku, sonnet, opus or a full model id (claude-...)"],
+      [JSON.stringify({ prompt: "x", model: "Haiku" }), "model must be one of: haiku, sonnet, opus or a full model id (claude-...)"],
       // response_format
       [JSON.stringify({ prompt: "x", response_format: "xml" }), "response_format must be 'text' or 'json'"],
       [JSON.stringify({ prompt: "x", response_format: "JSON" }), "response_format must be 'text' or 'json'"],

@@ -2,7 +2,7 @@
 // documented status and error_code, leave no process behind, and leave the server serving.
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
 import { cliProcesses, isAlive } from "../support/processes";
@@ -46,7 +46,10 @@ describe("CLI faults", () => {
     expect(entry.argv.slice(0, 7)).toEqual(["-p", "--verbose", "--output-format", "stream-json", "--include-partial-messages", "--model", "opus"]);
     // The system prompt is read from a private file in the run's directory, never passed in argv.
     expect(entry.argv).not.toContain("--system-prompt");
-    expect(entry.argv[entry.argv.indexOf("--system-prompt-file") + 1]).toBe(join(entry.cwd, "system-prompt.txt"));
+    // The run's folder holds the system prompt file, the CLI's own configuration folder and its working directory.
+    const runDir = dirname(entry.cwd);
+    expect(entry.argv[entry.argv.indexOf("--system-prompt-file") + 1]).toBe(join(runDir, "system-prompt.txt"));
+    expect(entry.env.CLAUDE_CONFIG_DIR).toBe(join(runDir, "config"));
     expect(entry.systemPrompt).toMatch(/sandboxed API environment[\s\S]*\n\nbe brief$/);
     expect(entry.systemPromptMode).toBe("600");
     expect(entry.argv.join(" ")).not.toContain("be brief");
@@ -58,8 +61,8 @@ describe("CLI faults", () => {
     expect(entry.env.UNRELATED_SECRET).toBeUndefined();
     expect(entry.env.CLAUDE_CODE_OAUTH_TOKEN).toBe("oauth-token-for-the-cli");
     expect(entry.env.ANTHROPIC_API_KEY).toBe("sk-test");
-    expect(entry.cwd).toMatch(/claudegate-job-/);
-    await waitUntil(() => !existsSync(entry.cwd), 5_000, "the job's temporary directory to be removed");
+    expect(entry.cwd).toMatch(/\/claudegate-job-[^/]+\/workspace$/);
+    await waitUntil(() => !existsSync(runDir), 5_000, "the job's temporary directory to be removed");
   });
 
   it("fails a crash without a result with the exit status and the last stderr lines", async () => {

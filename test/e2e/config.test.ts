@@ -48,7 +48,7 @@ describe("a bad value exits non-zero with one line naming the variable and the r
     [
       "CLAUDEGATE_DEFAULT_MODEL=gpt",
       { CLAUDEGATE_DEFAULT_MODEL: "gpt" },
-      ["CLAUDEGATE_DEFAULT_MODEL", '"gpt"', "must be one of: haiku, sonnet, opus"],
+      ["CLAUDEGATE_DEFAULT_MODEL", '"gpt"', "must be one of: haiku, sonnet, opus or a full model id (claude-...)"],
     ],
     ["CLAUDEGATE_QUEUE_SIZE=-1", { CLAUDEGATE_QUEUE_SIZE: "-1" }, ["CLAUDEGATE_QUEUE_SIZE must be > 0"]],
     ["CLAUDEGATE_LISTEN_ADDR=nonsense", { CLAUDEGATE_LISTEN_ADDR: "nonsense" }, ["CLAUDEGATE_LISTEN_ADDR", "nonsense", "HOST:PORT"]],

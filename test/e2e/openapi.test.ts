@@ -161,5 +161,18 @@ describe("the document's response schemas", () => {
       conforms("UsageReport", report);
     }
     conforms("RevokedKey", (await gw.json("DELETE", `/api/v1/keys/${created.body.id}`)).body);
+
+    const next = await gw.submit({ prompt: "[[reply:again]] schema-turn-2", session_id: done.session_id });
+    conforms("Job", next);
+    conforms("Job", await gw.waitJob(next.job_id));
+    const session = (await gw.json("GET", `/api/v1/sessions/${done.session_id}`)).body;
+    expect(session.turns.length).toBe(2);
+    conforms("Session", session);
+    conforms("SessionList", (await gw.json("GET", "/api/v1/sessions?limit=3")).body);
+    conforms("Error", (await gw.json("GET", "/api/v1/sessions/nope")).body);
+    const uploaded = await gw.json("PUT", `/api/v1/sessions/${done.session_id}/files/dir/a.txt`, "hello", { "Content-Type": "application/octet-stream" });
+    expect(uploaded.status).toBe(201);
+    conforms("WorkspaceFile", uploaded.body);
+    conforms("FileList", (await gw.json("GET", `/api/v1/sessions/${done.session_id}/files`)).body);
   });
 });

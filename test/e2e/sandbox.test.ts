@@ -49,7 +49,8 @@ async function escapeAttempts(env: Record<string, string>, signals: string[], ui
       const p = cliProcesses([other.job_id]);
       return p.length > 0 && p;
     }, 20_000, "the other job's CLI");
-    const otherDir = readlinkSync(`/proc/${proc!.pid}/cwd`);
+    // The CLI's cwd is its run's workspace/; the run's folder (prompt files, config/) is the one above it.
+    const otherDir = dirname(readlinkSync(`/proc/${proc!.pid}/cwd`));
     const files = [
       join(gw.dataDir, "claudegate.db"),
       dotEnv,

@@ -60,7 +60,7 @@ describe("key management", () => {
       [{ name: "x", policy: { budget_usd: 2 } }, "policy.budget_period is required with policy.budget_usd"],
       [{ name: "x", policy: { budget_period: "day" } }, "policy.budget_usd is required with policy.budget_period"],
       [{ name: "x", policy: { budget_usd: 2, budget_period: "week" } }, "policy.budget_period must be one of: day, month"],
-      [{ name: "x", policy: { models: ["gpt"] } }, "policy.models must list only: haiku, sonnet, opus"],
+      [{ name: "x", policy: { models: ["gpt"] } }, "policy.models must list only: haiku, sonnet, opus or a full model id (claude-...)"],
       [{ name: "x", policy: [] }, "policy must be an object"],
     ];
     for (const [body, message] of cases) {

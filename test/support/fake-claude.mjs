@@ -15,6 +15,8 @@
 //   [[grandchild]]      spawn `sleep 600` in our process group holding stdout, print
 //                       {"type":"system","subtype":"fake_grandchild","pid":N}, then result and exit 0
 //   [[spawn-hang]]      as grandchild, but then hang without a result
+//   [[daemon]]          first start `sleep 600` in a session of its own (out of our process group, as an agent's
+//                       `setsid cmd &` would), then answer as usual
 //   [[api-error:CODE]]  result is_error:true, api_error_status:CODE, "API Error: CODE fake", exit 1
 //   [[usage-limit:EPOCH]] result is_error:true, api_error_status:429, "Claude AI usage limit reached|EPOCH", exit 1
 //   [[usage-limit-once:FILE]] the same on the first run only (creates FILE), a normal answer afterwards
@@ -25,19 +27,32 @@
 //   [[stack-crash]]     init, then a Node-style error with stack frames and absolute paths on stderr, exit 1
 //   [[api-retry:N]]     N api_retry lines (error_status 529, no delay) before the usual answer
 //   [[cost:USD]]        report total_cost_usd USD (default 0.00004) on a successful result
+//   [[refresh-credentials]] as a CLI renewing its OAuth token: parse <CLAUDE_CONFIG_DIR or ~/.claude>/.credentials.json
+//                       and .claude.json (exit 4 if either is not valid JSON), count a start in .claude.json, and
+//                       rewrite the credentials in place, in two writes, with a later expiresAt; answer `renewed:<expiresAt>`
+//   [[structured:JSON]] the result line carries `structured_output: JSON` (unchecked, as a CLI that did not validate it)
+//   [[tool:NAME]]       before the answer: an assistant line with a tool_use of NAME (input {"path":"x"}), then a user
+//                       line with its tool_result ("output of NAME", is_error when NAME starts with "fail")
+//   [[write:P=TEXT;...]] before answering, write TEXT to P under the working directory (folders made as needed)
+//   [[symlink:P=TARGET;...]] before answering, make P a symbolic link to TARGET
+//   [[ls]]              answer the files under the working directory, recursively: `path:size` sorted, space-separated
+//                       (a symlink shows as `path@`)
+//   [[span:FILE]]       append {"start","end","stdin"} (epoch ms of our start and of our exit) to FILE as one JSON line
 //   [[probe-escape:B64]] what an agent with tools would try against the gateway (B64 = base64url JSON
 //                       {secret, gatewayPid, files, dirs, signals}): read /proc/<ppid>/environ, /proc/<gatewayPid>/
 //                       environ and every /proc/*/environ looking for `secret`, read each of `files`, list each of
 //                       `dirs`, send each of `signals` to gatewayPid. The result text is JSON {attempt: "ESCAPED ..."
 //                       | "blocked ..."} (see probeEscape); exit 0
-//   [[credentials:EPOCH]] answer with the expiresAt of $HOME/.claude/.credentials.json (or "none"), then, when EPOCH
+//   [[credentials:EPOCH]] answer with the expiresAt of <CLAUDE_CONFIG_DIR or ~/.claude>/.credentials.json (or "none"), then, when EPOCH
 //                       is given, replace that file (write + rename, as a token refresh might) with one expiring at EPOCH
 // Env FAKE_CLAUDE_LOG=<file>: after stdin is read, append {"argv","env","cwd","stdin","at"} as one JSON line (`at`:
 // epoch ms, so a test can tell a run that started after its job had ended), plus `systemPrompt` and
-// `systemPromptMode` (octal) read from the `--system-prompt-file` argument when there is one.
+// `systemPromptMode` (octal) read from the `--system-prompt-file` argument when there is one, `mcpConfig` from
+// `--mcp-config` and `appendSystemPrompt` from `--append-system-prompt-file`.
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
+import path from "node:path";
 
 // It claims to be the CLI version package.json pins, so a version bump stays one line there. Inside a sandbox
 // the repository is out of sight (only the CLI's own folder is bound): the version is then "unknown".
@@ -66,7 +81,10 @@ async function out(obj) {
   if (!process.stdout.write(line)) await new Promise((r) => process.stdout.once("drain", r));
 }
 
+let spanFile;
+let promptText = "";
 function exit(code) {
+  if (spanFile) fs.appendFileSync(spanFile, JSON.stringify({ start: started, end: Date.now(), stdin: promptText }) + "\n");
   process.stdout.write("", () => process.exit(code));
 }
 
@@ -89,8 +107,10 @@ function usage(outputTokens) {
   };
 }
 
+let structuredOutput;
 function result(text, { isError = false, apiStatus = null, outputTokens = 1 } = {}) {
   return out({
+    ...(structuredOutput === undefined ? {} : { structured_output: structuredOutput }),
     type: "result", subtype: "success", is_error: isError, api_error_status: apiStatus,
     duration_ms: Date.now() - started, duration_api_ms: Math.max(0, Date.now() - started - 5), num_turns: 1,
     result: text, stop_reason: isError ? "stop_sequence" : "end_turn", session_id: sessionId,
@@ -185,10 +205,16 @@ async function main() {
       entry.systemPrompt = fs.readFileSync(spFile, "utf8");
       entry.systemPromptMode = (fs.statSync(spFile).mode & 0o777).toString(8);
     }
+    for (const [flag, key] of [["--mcp-config", "mcpConfig"], ["--append-system-prompt-file", "appendSystemPrompt"]]) {
+      if (argv.includes(flag)) entry[key] = fs.readFileSync(argv[argv.indexOf(flag) + 1], "utf8");
+    }
     fs.appendFileSync(process.env.FAKE_CLAUDE_LOG, JSON.stringify(entry) + "\n");
   }
   const d = {};
   for (const m of prompt.matchAll(DIRECTIVE_RE)) d[m[1]] = m[2] ?? true;
+  promptText = prompt;
+  if (typeof d.span === "string") spanFile = d.span;
+  if (typeof d.structured === "string") structuredOutput = JSON.parse(d.structured);
   if (typeof d["pid-file"] === "string") fs.writeFileSync(d["pid-file"], String(process.pid));
   if (d["ignore-term"]) process.on("SIGTERM", () => {});
   if (typeof d.cost === "string") costUsd = Number(d.cost);
@@ -223,7 +249,7 @@ async function main() {
     return exit(1);
   }
   if (d.credentials) {
-    const file = `${process.env.HOME}/.claude/.credentials.json`;
+    const file = path.join(cliConfigDir(), ".credentials.json");
     let seen = "none";
     try {
       seen = String(JSON.parse(fs.readFileSync(file, "utf8")).claudeAiOauth.expiresAt);
@@ -265,8 +291,24 @@ async function main() {
     return exit(0);
   }
 
+  for (const [directive, make] of [
+    ["write", (p, v) => (fs.mkdirSync(path.dirname(p), { recursive: true }), fs.writeFileSync(p, v))],
+    ["symlink", (p, v) => fs.symlinkSync(v, p)],
+  ]) {
+    if (typeof d[directive] !== "string") continue;
+    for (const item of d[directive].split(";")) {
+      const eq = item.indexOf("=");
+      make(path.join(process.cwd(), item.slice(0, eq)), item.slice(eq + 1));
+    }
+  }
   let deltas;
-  if (typeof d.reply === "string") deltas = d.reply.split("|");
+  if (d.ls) {
+    deltas = [listFiles(process.cwd(), "").sort().join(" ") || "(empty)"];
+  } else if (d["refresh-credentials"]) {
+    const renewed = await refreshCredentials();
+    if (renewed === undefined) return exit(4);
+    deltas = [`renewed:${renewed}`];
+  } else if (typeof d.reply === "string") deltas = d.reply.split("|");
   else if (d.bigline) deltas = ["x".repeat(Number(d.bigline))];
   else if (d.flood) {
     deltas = [];
@@ -277,12 +319,64 @@ async function main() {
     const half = Math.ceil(text.length / 2);
     deltas = [text.slice(0, half), text.slice(half)];
   }
+  if (typeof d.tool === "string") {
+    const id = `toolu_${randomUUID().slice(0, 8)}`;
+    await out({ type: "assistant", parent_tool_use_id: null, ...base(),
+      message: { id: "msg_tool", type: "message", role: "assistant", model, stop_reason: "tool_use",
+        content: [{ type: "tool_use", id, name: d.tool, input: { path: "x" } }] } });
+    await out({ type: "user", parent_tool_use_id: null, ...base(),
+      message: { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: `output of ${d.tool}`, is_error: d.tool.startsWith("fail") }] } });
+  }
   const text = await turn(deltas, { delayMs: Number(d.delay) || 0, garbage: !!d["invalid-lines"] });
 
+  if (d.daemon) spawn("sleep", ["600"], { detached: true, stdio: "ignore" }).unref();
   if (d.grandchild) await spawnGrandchild();
   await result(text, { outputTokens: deltas.length });
   if (d.linger) return setTimeout(() => exit(0), 10 * 60 * 1000);
   exit(0);
+}
+
+function listFiles(dir, prefix) {
+  const out = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isSymbolicLink()) out.push(`${rel}@`);
+    else if (e.isDirectory()) out.push(...listFiles(path.join(dir, e.name), rel));
+    else out.push(`${rel}:${fs.statSync(path.join(dir, e.name)).size}`);
+  }
+  return out;
+}
+
+/** Where the CLI keeps its configuration and credentials: CLAUDE_CONFIG_DIR, else ~/.claude. */
+function cliConfigDir() {
+  return process.env.CLAUDE_CONFIG_DIR || path.join(process.env.HOME ?? "", ".claude");
+}
+
+/** Renews the OAuth token as the CLI does: read, then rewrite the file in place (not atomically). */
+async function refreshCredentials() {
+  const dir = cliConfigDir();
+  const credFile = path.join(dir, ".credentials.json");
+  const stateFile = path.join(dir, ".claude.json");
+  let creds;
+  let state = {};
+  try {
+    creds = JSON.parse(fs.readFileSync(credFile, "utf8"));
+    if (fs.existsSync(stateFile)) state = JSON.parse(fs.readFileSync(stateFile, "utf8"));
+  } catch (err) {
+    process.stderr.write(`corrupt configuration: ${err.message}\n`);
+    return undefined;
+  }
+  state.numStartups = (state.numStartups ?? 0) + 1;
+  fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
+  const expiresAt = creds.claudeAiOauth.expiresAt + 1 + Math.floor(Math.random() * 1000);
+  creds.claudeAiOauth = { ...creds.claudeAiOauth, expiresAt, accessToken: `at-${expiresAt}`, refreshToken: `rt-${expiresAt}` };
+  const text = JSON.stringify(creds);
+  const fd = fs.openSync(credFile, "w", 0o600);
+  fs.writeSync(fd, text.slice(0, text.length >> 1));
+  await sleep(5);
+  fs.writeSync(fd, text.slice(text.length >> 1));
+  fs.closeSync(fd);
+  return expiresAt;
 }
 
 main().catch((err) => {

@@ -1,5 +1,5 @@
 // The API's routes as Nitro's file routing derives them from handlers/: `jobs/[id].get.ts` is
-// `GET /api/v1/jobs/{id}` (written the OpenAPI way). Tests compare documents against this list, so a new
+// `GET /api/v1/jobs/{id}` (written the OpenAPI way; a catch-all `[...path]` is `{path}`). Tests compare documents against this list, so a new
 // handler without documentation fails them.
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -14,7 +14,7 @@ export function handlerRoutes(dir = join(ROOT, "handlers")): string[] {
     const file = relative(dir, join(entry.parentPath, entry.name)).replace(/\.ts$/, "");
     const method = METHOD_SUFFIX.exec(file)?.[1];
     if (!method) throw new Error(`handlers/${file}.ts answers every method: give it a method suffix or document it by hand`);
-    const path = `/${file.replace(METHOD_SUFFIX, "")}`.replace(/\/index$/, "").replace(/\[(\w+)\]/g, "{$1}");
+    const path = `/${file.replace(METHOD_SUFFIX, "")}`.replace(/\/index$/, "").replace(/\[(?:\.\.\.)?(\w+)\]/g, "{$1}");
     routes.push(`${method.toUpperCase()} ${path}`);
   }
   return routes.sort();

@@ -23,6 +23,8 @@ function spec(argv: string[]): RunSpec {
   structured: false,
     lingerMs: 100,
     termGraceMs: 100,
+    operatorConfigDir: "/nonexistent-claude-config",
+    workspace: { files: [], limits: { maxFileBytes: 1024, maxBytes: 4096 } },
   };
 }
 

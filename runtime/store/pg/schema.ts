@@ -6,6 +6,7 @@
 // none). From then on both lists add the same version numbers: SQLite's version 12 is PostgreSQL's version 12.
 //
 // Type choices:
+// - SQLite's BLOB columns are BYTEA.
 // - Epoch-millisecond times and counters that grow without bound are BIGINT (the pool parses them as numbers);
 //   small counts and codes are INTEGER.
 // - JSON stays TEXT, as SQLite stores it: metadata is echoed to clients as sent, a webhook payload is signed byte
@@ -241,6 +242,65 @@ export const PG_MIGRATIONS: { version: number; sql: string }[] = [
     sql: `
       -- The request id of the submit that created a job (SQLite v12), so its log lines can be followed end to end.
       ALTER TABLE jobs ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+    `,
+  },
+  {
+    version: 13,
+    sql: `
+      -- Sessions (SQLite v13): every job is one turn of a session; the CLI's transcript is kept here between turns.
+      -- running_job: the job whose CLI run is alive for the session (the claim skips its other turns meanwhile).
+      CREATE TABLE sessions (
+        id              TEXT PRIMARY KEY,
+        owner           TEXT NOT NULL DEFAULT '',
+        parent_id       TEXT,
+        created_at      BIGINT NOT NULL,
+        last_active_at  BIGINT NOT NULL,
+        cli_session_id  TEXT,
+        transcript      BYTEA,
+        running_job     TEXT
+      );
+      CREATE INDEX sessions_owner_created ON sessions(owner, created_at DESC);
+      CREATE INDEX sessions_active ON sessions(last_active_at);
+      CREATE INDEX sessions_running ON sessions(running_job) WHERE running_job IS NOT NULL;
+      -- Jobs stored before sessions existed: each is the only turn of its own session (same id as the job).
+      ALTER TABLE jobs ADD COLUMN session_id TEXT NOT NULL DEFAULT '';
+      ALTER TABLE jobs ADD COLUMN fork INTEGER NOT NULL DEFAULT 0;  -- 0/1, as SQLite stores it
+      UPDATE jobs SET session_id = id;
+      INSERT INTO sessions (id, owner, created_at, last_active_at)
+        SELECT id, owner, created_at, COALESCE(completed_at, created_at) FROM jobs;
+      CREATE INDEX jobs_session ON jobs(session_id, seq);
+    `,
+  },
+  {
+    version: 14,
+    sql: `
+      -- A job's agent options as JSON (SQLite v14); NULL = none.
+      ALTER TABLE jobs ADD COLUMN options TEXT;
+    `,
+  },
+  {
+    version: 15,
+    sql: `
+      -- Session workspaces (SQLite v15): our listing, and the contents' table in unstorage's db0 layout. The driver
+      -- would make it with key VARCHAR(255) and TIMESTAMP columns; key is TEXT here because a key is a session id
+      -- plus a path of up to 1024 characters, and the times are TEXT as in SQLite (the driver writes
+      -- CURRENT_TIMESTAMP, which PostgreSQL stores as its text form; we read neither). blob is BYTEA, as the
+      -- driver's own PostgreSQL table has it.
+      CREATE TABLE workspace_files (
+        session_id   TEXT NOT NULL,
+        path         TEXT NOT NULL,
+        size         BIGINT NOT NULL,
+        sha256       TEXT NOT NULL,
+        modified_at  BIGINT NOT NULL,
+        PRIMARY KEY (session_id, path)
+      );
+      CREATE TABLE IF NOT EXISTS workspace_blobs (
+        key         TEXT PRIMARY KEY,
+        value       TEXT,
+        blob        BYTEA,
+        created_at  TEXT DEFAULT CURRENT_TIMESTAMP,
+        updated_at  TEXT DEFAULT CURRENT_TIMESTAMP
+      );
     `,
   },
 ];

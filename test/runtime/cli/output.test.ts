@@ -65,7 +65,7 @@ describe("parseCliLine on 2.1.332 captures of an API error and a json_schema run
 describe("parseCliLine on made-up lines", () => {
   it("reports the tools an assistant message uses", () => {
     const line = JSON.stringify({ type: "assistant", message: { content: [{ type: "text", text: "Let me look." }, { type: "tool_use", id: "toolu_1", name: "Read", input: {} }] } });
-    expect(parseCliLine(line)).toEqual({ kind: "assistant", text: "Let me look.", tools: [{ name: "Read", id: "toolu_1" }] });
+    expect(parseCliLine(line)).toEqual({ kind: "assistant", text: "Let me look.", tools: [{ name: "Read", id: "toolu_1", input: "{}" }] });
   });
 
   it("ignores what is not a JSON object with a type", () => {

@@ -40,7 +40,7 @@ describe("loadConfig", () => {
   it("names the variable and the rule in the one error line", () => {
     expect(() => load({ CLAUDEGATE_CONCURRENCY: "0" })).toThrow("CLAUDEGATE_CONCURRENCY must be > 0");
     expect(() => load({ CLAUDEGATE_CONCURRENCY: "two" })).toThrow('CLAUDEGATE_CONCURRENCY: invalid integer "two"');
-    expect(() => load({ CLAUDEGATE_DEFAULT_MODEL: "gpt" })).toThrow('CLAUDEGATE_DEFAULT_MODEL "gpt" must be one of: haiku, sonnet, opus');
+    expect(() => load({ CLAUDEGATE_DEFAULT_MODEL: "gpt" })).toThrow('CLAUDEGATE_DEFAULT_MODEL "gpt" must be one of: haiku, sonnet, opus or a full model id (claude-...)');
     expect(() => load({ CLAUDEGATE_JOB_TTL_HOURS: "1", CLAUDEGATE_CLEANUP_INTERVAL_MINUTES: "0" })).toThrow(
       "CLAUDEGATE_CLEANUP_INTERVAL_MINUTES must be >= 1 when job TTL is enabled",
     );
@@ -96,6 +96,21 @@ describe("health's token expiry", () => {
 
   it("reports unknown without a credentials file", () => {
     expect(readAuthInfo("/nonexistent/.credentials.json")).toEqual({ claude_auth: "unknown" });
+  });
+});
+
+describe("agent option policies", () => {
+  it("reads CLAUDEGATE_MCP_CONFIG and CLAUDEGATE_ALLOWED_PERMISSION_MODES, refusing bad ones in one line", () => {
+    const dir = dataDir();
+    const file = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
+    const good = file("mcp.json", JSON.stringify({ mcpServers: { docs: { command: "docs-mcp" }, web: { type: "http", url: "http://x" } } }));
+    expect(Object.keys(load({ CLAUDEGATE_MCP_CONFIG: good }).mcpServers)).toEqual(["docs", "web"]);
+    expect(() => load({ CLAUDEGATE_MCP_CONFIG: join(dir, "none.json") })).toThrow(/^CLAUDEGATE_MCP_CONFIG: cannot read .*none\.json \(ENOENT\)$/);
+    expect(() => load({ CLAUDEGATE_MCP_CONFIG: file("a.json", "{") })).toThrow(/not valid JSON/);
+    expect(() => load({ CLAUDEGATE_MCP_CONFIG: file("b.json", "[]") })).toThrow('must be a JSON object with an "mcpServers" object');
+    expect(() => load({ CLAUDEGATE_MCP_CONFIG: file("c.json", '{"mcpServers":{"x":{"args":[]}}}') })).toThrow('server "x" must be an object with a "command" or a "url"');
+    expect(load({ CLAUDEGATE_ALLOWED_PERMISSION_MODES: "default, plan" }).allowedPermissionModes).toEqual(["default", "plan"]);
+    expect(() => load({ CLAUDEGATE_ALLOWED_PERMISSION_MODES: "yolo" })).toThrow("CLAUDEGATE_ALLOWED_PERMISSION_MODES must list only: acceptEdits, auto, bypassPermissions, default, dontAsk, plan");
   });
 });
 

@@ -30,6 +30,12 @@ describe("route templates", () => {
     }
   });
 
+  it("maps a catch-all route (a [...path] file, which Nitro registers as /**:path) to one template", () => {
+    const files = new RouteTemplates([{ route: "/api/v1/sessions/:id/files/**:path", method: "get" }]);
+    expect(files.match("/api/v1/sessions/s-1/files/a/b/c.txt")).toBe("/api/v1/sessions/{id}/files/{path}");
+    expect(files.match("/api/v1/sessions/s-1/files/c.txt")).toBe("/api/v1/sessions/{id}/files/{path}");
+  });
+
   it("maps a path no route serves to one fixed label", () => {
     for (const p of ["/", "/nope", "/api/v1/jobs/a/b/c/d", "/api/v1/unknown", "/wp-admin/x.php", "/metrics/extra"]) {
       expect(templates.match(p), p).toBe(OTHER_ROUTE);

@@ -66,7 +66,7 @@ afterEach(() => {
 });
 
 function startJob(id = "job-1"): FakeRun {
-  const row = { id, prompt: "hi", systemPrompt: "", model: "sonnet" as const, callbackUrl: "", webhookEvents: ["completed" as const], owner: "" };
+  const row = { id, prompt: "hi", systemPrompt: "", model: "sonnet" as const, callbackUrl: "", webhookEvents: ["completed" as const], owner: "", sessionId: id, fork: false };
   store.insert({ ...row, metadata: undefined, responseFormat: "", timeoutSeconds: undefined, requestId: "", createdAt: Date.now() }, 10);
   events.appendFirst(id, "status", { status: "queued" });
   dispatcher.pump();
@@ -120,7 +120,7 @@ describe("a closed run's late messages", () => {
     expect(cancelJob(deps, "job-1").ok).toBe(true);
     // What the worker had already posted when the cancel reached it, then its own cancelled outcome.
     run.post({ t: "chunk", text: "late" });
-    run.post({ t: "tool", name: "Bash", id: "t1" });
+    run.post({ t: "tool_use", name: "Bash", id: "t1", input: "{}" });
     run.post({ t: "retry", attempt: 1, maxRetries: 3, delayMs: 10, errorStatus: 529 });
     run.post({ t: "outcome", finish: { status: "cancelled", result: "", error: "job cancelled by user", errorCode: "cancelled" } });
     run.post({ t: "end" });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { SandboxLayout } from "../../../runtime/sandbox/modes";
 import { bwrapArgs, sandboxEnv, wrapCommand } from "../../../runtime/sandbox/wrap";
+import { runDirs } from "../../../runtime/cli/run-dirs";
 
 const layout: SandboxLayout = {
   roBinds: ["/usr", "/etc/ssl", "/opt/claude-code"],
@@ -70,6 +71,8 @@ describe("bwrapArgs", () => {
     expect(after(args, "--tmpfs")).toEqual([["/tmp"]]);
     expect(after(args, "--bind", 2)).toEqual([[runDir, runDir]]);
     expect(after(args, "--chdir")).toEqual([[runDir]]);
+    // A run's working directory is its workspace/, inside the one bound folder.
+    expect(after(bwrapArgs(layout, runDir, `${runDir}/workspace`), "--chdir")).toEqual([[`${runDir}/workspace`]]);
     // The run's folder lies under /tmp: it must be bound after the tmpfs, or the tmpfs would hide it.
     expect(args.lastIndexOf("--bind")).toBeGreaterThan(args.indexOf("--tmpfs"));
   });
@@ -81,17 +84,26 @@ describe("bwrapArgs", () => {
 
 describe("sandboxEnv", () => {
   const env = { PATH: "/usr/bin", HOME: "/home/claudegate", TMPDIR: "/var/tmp", CLAUDE_CONFIG_DIR: "/home/claudegate/.claude", ANTHROPIC_API_KEY: "sk" };
+  const dirs = runDirs(runDir);
 
-  it("only points TMPDIR into the run's folder when off", () => {
-    expect(sandboxEnv({ mode: "off" }, env, runDir)).toEqual({ ...env, TMPDIR: `${runDir}/tmp` });
+  it("points CLAUDE_CONFIG_DIR and TMPDIR into the run's folder when off, outside its workspace", () => {
+    expect(sandboxEnv({ mode: "off" }, env, dirs)).toEqual({ ...env, CLAUDE_CONFIG_DIR: `${runDir}/config`, TMPDIR: `${runDir}/tmp` });
+    expect(dirs.tmp.startsWith(dirs.workspace + "/")).toBe(false);
   });
 
-  it("makes the run's folder HOME, drops CLAUDE_CONFIG_DIR and points TMPDIR at a private place", () => {
-    expect(sandboxEnv({ mode: "bwrap", layout }, env, runDir)).toEqual({ PATH: "/usr/bin", HOME: runDir, TMPDIR: "/tmp", ANTHROPIC_API_KEY: "sk" });
-    expect(sandboxEnv({ mode: "user", uid: 61000 }, env, runDir)).toEqual({
+  it("makes the run's folder HOME, replaces the operator's CLAUDE_CONFIG_DIR with the run's, points TMPDIR at a private place", () => {
+    expect(sandboxEnv({ mode: "bwrap", layout }, env, dirs)).toEqual({
+      PATH: "/usr/bin",
+      HOME: runDir,
+      TMPDIR: "/tmp",
+      CLAUDE_CONFIG_DIR: `${runDir}/config`,
+      ANTHROPIC_API_KEY: "sk",
+    });
+    expect(sandboxEnv({ mode: "user", uid: 61000 }, env, dirs)).toEqual({
       PATH: "/usr/bin",
       HOME: runDir,
       TMPDIR: `${runDir}/tmp`,
+      CLAUDE_CONFIG_DIR: `${runDir}/config`,
       ANTHROPIC_API_KEY: "sk",
     });
   });

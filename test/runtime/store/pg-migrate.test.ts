@@ -101,7 +101,7 @@ describe("baseline schema", () => {
     const p = await migratedPool();
     const sqlite = openSqlite();
     const kind = (t: string) =>
-      /INT/i.test(t) ? "integer" : /REAL|DOUBLE/i.test(t) ? "real" : /TEXT|JSON/i.test(t) ? "text" : t;
+      /INT/i.test(t) ? "integer" : /REAL|DOUBLE/i.test(t) ? "real" : /TEXT|JSON/i.test(t) ? "text" : /BLOB|BYTEA/i.test(t) ? "bytes" : t;
     const sqliteTables = (sqlite.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
                                            ORDER BY name`).pluck().all() as string[]);
     const fromSqlite = sqliteTables.flatMap((t) =>
@@ -139,6 +139,22 @@ describe("baseline schema", () => {
     // SUM over BIGINT is NUMERIC in PostgreSQL; COUNT is BIGINT.
     const sums = await p.query("SELECT SUM(n) AS total, COUNT(*) AS statuses FROM job_counts");
     expect(sums.rows[0]).toEqual({ total: 1, statuses: 5 });
+  });
+});
+
+describe("workspace_blobs", () => {
+  test("takes unstorage db0's own insert and upsert: a key past 255 characters, bytes back as written", async () => {
+    const p = await migratedPool();
+    const key = `s1:${"d/".repeat(300)}f.bin`; // a session id and a deep path: VARCHAR(255), the driver's choice, would refuse it
+    // The statement of unstorage/drivers/db0.mjs setItemRaw for PostgreSQL, with db0's ? placeholders numbered.
+    const upsert = `INSERT INTO workspace_blobs (key, blob, created_at, updated_at) VALUES ($1, $2, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)
+                    ON CONFLICT(key) DO UPDATE SET blob = $2, updated_at = CURRENT_TIMESTAMP`;
+    await p.query(upsert, [key, Buffer.from([0, 1, 2])]);
+    await p.query(upsert, [key, Buffer.from([0, 255, 10, 13])]);
+    const { rows } = await p.query("SELECT blob, created_at FROM workspace_blobs WHERE key = $1", [key]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].blob).toEqual(Buffer.from([0, 255, 10, 13]));
+    expect(rows[0].created_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
   });
 });
 
