@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FAKE_CLI, GatewayProcess } from "../support/gateway-process";
+import { FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
 
 let gw: GatewayProcess;
 let operatorDir: string;
@@ -32,7 +32,10 @@ describe("credentials with one configuration folder per run", () => {
       expect(done.status, JSON.stringify(done)).toBe("completed");
       renewed.push(Number(/^renewed:(\d+)$/.exec(done.result)![1]));
     }
-    const held = JSON.parse(readFileSync(join(operatorDir, ".credentials.json"), "utf8"));
+    // A job ends at its result line; its run gives the token back once its CLI has exited, a moment later.
+    const read = () => JSON.parse(readFileSync(join(operatorDir, ".credentials.json"), "utf8"));
+    await waitUntil(() => read().claudeAiOauth.expiresAt === Math.max(...renewed), 15_000, "the last run's token to be given back").catch(() => {});
+    const held = read();
     expect(held.claudeAiOauth.expiresAt).toBe(Math.max(...renewed));
     expect(held.claudeAiOauth.refreshToken).toBe(`rt-${Math.max(...renewed)}`);
     expect(held.claudeAiOauth.scopes).toEqual(["user:inference"]);
