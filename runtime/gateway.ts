@@ -29,6 +29,7 @@ import { JobText } from "./store/job-text";
 import { WriteBatcher } from "./store/write-batcher";
 import { RateLimiter } from "./http/rate-limiter";
 import { IdempotencyKeys } from "./job/idempotency";
+import { ConversationStore } from "./store/conversation-store";
 import { finishJob } from "./job/finish";
 import { KeyStore } from "./tenants/key-store";
 import { signersFor } from "./tenants/signers";
@@ -54,6 +55,7 @@ export interface Gateway {
   webhookSender: WebhookSender;
   rateLimiter: RateLimiter;
   idempotency: IdempotencyKeys;
+  conversations: ConversationStore;
   keys: KeyStore;
   ledger: UsageLedger;
   workspaces: WorkspaceStore;
@@ -150,6 +152,7 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
     webhookSender,
     rateLimiter: new RateLimiter(config.rateLimit),
     idempotency: new IdempotencyKeys(db),
+    conversations: new ConversationStore(db),
     keys,
     ledger,
     workspaces,

@@ -21,6 +21,8 @@ export interface SubmitRequest {
   scope: string;
   idempotencyKey?: string;
   principal: Principal;
+  /** Runs in the job's insert transaction (the compatible APIs record the job's conversation there). */
+  alongside?: (jobId: string) => void;
 }
 
 export interface SubmitResponse {
@@ -76,6 +78,7 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
     canUseSession: (owner) => canSee(req.principal, owner),
     options: tools ? { ...options, tools } : options,
     alongside: (job) => {
+      req.alongside?.(job.id);
       response = renderJob(g, job);
       // Recorded in the job's own transaction: the key exists exactly when the job does.
       if (req.idempotencyKey !== undefined) {
