@@ -104,7 +104,9 @@ describe("Anthropic Messages", () => {
     expect((err as APIError).status).toBe(502);
     const jobId = (err as APIError).headers!.get("x-claudegate-job-id")!;
     expect((err as APIError).message).toContain(`job ${jobId} failed: API Error: 400`);
-    expect(fake.requests.filter((r) => r.kind === "main" && r.prompt.includes("an-4")).length).toBe(1); // x-should-retry: false
+    // x-should-retry: false: the SDK made one request, so one job (the pinned CLI itself may call the API more than once).
+    const jobs = (await gw.json("GET", "/api/v1/jobs?limit=100")).body.jobs.filter((j: { prompt: string }) => j.prompt.includes("an-4"));
+    expect(jobs.map((j: { job_id: string }) => j.job_id)).toEqual([jobId]);
 
     const streamErr = await fail(client.messages.stream({ model: "haiku", max_tokens: 10, messages: [user("[[status:400]] an-5")] }).finalMessage());
     expect(streamErr).toBeInstanceOf(Anthropic.APIError);

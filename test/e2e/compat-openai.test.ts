@@ -150,7 +150,9 @@ describe("OpenAI Chat Completions", () => {
     const jobId = (err as APIError).headers!.get("x-claudegate-job-id")!;
     expect((err as APIError).message).toContain(`job ${jobId} failed: API Error: 400`);
     expect((await gw.json("GET", `/api/v1/jobs/${jobId}`)).body).toMatchObject({ status: "failed", error_code: "api_error" });
-    expect(fake.requests.filter((r) => r.kind === "main" && r.prompt.includes("oa-7")).length).toBe(1); // x-should-retry: false
+    // x-should-retry: false: the SDK made one request, so one job (the pinned CLI itself may call the API more than once).
+    const jobs = (await gw.json("GET", "/api/v1/jobs?limit=100")).body.jobs.filter((j: { prompt: string }) => j.prompt.includes("oa-7"));
+    expect(jobs.map((j: { job_id: string }) => j.job_id)).toEqual([jobId]);
 
     const stream = await client.chat.completions.create({ model: "haiku", stream: true, messages: [user("[[status:400]] oa-8")] });
     const streamErr = await (async () => {
