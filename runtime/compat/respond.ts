@@ -39,14 +39,13 @@ export async function respond(
   const req = parsed.value;
 
   const scope = sha256(apiKey);
-  const submit = (body: CompatRequest["submit"]) =>
-    handleSubmit(g, { value: body, text: JSON.stringify(body), scope, principal, alongside: (id) => g.conversations.mark(id, heard) });
   // This request's conversation, recorded on its job; a later request that repeats it plus the answer continues.
-  const { system, turns } = req.conversation;
-  const heard = fingerprint(scope, system, turns);
+  const heard = fingerprint(scope, req.conversation.system, req.conversation.turns);
+  const submit = (body: CompatRequest["submit"], afterTurn?: string) =>
+    handleSubmit(g, { value: body, text: JSON.stringify(body), scope, principal, afterTurn, alongside: (id) => g.conversations.mark(id, heard) });
   const prior = priorExchange(scope, req.conversation);
-  const sessionId = prior && g.conversations.continuable(prior.fingerprint, prior.answer);
-  const submitted = sessionId ? await continueOrReplay(submit, req, sessionId) : await submit(req.submit);
+  const match = prior && g.conversations.continuable(prior.fingerprint, prior.answer);
+  const submitted = match ? await continueOrReplay(submit, req, match) : await submit(req.submit);
   const jobId = submitted.jobId;
   setResponseHeader(event, JOB_ID_HEADER, jobId);
   const created = Math.floor((g.store.get(jobId)?.createdAt ?? Date.now()) / 1000);
@@ -65,12 +64,17 @@ export async function respond(
 }
 
 /**
- * The last message as the next turn of the session that answered the rest. A session deleted between the match
- * and the insert (404) leaves the transcript, as if nothing had matched.
+ * The last message as the next turn of the session that answered the rest. A session deleted, or given another
+ * turn (a concurrent request continuing the same point), between the match and the insert (404) leaves the
+ * transcript, as if nothing had matched.
  */
-async function continueOrReplay(submit: (body: CompatRequest["submit"]) => Promise<SubmitResponse>, req: CompatRequest, sessionId: string) {
+async function continueOrReplay(
+  submit: (body: CompatRequest["submit"], afterTurn?: string) => Promise<SubmitResponse>,
+  req: CompatRequest,
+  match: { sessionId: string; jobId: string },
+) {
   try {
-    return await submit({ ...req.submit, prompt: req.conversation.turns.at(-1)!.text, session_id: sessionId });
+    return await submit({ ...req.submit, prompt: req.conversation.turns.at(-1)!.text, session_id: match.sessionId }, match.jobId);
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode !== 404) throw err;
     return submit(req.submit);

@@ -23,6 +23,8 @@ export interface SubmitRequest {
   principal: Principal;
   /** Runs in the job's insert transaction (the compatible APIs record the job's conversation there). */
   alongside?: (jobId: string) => void;
+  /** With session_id: the turn that must still be the session's latest (else 404, as for a missing session). */
+  afterTurn?: string;
 }
 
 export interface SubmitResponse {
@@ -76,6 +78,7 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
     maxQueued: policy?.max_queued,
     rawMetadata: metadata,
     canUseSession: (owner) => canSee(req.principal, owner),
+    afterTurn: req.afterTurn,
     options: tools ? { ...options, tools } : options,
     alongside: (job) => {
       req.alongside?.(job.id);

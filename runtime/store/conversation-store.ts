@@ -11,10 +11,10 @@ export class ConversationStore {
       mark: p(`UPDATE jobs SET conversation = ? WHERE id = ?`),
       // The job must have completed with exactly this answer and be its session's latest turn: a session that
       // went on since (another branch of the same conversation) holds turns the client did not send.
-      continuable: p(`SELECT j.session_id FROM jobs j JOIN sessions s ON s.id = j.session_id
+      continuable: p(`SELECT j.session_id AS sessionId, j.id AS jobId FROM jobs j JOIN sessions s ON s.id = j.session_id
                       WHERE j.conversation = @fingerprint AND j.status = 'completed' AND j.result = @answer
                         AND NOT EXISTS (SELECT 1 FROM jobs later WHERE later.session_id = j.session_id AND later.seq > j.seq)
-                      ORDER BY j.seq DESC LIMIT 1`).pluck(),
+                      ORDER BY j.seq DESC LIMIT 1`),
     };
   }
 
@@ -23,8 +23,8 @@ export class ConversationStore {
     this.q.mark.run(fingerprint, jobId);
   }
 
-  /** The session whose latest turn answered `fingerprint` with `answer`, if it still exists. */
-  continuable(fingerprint: string, answer: string): string | undefined {
-    return (this.q.continuable.get({ fingerprint, answer }) as string | undefined) ?? undefined;
+  /** The session whose latest turn (`jobId`) answered `fingerprint` with `answer`, if it still exists. */
+  continuable(fingerprint: string, answer: string): { sessionId: string; jobId: string } | undefined {
+    return this.q.continuable.get({ fingerprint, answer }) as { sessionId: string; jobId: string } | undefined;
   }
 }

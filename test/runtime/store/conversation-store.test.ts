@@ -30,7 +30,7 @@ describe("ConversationStore.continuable", () => {
   it("finds the session whose latest turn answered the conversation with exactly this answer", () => {
     const { conversations, turn } = fresh();
     turn("j1", "S", "fp1", "Hello Ada!");
-    expect(conversations.continuable("fp1", "Hello Ada!")).toBe("S");
+    expect(conversations.continuable("fp1", "Hello Ada!")).toEqual({ sessionId: "S", jobId: "j1" });
     expect(conversations.continuable("fp1", "Hello Ada! ")).toBeUndefined();
     expect(conversations.continuable("fp2", "Hello Ada!")).toBeUndefined();
   });
@@ -47,8 +47,8 @@ describe("ConversationStore.continuable", () => {
     const { conversations, turn } = fresh();
     turn("j1", "S", "fp1", "Hello Ada!");
     turn("j2", "T", "fp1", "Hi Ada.");
-    expect(conversations.continuable("fp1", "Hello Ada!")).toBe("S");
-    expect(conversations.continuable("fp1", "Hi Ada.")).toBe("T");
+    expect(conversations.continuable("fp1", "Hello Ada!")).toEqual({ sessionId: "S", jobId: "j1" });
+    expect(conversations.continuable("fp1", "Hi Ada.")).toEqual({ sessionId: "T", jobId: "j2" });
   });
 
   it("finds none once the session is deleted", () => {
