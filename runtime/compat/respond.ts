@@ -42,7 +42,7 @@ export async function respond(
   // This request's conversation, recorded on its job; a later request that repeats it plus the answer continues.
   const heard = fingerprint(scope, req.conversation.system, req.conversation.turns);
   const submit = (body: CompatRequest["submit"], afterTurn?: string) =>
-    handleSubmit(g, { value: body, text: JSON.stringify(body), scope, principal, afterTurn, alongside: (id) => g.conversations.mark(id, heard) });
+    handleSubmit(g, { value: body, text: JSON.stringify(body), scope, principal, requestId: event.context.requestId, afterTurn, alongside: (id) => g.conversations.mark(id, heard) });
   const prior = priorExchange(scope, req.conversation);
   const match = prior && g.conversations.continuable(prior.fingerprint, prior.answer);
   const submitted = match ? await continueOrReplay(submit, req, match) : await submit(req.submit);

@@ -25,6 +25,8 @@ export interface SubmitRequest {
   alongside?: (jobId: string) => void;
   /** With session_id: the turn that must still be the session's latest (else 404, as for a missing session). */
   afterTurn?: string;
+  /** The request's X-Request-ID, stored with the job. */
+  requestId?: string;
 }
 
 export interface SubmitResponse {
@@ -88,6 +90,7 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
         g.idempotency.save(req.scope, req.idempotencyKey, { bodyHash, statusCode: 202, response, jobId: job.id });
       }
     },
+    requestId: req.requestId,
   });
   if (!submitted.ok && submitted.reason === "key_queue_full") {
     throw httpError(429, `this key already has ${policy?.max_queued} jobs queued (policy.max_queued)`);

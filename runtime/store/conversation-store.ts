@@ -1,4 +1,4 @@
-// The compatible APIs' conversations, kept on their jobs (migration 15): which conversation a job answered, and
+// The compatible APIs' conversations, kept on their jobs (migration 16): which conversation a job answered, and
 // which session a conversation may continue in. Matching is runtime/compat/continuation.ts's; this is the SQL.
 import type { Sqlite } from "./database";
 

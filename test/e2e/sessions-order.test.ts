@@ -1,10 +1,11 @@
 // Turns of one session run one at a time, in submission order, even when slots are free; a turn whose
-// predecessor failed still runs; other sessions are not held up. The scripted CLI logs each run's start and exit.
-import { mkdtempSync, readFileSync } from "node:fs";
+// predecessor failed still runs; other sessions are not held up; deleting a session cancels its turns. The scripted CLI logs each run's start and exit.
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FAKE_CLI, GatewayProcess } from "../support/gateway-process";
+import { FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
+import { isAlive } from "../support/processes";
 
 let gw: GatewayProcess;
 beforeAll(async () => {
@@ -52,5 +53,17 @@ describe("the turns of one session", () => {
     const session = (await gw.json("GET", `/api/v1/sessions/${sid}`)).body;
     expect(session.turns.map((t: any) => t.job_id)).toEqual([first, ...rest].map((j) => j.job_id));
     expect(session.turns[2].error_code).toBe("cli_error");
+  });
+
+  it("are cancelled, their CLI killed, when their session is deleted mid-turn", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cg-order-"));
+    const pidFile = join(dir, "pid");
+    const running = await gw.submit({ prompt: `[[pid-file:${pidFile}]][[hang]] doomed-turn` });
+    const queued = await gw.submit({ prompt: "[[reply:never]] doomed-next", session_id: running.session_id });
+    await gw.waitJob(running.job_id, (j) => j.status === "processing");
+    const pid = Number(await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, "utf8"), 10_000, "the CLI's pid"));
+    expect((await gw.request("DELETE", `/api/v1/sessions/${running.session_id}`)).status).toBe(204);
+    for (const j of [running, queued]) expect((await gw.json("GET", `/api/v1/jobs/${j.job_id}`)).status).toBe(404);
+    await waitUntil(() => !isAlive(pid), 10_000, "the turn's CLI to be killed");
   });
 });

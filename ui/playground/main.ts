@@ -9,6 +9,7 @@ import { getKey, setKey } from "./key";
 import { KeysView } from "./keys";
 import { UsageView } from "./usage";
 import { RunView } from "./run-view";
+import { StatusView } from "./status";
 import type { Job } from "./types";
 
 const keyInput = byId<HTMLInputElement>("api-key");
@@ -27,6 +28,7 @@ function showAuthError(err: unknown): boolean {
 const history = new History((job) => void open(job), showAuthError);
 const usage = new UsageView(showAuthError);
 const keys = new KeysView();
+const status = new StatusView(showAuthError);
 const run = new RunView(() => (void history.refresh(), void usage.refresh()));
 
 /** Everything that depends on the key. */
@@ -34,6 +36,7 @@ function refreshAll(): void {
   void history.refresh();
   void usage.refresh();
   void keys.refresh();
+  void status.refresh();
 }
 
 /** Replays a job from the history: a fresh job object carries a fresh stream token. */
@@ -79,5 +82,7 @@ byId("shortcut").textContent = /Mac|iPhone|iPad/.test(navigator.platform) ? "⌘
 
 void refreshHealth();
 setInterval(() => void refreshHealth(), 30_000);
+// The Status panel follows the queue while it shows (an operator's key: it reads /api/v1/stats/timeline).
+setInterval(() => void (getKey() && status.shown && status.refresh()), 15_000);
 if (getKey()) refreshAll();
 else notice(keyNotice, "Enter an API key to submit jobs and see the history.", "info");

@@ -16,7 +16,7 @@ function fresh() {
   const turn = (id: string, sessionId: string, fp: string, result?: string) => {
     if (!store.sessions.get(sessionId)) store.sessions.create({ id: sessionId, owner: "" });
     const row = { id, prompt: "p", systemPrompt: "", model: "haiku" as const, callbackUrl: "", webhookEvents: ["completed" as const] };
-    expect(store.insert({ ...row, metadata: undefined, responseFormat: "", timeoutSeconds: undefined, createdAt: Date.now(), owner: "", sessionId, fork: false }, 1000)).toBeUndefined();
+    expect(store.insert({ ...row, metadata: undefined, responseFormat: "", timeoutSeconds: undefined, createdAt: Date.now(), owner: "", sessionId, fork: false, requestId: "" }, 1000)).toBeUndefined();
     conversations.mark(id, fp);
     if (result === undefined) return;
     expect(store.claimNext()?.id).toBe(id);
