@@ -17,9 +17,17 @@ let browser: Browser;
 const Q1 = "How do I read a text file in Node.js?";
 const CODE = 'import { readFile } from "node:fs/promises";\nconst text = await readFile("notes.txt", "utf8");';
 const A1 = `Use **\`readFile\`** from \`node:fs/promises\`:|\n\n\`\`\`js\n${CODE}\n\`\`\`\n\n|It resolves to the file's contents as a string.`;
-const Q2 = "And line by line?";
+const Q2 = "And line by line? Put an example in read-lines.mjs.";
 const A2 = "Use the \`readline\` module:|\n\n1. open a stream with \`createReadStream\`\n2. |iterate \`rl\` with \`for await\`";
-const SCRIPT = { [Q1]: `[[tool:Read]][[reply:${A1}]][[delay:60]]`, [Q2]: `[[reply:${A2}]][[delay:60]]` };
+const EXAMPLE = [
+  'import { createReadStream } from "node:fs"',
+  'import { createInterface } from "node:readline"',
+  'for await (const line of createInterface({ input: createReadStream("notes.txt") })) console.log(line)',
+].join("\n");
+const SCRIPT = {
+  [Q1]: `[[tool:Read]][[reply:${A1}]][[delay:60]]`,
+  [Q2]: `[[write:read-lines.mjs=${EXAMPLE}]][[reply:${A2}]][[delay:60]]`,
+};
 
 beforeAll(async () => {
   if (skip) return;
@@ -84,6 +92,8 @@ describe.skipIf(skip)("the conversation view", () => {
       expect(await tool.locator(".tool-output").textContent(), check).toBe("output of Read");
       expect(await tool.locator(".tool-output").isVisible(), check).toBe(false);
       expect(await turn(page, 2).locator("details.tool").count(), check).toBe(0);
+      // The second turn's CLI wrote a file: the files panel shows it once the turn has ended.
+      await expect.poll(() => page.locator("#files-rows tr[data-path]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-path")))).toEqual(["read-lines.mjs"]);
       if (check === "as sent") {
         await tool.locator("summary").click();
         expect(await tool.locator(".tool-input").textContent()).toBe(JSON.stringify({ path: "x" }, null, 2));
