@@ -182,6 +182,21 @@ describe.skipIf(skip)("the conversation view", () => {
     expect(cspViolations).toEqual([]);
   });
 
+  it("folds tool calls in the answer panel too (the stream's tool_use and tool_result events)", async () => {
+    const { page, errors } = await openPage();
+    await page.fill("#prompt", "[[tool:failGrep]] run-tools");
+    await page.click("#submit");
+    await page.waitForSelector('#run-status[data-status="completed"]');
+    // The fake CLI's call of a tool named fail… comes back as an error, marked as such.
+    const tool = page.locator("#run-tools details.tool");
+    expect(await tool.count()).toBe(1);
+    expect(await tool.locator("summary").textContent()).toBe("Tool call failGrep");
+    expect(await tool.getAttribute("data-error")).toBe("true");
+    expect(await tool.locator(".tool-output").textContent()).toBe("output of failGrep");
+    expect(await tool.evaluate((d: HTMLDetailsElement) => d.open)).toBe(false);
+    expect(errors).toEqual([]);
+  });
+
   it("forks a session: the next message starts a new session branched from it", async () => {
     const { page } = await openPage();
     const first = await send(page, "[[reply:trunk]] fork-1", 1);

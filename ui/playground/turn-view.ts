@@ -1,11 +1,12 @@
 // One turn of a conversation: the prompt as the user's message, then the answer: its tool calls folded
-// (<details>, the input and what came back), its text rendered as sanitised Markdown while it streams in, and,
+// (tool-calls.ts), its text rendered as sanitised Markdown while it streams in, and,
 // for a job with a `json_schema` (or JSON mode), the structured output as formatted JSON once it ends.
 // A live turn follows its signed `urls.stream` with EventSource; a finished one reads the same events as JSON
 // (`/events`), so opening a long session does not hold one stream per turn.
 import { api, apiUrl } from "./api";
 import { h, notice } from "./dom";
 import { renderMarkdown } from "./markdown";
+import { addToolResult, addToolUse, prettyJson } from "./tool-calls";
 import type { Job } from "./types";
 
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
@@ -78,26 +79,9 @@ export class TurnView {
     else if (name === "chunk") {
       this.text += data.text;
       this.scheduleRender();
-    } else if (name === "tool_use") this.tools.append(this.toolCall(data.tool_use_id, data.name, data.input));
-    else if (name === "tool_result") this.toolResult(data.tool_use_id, data.output, data.is_error);
+    } else if (name === "tool_use") addToolUse(this.tools, data);
+    else if (name === "tool_result") addToolResult(this.tools, data);
     else if (name === "result") this.finish(data);
-  }
-
-  /** A folded tool call: its name on the summary line, its input (pretty when it is JSON) inside. */
-  private toolCall(id: string, name: string, input: string): HTMLDetailsElement {
-    return h(
-      "details",
-      { class: "tool", "data-tool-use-id": id },
-      h("summary", {}, "Tool call ", h("b", {}, name)),
-      h("pre", { class: "tool-input" }, prettyJson(input) ?? input),
-    );
-  }
-
-  private toolResult(id: string, output: string, isError: boolean): void {
-    const call = [...this.tools.querySelectorAll<HTMLDetailsElement>("details.tool")].find((d) => d.dataset.toolUseId === id);
-    const target = call ?? this.tools.appendChild(this.toolCall(id, "(unknown)", ""));
-    if (isError) target.dataset.error = "true";
-    target.append(h("pre", { class: "tool-output" }, output));
   }
 
   /** Markdown is parsed once per frame, however many chunks arrived in it. */
@@ -130,14 +114,5 @@ export class TurnView {
     this.status.textContent = status;
     this.status.dataset.status = status;
     this.answer.classList.toggle("streaming", !TERMINAL.has(status));
-  }
-}
-
-/** `text` indented, when it is JSON. */
-function prettyJson(text: string): string | undefined {
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return undefined;
   }
 }
