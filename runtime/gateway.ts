@@ -8,7 +8,7 @@ import { EventLog } from "./events/event-log";
 import { EventHub } from "./events/hub";
 import { StreamTokens } from "./events/stream-token";
 import type { JobDeps } from "./job/commands";
-import { log } from "./log";
+import { jobFields, log, setLogLevel } from "./log";
 import { CliPool } from "./queue/cli-pool";
 import { startCleanup } from "./queue/cleanup";
 import { Dispatcher } from "./queue/dispatcher";
@@ -30,14 +30,23 @@ import { WriteBatcher } from "./store/write-batcher";
 import { RateLimiter } from "./http/rate-limiter";
 import { IdempotencyKeys } from "./job/idempotency";
 import { finishJob } from "./job/finish";
+import { jobsRequeued, setKeyNames } from "./metrics/observe";
+import { setScrapeSource } from "./metrics/registry";
+import { databaseScrapeSource } from "./metrics/scrape-source";
+import { tokenExpiresAt } from "./health/credentials";
 import { KeyStore } from "./tenants/key-store";
 import { signersFor } from "./tenants/signers";
 import { heldOwners } from "./tenants/limits";
 import { UsageLedger } from "./tenants/usage-ledger";
 import { wakeEachUtcDay } from "./tenants/period-wake";
+import type { SandboxChoice } from "./sandbox/probe";
+import { SandboxUnavailableError } from "./sandbox/probe";
+import { startSandbox } from "./sandbox/start";
 
 export interface Gateway {
   config: Config;
+  /** The sandbox every CLI run starts in, and why (the start-up probe's verdict). */
+  sandbox: SandboxChoice;
   dbLock: DatabaseLock;
   db: Sqlite;
   store: JobStore;
@@ -72,6 +81,7 @@ export function bootGateway(): Promise<Gateway> {
     try {
       loadDotEnv();
       config = loadConfig();
+      setLogLevel(config.logLevel);
     } catch (err) {
       if (err instanceof ConfigError) {
         process.stderr.write(`claudegate: config: ${err.message}\n`);
@@ -90,13 +100,23 @@ export function bootGateway(): Promise<Gateway> {
       }
       throw err;
     }
-    current = build(config, dbLock);
+    let sandbox: SandboxChoice;
+    try {
+      sandbox = startSandbox(config);
+    } catch (err) {
+      if (err instanceof SandboxUnavailableError) {
+        process.stderr.write(`claudegate: sandbox: ${err.message}\n`);
+        process.exit(1);
+      }
+      throw err;
+    }
+    current = build(config, dbLock, sandbox);
     return current;
   });
   return booting;
 }
 
-function build(config: Config, dbLock: DatabaseLock): Gateway {
+function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Gateway {
   const db = openDatabase(config.dbPath);
   const store = new JobStore(db);
   const keys = new KeyStore(db, config.tenantDefaultPolicy);
@@ -106,7 +126,7 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
 
   const hub = new EventHub();
   const events = new EventLog(db, hub);
-  const pool = new CliPool(config.concurrency);
+  const pool = new CliPool(config.concurrency, sandbox.sandbox);
   const outbox = new WebhookOutbox(db);
   const webhookSender = new WebhookSender(
     outbox,
@@ -124,7 +144,12 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
     return { requeued: r.requeued, failed: r.failed.length };
   });
   store.sessions.releaseAll(); // the last server's runs are gone: their sessions' next turns may run
-  if (reaped.length || recovered.requeued || recovered.failed) log("info", "recovery", { reaped: reaped.length, ...recovered });
+  // A crash spent these runs' attempts (unlike a shutdown's requeue, which refunds them).
+  for (const job of recovered.requeued) log("info", "job requeued", { ...jobFields(job), reason: "crash_recovery", attempt: job.attempts });
+  jobsRequeued("crash_recovery", recovered.requeued.length);
+  if (reaped.length || recovered.requeued.length || recovered.failed) {
+    log("info", "recovery", { reaped: reaped.length, requeued: recovered.requeued.length, failed: recovered.failed });
+  }
   const pause = new QueuePause(db);
   const ledger = new UsageLedger(db);
   const workspaces = new WorkspaceStore(db, createWorkspaceStorage(config.workspaceStorage, db0Of(db)!), {
@@ -134,6 +159,7 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
   const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks, () => heldOwners({ keys, store, ledger }), workspaces);
   const gateway: Gateway = {
     config,
+    sandbox,
     dbLock,
     db,
     store,
@@ -157,6 +183,17 @@ function build(config: Config, dbLock: DatabaseLock): Gateway {
     cliVersion: pool.cliVersion(config.claudePath).catch(() => undefined),
     stopCleanup: both(startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs, workspaces), wakeEachUtcDay(() => dispatcher.pump())),
   };
+  setKeyNames((id) => keys.get(id)?.name);
+  setScrapeSource(
+    databaseScrapeSource({
+      db,
+      store,
+      concurrency: config.concurrency,
+      runningClis: () => dispatcher.runningCount(),
+      openStreams: () => gateway.streams.size,
+      tokenExpiresAt: () => tokenExpiresAt(),
+    }),
+  );
   return gateway;
 }
 
@@ -184,6 +221,7 @@ export async function stopGateway(): Promise<void> {
   const g = current;
   if (!g) return;
   current = undefined;
+  setScrapeSource(undefined);
   g.stopCleanup();
   g.idempotency.close();
   await g.dispatcher.stop(g.config.shutdownGraceMs);

@@ -4,11 +4,14 @@
 // signal, so tool shells and other grandchildren go with it; `setpriv --pdeathsig` makes the kernel kill the
 // CLI if this server dies without a chance to do it (SIGKILL). Every run ends with an outcome posted before
 // `end`: a run that cannot even start (no temporary directory, spawn throwing) fails as `spawn_failed`.
+// The run starts inside the sandbox chosen at start-up (runtime/sandbox/): its folder (runtime/cli/run-folder.ts:
+// config/, workspace/, tmp/) is then its only writable place and its HOME.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Duplex } from "node:stream";
 import type { MessagePort } from "node:worker_threads";
 import { LineSplitter } from "../runtime/cli/line-splitter";
 import { parseCliLine } from "../runtime/cli/stream-parser";
@@ -18,16 +21,40 @@ import { cliErrorDetail } from "../runtime/cli/stderr-detail";
 import { collectRunFolder, prepareRunFolder } from "../runtime/cli/run-folder";
 import type { Finish } from "../runtime/store/job-store";
 import type { MainMessage, RunSpec, WorkerMessage } from "../runtime/queue/run-protocol";
+import type { RunSandbox, Sandbox } from "../runtime/sandbox/modes";
+import { HANDSHAKE_FD, SETPRIV, sandboxEnv, wrapCommand, type Wrapped } from "../runtime/sandbox/wrap";
+import { leaseSlot, releaseSlot } from "./uid-lease";
 
-const SETPRIV = "/usr/bin/setpriv";
 const STDERR_TAIL_BYTES = 2048;
+type StdioPipe = "pipe";
 
-export default async function runCliTask({ spec, port }: { spec: RunSpec; port: MessagePort }): Promise<void> {
+export interface CliTask {
+  spec: RunSpec;
+  port: MessagePort;
+  sandbox?: Sandbox;
+  /** User mode's uid slots, shared by the pool's threads. */
+  uidLeases?: SharedArrayBuffer;
+}
+
+export default async function runCliTask({ spec, port, sandbox = { mode: "off" }, uidLeases }: CliTask): Promise<void> {
   const post = (m: WorkerMessage) => port.postMessage(m);
+  let slot: number | undefined;
+  let lingeredMs: number | undefined;
   try {
     if (!cliExists(spec.command)) {
       post({ t: "outcome", finish: missing(spec.command) });
       return;
+    }
+    let runSandbox: RunSandbox;
+    if (sandbox.mode === "user") {
+      slot = uidLeases && leaseSlot(uidLeases);
+      if (slot === undefined) {
+        post({ t: "outcome", finish: spawnFailed("no free sandbox uid (CLAUDEGATE_SANDBOX_UID's range is in use)", undefined) });
+        return;
+      }
+      runSandbox = { mode: "user", uid: sandbox.uidBase + slot };
+    } else {
+      runSandbox = sandbox;
     }
     let root: string;
     try {
@@ -37,9 +64,12 @@ export default async function runCliTask({ spec, port }: { spec: RunSpec; port: 
       return;
     }
     try {
-      const run = await prepareRunFolder(spec, root);
-      const { cliSessionId } = await supervise(spec, run.argv, run.env, port, run.dirs.workspace, post);
-      await collectRunFolder(spec, run, cliSessionId, post);
+      const run = await prepareRunFolder(spec, root, runSandbox);
+      const cwd = run.dirs.workspace;
+      const cmd = wrapCommand(runSandbox, { command: spec.command, argv: run.argv }, root, { hasSetpriv: existsSync(SETPRIV), cwd });
+      const supervised = await supervise(spec, cmd, sandboxEnv(runSandbox, spec.env, run.dirs), port, cwd, post);
+      lingeredMs = supervised.lingeredMs;
+      await collectRunFolder(spec, run, supervised.cliSessionId, post);
     } finally {
       await rm(root, { recursive: true, force: true });
     }
@@ -47,7 +77,9 @@ export default async function runCliTask({ spec, port }: { spec: RunSpec; port: 
     // Whatever failed here, the run must still have an outcome (a second one, after supervise's, is ignored).
     post({ t: "outcome", finish: spawnFailed("could not run the CLI", err) });
   } finally {
-    post({ t: "end" });
+    // The run's processes are gone (supervise waits for its group to end) and so is its folder: the uid is free.
+    if (slot !== undefined) releaseSlot(uidLeases!, slot);
+    post({ t: "end", lingeredMs });
     port.close();
   }
 }
@@ -70,11 +102,14 @@ function spawnFailed(what: string, err: unknown): Finish {
 interface Supervised {
   /** The result line's session_id, when the run got that far. */
   cliSessionId?: string;
+  /** How long the CLI lived on after its result line (undefined: it printed none). */
+  lingeredMs?: number;
 }
 
+/** Resolves once the CLI is gone. */
 function supervise(
   spec: RunSpec,
-  argv: string[],
+  cmd: Wrapped,
   env: Record<string, string>,
   port: MessagePort,
   cwd: string,
@@ -82,12 +117,10 @@ function supervise(
 ): Promise<Supervised> {
   return new Promise((resolve) => {
     const supervised: Supervised = {};
-    const [cmd, args] = existsSync(SETPRIV)
-      ? [SETPRIV, ["--pdeathsig", "KILL", "--", spec.command, ...argv]]
-      : [spec.command, argv];
     let child: ChildProcessWithoutNullStreams;
     try {
-      child = spawn(cmd, args, { cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+      const stdio: StdioPipe[] = cmd.handshake ? ["pipe", "pipe", "pipe", "pipe"] : ["pipe", "pipe", "pipe"];
+      child = spawn(cmd.file, cmd.args, { cwd, env, detached: true, stdio }) as ChildProcessWithoutNullStreams;
     } catch (err) {
       // Node throws (rather than emitting `error`) for E2BIG, a NUL byte in an argument and the like.
       post({ t: "outcome", finish: spawnFailed("could not start the CLI", err) });
@@ -97,6 +130,7 @@ function supervise(
     let decided = false; // an outcome has been posted; later events only affect clean-up
     let stallTimer: NodeJS.Timeout | undefined;
     let exited = false;
+    let resultAt: number | undefined; // when the result line came, for the linger time
     let stderrTail = "";
     let textBytes = 0;
     let sawDeltaThisTurn = false;
@@ -133,6 +167,7 @@ function supervise(
       finishUp();
     });
     if (child.pid !== undefined) post({ t: "spawned", pid: child.pid });
+    if (cmd.handshake) answerHandshake(child.stdio[HANDSHAKE_FD] as Duplex);
 
     child.stdin.on("error", () => {}); // EPIPE when the CLI exits before reading its prompt
     child.stdin.end(spec.stdin);
@@ -159,6 +194,7 @@ function supervise(
           post({ t: "retry", attempt: parsed.attempt, maxRetries: parsed.maxRetries, delayMs: parsed.delayMs, errorStatus: parsed.errorStatus });
           break;
         case "result":
+          resultAt = Date.now();
           if (Buffer.byteLength(parsed.result.result) > spec.maxResultBytes) return fail(tooLarge(spec));
           supervised.cliSessionId = parsed.result.sessionId;
           const limit = limitFromResult(parsed.result);
@@ -210,6 +246,7 @@ function supervise(
 
     child.on("exit", (code, signal) => {
       exited = true;
+      if (resultAt !== undefined) supervised.lingeredMs = Date.now() - resultAt;
       // Whatever the CLI left in its group (tool shells, MCP servers) must not outlive the run, and a
       // grandchild holding our stdout open would otherwise keep the streams from closing.
       killGroup("SIGKILL");
@@ -217,6 +254,7 @@ function supervise(
       later(2000, () => {
         child.stdout.destroy();
         child.stderr.destroy();
+        (child.stdio[HANDSHAKE_FD] as Duplex | undefined)?.destroy(); // `close` waits for it too
       });
       child.once("close", () => {
         const rest = splitter.end();
@@ -236,6 +274,12 @@ function supervise(
       resolve(supervised);
     }
   });
+}
+
+/** The run is ready and its parent-death signals are armed: let it start the CLI (runtime/sandbox/wrap.ts). */
+function answerHandshake(socket: Duplex): void {
+  socket.on("error", () => {}); // the run died before or while we answered; its exit is handled as any other
+  socket.once("data", () => socket.end("go\n"));
 }
 
 function tooLarge(spec: RunSpec): Finish {

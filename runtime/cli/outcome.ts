@@ -41,7 +41,7 @@ export function outcomeFromResult(r: ResultLine, opts: { json: boolean; structur
   }
   if (opts.structured) {
     // Asked twice for the StructuredOutput tool and still answering in text, the CLI ends with a "success" and
-    // no structured_output (measured with 2.1.197).
+    // no structured_output (measured with 2.1.197 and 2.1.332).
     if (r.structuredOutput === undefined) {
       return { status: "failed", result: r.result, error: "the CLI returned no structured output for json_schema", errorCode: "invalid_json", stats };
     }

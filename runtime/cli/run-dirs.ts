@@ -1,18 +1,27 @@
-// The folders of one run, all inside the run's private temporary directory (so one bind, or one `rm -r`, covers
-// them): the system prompt file, the CLI's configuration folder (CLAUDE_CONFIG_DIR: its .claude.json, credentials
-// and session transcripts, never shared with another run) and the workspace (the CLI's working directory).
+// The folders of one run, all inside the run's private temporary directory (so one bind, one chown or one
+// `rm -r` covers them): the system prompt file, the CLI's configuration folder (CLAUDE_CONFIG_DIR: its
+// .claude.json, credentials and session transcripts, never shared with another run), the workspace (the CLI's
+// working directory) and the CLI's TMPDIR outside bwrap (beside the workspace, never in it, so the CLI's temporary
+// files are never taken for session files).
 import { join } from "node:path";
 
 export const RUN_CONFIG_DIR = "config";
 export const RUN_WORKSPACE_DIR = "workspace";
+export const RUN_TMP_DIR = "tmp";
 
 export interface RunDirs {
   root: string;
   config: string;
   workspace: string;
+  tmp: string;
 }
 
-export const runDirs = (root: string): RunDirs => ({ root, config: join(root, RUN_CONFIG_DIR), workspace: join(root, RUN_WORKSPACE_DIR) });
+export const runDirs = (root: string): RunDirs => ({
+  root,
+  config: join(root, RUN_CONFIG_DIR),
+  workspace: join(root, RUN_WORKSPACE_DIR),
+  tmp: join(root, RUN_TMP_DIR),
+});
 
 /**
  * Where the CLI keeps the transcript of session `cliSessionId` run in `cwd`: <config>/projects/<cwd with every

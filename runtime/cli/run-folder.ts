@@ -1,10 +1,12 @@
-// One run's folder, prepared before its CLI starts and collected after the CLI is gone. Everything of a run lives
-// under its root (one folder to bind into a sandbox, one `rm -r` to clean): the system prompt files and the MCP
-// config beside the two folders of run-dirs.ts, config/ (CLAUDE_CONFIG_DIR, with the lent credentials and the
-// session's transcript put back) and workspace/ (the CLI's cwd, with the session's files).
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+// One run's folder, prepared before its CLI starts and collected after the CLI is gone, in every sandbox mode.
+// Everything of a run lives under its root (one folder to bind into bwrap, to chown to user mode's uid, to
+// `rm -r`): the system prompt files and the MCP config beside the folders of run-dirs.ts, config/
+// (CLAUDE_CONFIG_DIR, with the lent credentials and the session's transcript put back), workspace/ (the CLI's cwd,
+// with the session's files) and tmp/ (its TMPDIR outside bwrap).
+import { chown, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { RunSpec, WorkerMessage } from "../queue/run-protocol";
+import type { RunSandbox } from "../sandbox/modes";
 import { log } from "../log";
 import { capture, materialize } from "../workspace/run-workspace";
 import {
@@ -21,16 +23,21 @@ import { isCliSessionId, runDirs, transcriptPath, type RunDirs } from "./run-dir
 export interface PreparedRun {
   dirs: RunDirs;
   argv: string[];
-  env: Record<string, string>;
   /** The expiry of the credentials lent to the run (to know whether it renewed them). */
   lent: number | undefined;
 }
 
-/** Writes the run's folder under `root` (a new private temporary directory) and completes argv and env for it. */
-export async function prepareRunFolder(spec: RunSpec, root: string): Promise<PreparedRun> {
+/**
+ * Writes the run's folder under `root` (a new private temporary directory) and completes argv for it; the
+ * environment that points the CLI at it is runtime/sandbox/wrap.ts's sandboxEnv.
+ */
+export async function prepareRunFolder(spec: RunSpec, root: string, sandbox: RunSandbox): Promise<PreparedRun> {
   const dirs = runDirs(root);
   await mkdir(dirs.config, { mode: 0o700 });
   await mkdir(dirs.workspace, { mode: 0o700 });
+  // The CLI's own temporary files (2.1.332 leaves $TMPDIR/claude-<uid>/fswatch-probe-* after every run, and a
+  // killed one its cc-socks/<pid>.sock) go with the run; bwrap gives it a private /tmp instead.
+  if (sandbox.mode !== "bwrap") await mkdir(dirs.tmp, { mode: 0o700 });
   const lent = await lendCredentials(spec.operatorConfigDir, dirs.config);
   await materialize(dirs.workspace, spec.workspace.files);
   if (spec.resume) {
@@ -47,7 +54,18 @@ export async function prepareRunFolder(spec: RunSpec, root: string): Promise<Pre
   if (spec.systemPrompt) argv = withSystemPromptFile(argv, await privateFile(SYSTEM_PROMPT_FILE, spec.systemPrompt));
   if (spec.appendSystemPrompt) argv = withAppendSystemPromptFile(argv, await privateFile(APPEND_SYSTEM_PROMPT_FILE, spec.appendSystemPrompt));
   if (spec.mcpConfig) argv = withMcpConfigFile(argv, await privateFile(MCP_CONFIG_FILE, spec.mcpConfig));
-  return { dirs, argv, env: { ...spec.env, CLAUDE_CONFIG_DIR: dirs.config }, lent };
+  // The run's uid must own all of it: the CLI reads its prompt files and credentials, and writes its
+  // configuration, transcripts, workspace and temporary files there.
+  if (sandbox.mode === "user") await chownTree(root, sandbox.uid);
+  return { dirs, argv, lent };
+}
+
+async function chownTree(path: string, uid: number): Promise<void> {
+  await chown(path, uid, uid);
+  for (const e of await readdir(path, { withFileTypes: true })) {
+    if (e.isDirectory()) await chownTree(join(path, e.name), uid);
+    else await chown(join(path, e.name), uid, uid);
+  }
 }
 
 /**

@@ -37,7 +37,13 @@ export async function respond(
   if (!parsed.ok) throw faultError(parsed.fault);
   const req = parsed.value;
 
-  const submitted = await handleSubmit(g, { value: req.submit, text: JSON.stringify(req.submit), scope: sha256(apiKey), principal });
+  const submitted = await handleSubmit(g, {
+    value: req.submit,
+    text: JSON.stringify(req.submit),
+    scope: sha256(apiKey),
+    principal,
+    requestId: event.context.requestId,
+  });
   const jobId = submitted.jobId;
   setResponseHeader(event, JOB_ID_HEADER, jobId);
   const created = Math.floor((g.store.get(jobId)?.createdAt ?? Date.now()) / 1000);

@@ -4,6 +4,7 @@
 import type { ServerResponse } from "node:http";
 import type { Answer, Outcome } from "./answer";
 import { jobFault } from "./job-fault";
+import { sseReaderCutOff } from "../metrics/observe";
 import { outcomeOf, watchJob, type WatchDeps } from "./job-watch";
 
 /** How far a streaming reader may fall behind before it is cut off (the job goes on; its answer stays stored). */
@@ -63,7 +64,10 @@ export function streamOutcome(res: ServerResponse, jobId: string, answer: Answer
       if (ended) return;
       if (ev.event === "chunk" && !opts.json) {
         // A reader this far behind is dropped rather than buffered without bound.
-        if (res.writableLength > MAX_BUFFERED_BYTES) return void res.destroy();
+        if (res.writableLength > MAX_BUFFERED_BYTES) {
+          sseReaderCutOff();
+          return void res.destroy();
+        }
         res.write(answer.delta((JSON.parse(ev.data) as { text: string }).text));
       } else if (ev.event === "result") {
         const o = outcomeOf(deps.store, ev);

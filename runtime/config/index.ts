@@ -3,11 +3,13 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { envSchema, type Model } from "./schema";
+import type { SandboxSetting } from "../sandbox/modes";
 import { isLoopbackHost, type ListenAddr } from "./listen-addr";
 import { resolveClaudePath } from "./claude-path";
 import { loadOrCreateSecret, secretPathNextTo } from "./secret-file";
 import { AddressPolicy } from "../webhooks/address-policy";
 import { newWebhookSecret } from "../webhooks/signer";
+import type { Level } from "../log";
 import { policySchema, type KeyPolicy } from "../tenants/policy";
 import { loadMcpServers } from "./mcp-config";
 import type { WorkspaceStorageSpec } from "../workspace/storage-spec";
@@ -60,8 +62,15 @@ export interface Config {
   streamTokenTtlMs: number;
   /** Whether a client of /v1/ that disconnects before its answer cancels its job (else the job finishes). */
   compatCancelOnDisconnect: boolean;
+  logLevel: Level;
+  /** Where a key-less /metrics listener listens (CLAUDEGATE_METRICS_ADDR), or undefined for none. */
+  metricsListen: ListenAddr | undefined;
   /** Limits for every tenant key, for the fields its own policy leaves out. */
   tenantDefaultPolicy: KeyPolicy;
+  /** What CLAUDEGATE_SANDBOX asks for; the mode in use is decided by the start-up probe (runtime/sandbox/probe.ts). */
+  sandbox: SandboxSetting;
+  /** User mode's first uid: runs use sandboxUid .. sandboxUid + concurrency - 1. */
+  sandboxUid?: number;
 }
 
 export { ConfigError } from "./config-error";
@@ -148,7 +157,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loadOrCreateSecret(secretPathNextTo(e.CLAUDEGATE_DB_PATH, "claudegate.stream-secret"), () => randomBytes(32).toString("base64url")).value,
     streamTokenTtlMs: e.CLAUDEGATE_STREAM_TOKEN_TTL_SECONDS * 1000,
     compatCancelOnDisconnect: e.CLAUDEGATE_COMPAT_CANCEL_ON_DISCONNECT,
+    logLevel: e.CLAUDEGATE_LOG_LEVEL,
+    metricsListen: e.CLAUDEGATE_METRICS_ADDR,
     tenantDefaultPolicy: tenantDefaults(e.CLAUDEGATE_TENANT_DEFAULT_POLICY),
+    sandbox: e.CLAUDEGATE_SANDBOX,
+    sandboxUid: e.CLAUDEGATE_SANDBOX_UID,
   };
 }
 

@@ -21,3 +21,12 @@ export function isLoopbackHost(host: string | undefined): boolean {
   const h = host.toLowerCase();
   return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
 }
+
+/**
+ * Parses CLAUDEGATE_METRICS_ADDR: the same forms, plus a bare port. A port alone (":9464" or "9464") means
+ * loopback, since that listener has no key: exposing it takes an explicit host such as "0.0.0.0:9464".
+ */
+export function parseMetricsAddr(value: string): ListenAddr {
+  const addr = parseListenAddr(/^\d+$/.test(value) ? `:${value}` : value);
+  return { host: addr.host ?? "127.0.0.1", port: addr.port };
+}

@@ -2,10 +2,12 @@
 // plus ours. An empty value counts as unset, as in the original. Each rule's message is the one line printed
 // at start-up when the value is bad, so it names the variable and the rule.
 import { z } from "zod";
-import { parseListenAddr } from "./listen-addr";
+import { parseListenAddr, parseMetricsAddr } from "./listen-addr";
 import { DEFAULT_SCHEDULE_SECONDS } from "../webhooks/retry-policy";
 import { PERMISSION_MODES } from "../cli/cli-options";
 import { parseStorageSpec } from "../workspace/storage-spec";
+import { SANDBOX_SETTINGS, type SandboxSetting } from "../sandbox/modes";
+import { LOG_LEVELS } from "../log";
 
 /** The model aliases the CLI resolves itself (to the newest model of each family). */
 export const MODELS = ["haiku", "sonnet", "opus"] as const;
@@ -143,9 +145,52 @@ export const envSchema = z.object({
     .refine((v) => v === undefined || v.length >= 32, "CLAUDEGATE_STREAM_SECRET must be at least 32 characters"),
   CLAUDEGATE_STREAM_TOKEN_TTL_SECONDS: int("CLAUDEGATE_STREAM_TOKEN_TTL_SECONDS", 1, 3600, 30 * 24 * 3600),
   CLAUDEGATE_COMPAT_CANCEL_ON_DISCONNECT: flag,
+  CLAUDEGATE_LOG_LEVEL: z
+    .string()
+    .default("info")
+    .transform((v) => v.trim().toLowerCase())
+    .refine((v): v is (typeof LOG_LEVELS)[number] => (LOG_LEVELS as readonly string[]).includes(v), {
+      error: (issue) => `CLAUDEGATE_LOG_LEVEL "${String(issue.input)}" must be one of: ${LOG_LEVELS.join(", ")}`,
+    })
+    .transform((v) => v as (typeof LOG_LEVELS)[number]),
+  CLAUDEGATE_METRICS_ADDR: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      try {
+        return parseMetricsAddr(v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: `CLAUDEGATE_METRICS_ADDR "${v}" ${(err as Error).message}` });
+        return z.NEVER;
+      }
+    }),
   // JSON, checked in loadConfig with the key policy's own schema (which imports MODELS from here).
   CLAUDEGATE_TENANT_DEFAULT_POLICY: z.string().optional(),
+  CLAUDEGATE_SANDBOX: z
+    .string()
+    .default("auto")
+    .refine((v): v is SandboxSetting => (SANDBOX_SETTINGS as readonly string[]).includes(v), {
+      error: (issue) => `CLAUDEGATE_SANDBOX "${String(issue.input)}" must be one of: ${SANDBOX_SETTINGS.join(", ")}`,
+    })
+    .transform((v) => v as SandboxSetting),
+  // System accounts live below 1000; the range (one uid per concurrent run) must stay clear of them.
+  CLAUDEGATE_SANDBOX_UID: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const n = Number(v.trim());
+      if (!/^\d+$/.test(v.trim()) || n < 1000 || n > 4_000_000_000) {
+        ctx.addIssue({ code: "custom", message: `CLAUDEGATE_SANDBOX_UID "${v}" must be a uid between 1000 and 4000000000` });
+        return z.NEVER;
+      }
+      return n;
+    }),
 }).superRefine((env, ctx) => {
+  if (env.CLAUDEGATE_SANDBOX === "user" && env.CLAUDEGATE_SANDBOX_UID === undefined) {
+    ctx.addIssue({ code: "custom", path: ["CLAUDEGATE_SANDBOX_UID"], message: "CLAUDEGATE_SANDBOX=user needs CLAUDEGATE_SANDBOX_UID (the first uid its runs use)" });
+  }
   if (env.CLAUDEGATE_JOB_TTL_HOURS > 0 && env.CLAUDEGATE_CLEANUP_INTERVAL_MINUTES < 1) {
     ctx.addIssue({
       code: "custom",

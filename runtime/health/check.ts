@@ -29,6 +29,9 @@ export function checkHealth(g: Gateway, withDetails: boolean): Record<string, st
     status,
     ...(problems.length ? { reason: problems.join("; ") } : {}),
     ...auth,
+    // Which sandbox the CLI runs start in, and why (the start-up probe's verdict): an operator's first question.
+    sandbox: g.sandbox.sandbox.mode,
+    sandbox_reason: g.sandbox.reason,
     ...(pause
       ? { paused_until: pause.until === null ? "until resumed" : new Date(pause.until).toISOString(), paused_reason: pause.reason }
       : {}),

@@ -13,14 +13,20 @@ export function credentialsFile(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), ".claude"), ".credentials.json");
 }
 
-export function readAuthInfo(file = credentialsFile(), now = Date.now()): AuthInfo {
+/** When the CLI's OAuth token expires (epoch ms), or undefined when the credentials file does not say. */
+export function tokenExpiresAt(file = credentialsFile()): number | undefined {
   let expiresAt: unknown;
   try {
     expiresAt = JSON.parse(readFileSync(file, "utf8"))?.claudeAiOauth?.expiresAt;
   } catch {
-    return { claude_auth: "unknown" };
+    return undefined;
   }
-  if (typeof expiresAt !== "number" || !(expiresAt > 0)) return { claude_auth: "unknown" };
+  return typeof expiresAt === "number" && expiresAt > 0 ? expiresAt : undefined;
+}
+
+export function readAuthInfo(file = credentialsFile(), now = Date.now()): AuthInfo {
+  const expiresAt = tokenExpiresAt(file);
+  if (expiresAt === undefined) return { claude_auth: "unknown" };
   return {
     claude_auth: expiresAt > now ? "valid" : "expired",
     token_expires_at: new Date(Math.floor(expiresAt / 1000) * 1000).toISOString().replace(".000Z", "Z"),

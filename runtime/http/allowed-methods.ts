@@ -10,17 +10,20 @@ export function allowedMethods(routes: readonly RouteEntry[], path: string): str
   const methods = new Set<string>();
   for (const r of routes) {
     if (r.middleware || !r.route || !r.method) continue;
-    // A catch-all (`/**`, or `/**:name` from a `[...name]` file) matches the rest of the path.
-    const pattern = new RegExp(
-      "^" +
-        r.route
-          .replace(/\/\*\*(?::\w+)?$/, "\u0000")
-          .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
-          .replace(/:\w+/g, "[^/]+")
-          .replace("\u0000", "(?:/.*)?") +
-        "/?$",
-    );
-    if (pattern.test(path)) methods.add(r.method.toUpperCase());
+    if (routePattern(r.route).test(path)) methods.add(r.method.toUpperCase());
   }
   return [...methods].sort();
+}
+
+/** A Nitro route (`:name` parameters; a catch-all `/**`, or `/**:name` from a `[...name]` file, matches the rest of the path) as a RegExp. */
+export function routePattern(route: string): RegExp {
+  return new RegExp(
+    "^" +
+      route
+        .replace(/\/\*\*(?::\w+)?$/, "\u0000")
+        .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+        .replace(/:\w+/g, "[^/]+")
+        .replace("\u0000", "(?:/.*)?") +
+      "/?$",
+  );
 }

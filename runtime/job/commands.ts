@@ -7,6 +7,8 @@ import type { Dispatcher } from "../queue/dispatcher";
 import type { JobStore } from "../store/job-store";
 import type { WriteBatcher } from "../store/write-batcher";
 import type { Webhooks } from "../webhooks/webhooks";
+import { log, jobFields } from "../log";
+import { jobSubmitted } from "../metrics/observe";
 import { finishJob } from "./finish";
 import { isTerminal, type Job } from "./job";
 import type { SubmitBody } from "./submit-schema";
@@ -36,6 +38,8 @@ export interface SubmitOptions {
   canUseSession?: (owner: string) => boolean;
   /** The agent options as allowed (tools narrowed to the key's policy); default: the body's own. */
   options?: AgentOptions;
+  /** The submit's X-Request-ID, kept with the job for its log lines. */
+  requestId?: string;
 }
 
 export async function submitJob(deps: JobDeps, body: SubmitBody, opts: SubmitOptions, now = Date.now()): Promise<SubmitResult> {
@@ -55,6 +59,7 @@ export async function submitJob(deps: JobDeps, body: SubmitBody, opts: SubmitOpt
     responseFormat: body.response_format ?? "",
     jsonSchema: body.json_schema === undefined ? undefined : JSON.stringify(body.json_schema),
     timeoutSeconds: body.timeout_seconds,
+    requestId: opts.requestId ?? "",
     createdAt: now,
     owner: opts.owner,
     sessionId,
@@ -78,7 +83,10 @@ export async function submitJob(deps: JobDeps, body: SubmitBody, opts: SubmitOpt
     opts.alongside?.(created);
     return { ok: true, job: created };
   });
-  if (r.ok) deps.dispatcher.pump();
+  if (!r.ok) return r;
+  jobSubmitted(r.job);
+  log("info", "job submitted", { ...jobFields(r.job), model: r.job.model });
+  deps.dispatcher.pump();
   return r;
 }
 

@@ -4,6 +4,8 @@ import type { EventLog } from "../events/event-log";
 import { resultPayload } from "../events/job-event";
 import type { JobStore } from "../store/job-store";
 import type { Webhooks } from "../webhooks/webhooks";
+import { jobFields, log } from "../log";
+import { jobFinished } from "../metrics/observe";
 import type { Job } from "./job";
 
 export interface FinishDeps {
@@ -13,7 +15,7 @@ export interface FinishDeps {
 }
 
 export function finishJob(deps: FinishDeps, transition: () => Job | undefined): Job | undefined {
-  return deps.store.transaction(() => {
+  const job = deps.store.transaction(() => {
     const job = transition();
     if (job) {
       deps.events.append(job.id, "result", resultPayload(job));
@@ -22,4 +24,18 @@ export function finishJob(deps: FinishDeps, transition: () => Job | undefined): 
     }
     return job;
   });
+  if (job) {
+    jobFinished(job);
+    const ran = job.startedAt !== undefined && job.completedAt !== undefined ? job.completedAt - job.startedAt : undefined;
+    log(job.status === "failed" ? "warn" : "info", "job finished", {
+      ...jobFields(job),
+      status: job.status,
+      error_code: job.errorCode || undefined,
+      error: job.error || undefined,
+      attempt: job.attempts,
+      run_ms: ran,
+      cost_usd: job.cost_usd,
+    });
+  }
+  return job;
 }

@@ -60,6 +60,8 @@ export interface Job extends RunStats {
   /** JSON text of the schema for the CLI's structured output (`--json-schema`), or undefined. */
   jsonSchema: string | undefined;
   timeoutSeconds: number | undefined;
+  /** The X-Request-ID of the submit that created the job ("" for jobs older than this field). */
+  requestId: string;
   attempts: number;
   /** The CLI's latest API retry report while the run is retrying. */
   retrying?: { attempt: number; max_retries: number; delay_ms: number; error_status: number | null };

@@ -21,6 +21,8 @@ export interface SubmitRequest {
   scope: string;
   idempotencyKey?: string;
   principal: Principal;
+  /** The request's X-Request-ID, stored with the job. */
+  requestId?: string;
 }
 
 export interface SubmitResponse {
@@ -82,6 +84,7 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
         g.idempotency.save(req.scope, req.idempotencyKey, { bodyHash, statusCode: 202, response, jobId: job.id });
       }
     },
+    requestId: req.requestId,
   });
   if (!submitted.ok && submitted.reason === "key_queue_full") {
     throw httpError(429, `this key already has ${policy?.max_queued} jobs queued (policy.max_queued)`);

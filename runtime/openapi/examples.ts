@@ -1,5 +1,7 @@
 // Example values for the document, the same ones the README shows. A test parses each with its response
 // schema, so an example cannot drift from the schema it illustrates.
+import { dependencies } from "../../package.json";
+
 const ID = "3479044e-64ff-4f0d-8cd3-d0b06a93d07f";
 export const SESSION_ID = "0d6f6f7e-54a4-4f57-9d1e-6c2c4d3b1a10";
 const urls = {
@@ -122,9 +124,24 @@ export const stats = {
   concurrency: 1,
   queue_size: 1000,
   stream_subscribers: 2,
-  cli_version: "2.1.197",
+  cli_version: dependencies["@anthropic-ai/claude-code"], // the pinned CLI, so a version bump stays one line
   started_at: "2026-11-24T06:05:02.884Z",
   uptime_seconds: 21,
+};
+
+export const timeline = {
+  minutes: 2,
+  bucket_seconds: 60,
+  from: "2026-11-24T06:04:00.000Z",
+  to: "2026-11-24T06:05:23.120Z",
+  buckets: [
+    { at: "2026-11-24T06:04:00.000Z", queued: 3, running: 1, completed: 4, failed: 1, cancelled: 0 },
+    { at: "2026-11-24T06:05:00.000Z", queued: 2, running: 1, completed: 1, failed: 0, cancelled: 0 },
+  ],
+  queue: { queued: 2, processing: 1, completed: 5, failed: 1, cancelled: 0 },
+  running_clis: 1,
+  concurrency: 1,
+  pause: { paused: false },
 };
 
 export const health = { status: "ok", claude_auth: "valid", token_expires_at: "2026-11-24T14:00:00Z", token_expires_in: "7h30m0s" };

@@ -2,6 +2,8 @@
 // document itself.
 import * as ex from "./examples";
 import { AUTH_ERRORS, OPERATOR_ONLY, errorResponses, jsonResponse, schemaRef } from "./responses";
+import { queryParameters } from "./json-schema";
+import { timelineQuery } from "./requests";
 
 const health = {
   operationId: "getHealth",
@@ -21,6 +23,37 @@ const stats = {
   summary: "Queue and server figures",
   description: "Jobs by status, whether the queue is paused, CLI processes alive, open streams, CLI version and uptime. Operator keys only.",
   responses: { 200: jsonResponse("Stats", "Stats", ex.stats), ...errorResponses({ ...AUTH_ERRORS, ...OPERATOR_ONLY }) },
+};
+
+const timeline = {
+  operationId: "getStatsTimeline",
+  tags: ["Server"],
+  summary: "Queue figures per minute",
+  description:
+    "An operator's view of the last `minutes`: per minute, the jobs that completed, failed or were cancelled, and the jobs " +
+    "queued and running at the minute's end (read from the database: a job put back in the queue shows only its latest run); " +
+    "then the figures of now and the pause. What the playground's Status view draws. Operator keys only.",
+  parameters: queryParameters(timelineQuery),
+  responses: {
+    200: jsonResponse("The timeline", "Timeline", ex.timeline),
+    ...errorResponses({ 400: { description: "Bad `minutes`", messages: ["minutes must be an integer from 1 to 1440"] }, ...AUTH_ERRORS, ...OPERATOR_ONLY }),
+  },
+};
+
+const metrics = {
+  operationId: "getMetrics",
+  tags: ["Server"],
+  summary: "Prometheus metrics",
+  description:
+    "Every metric in Prometheus's text exposition format (README: Observability). Needs an operator key; a scraper that " +
+    "cannot send one reads the same text without a key on `CLAUDEGATE_METRICS_ADDR`.",
+  responses: {
+    200: {
+      description: "Prometheus text format 0.0.4",
+      content: { "text/plain": { schema: { type: "string" }, example: "# HELP claudegate_queue_jobs Jobs in the database by status\n# TYPE claudegate_queue_jobs gauge\nclaudegate_queue_jobs{status=\"queued\"} 2\n" } },
+    },
+    ...errorResponses({ ...AUTH_ERRORS, ...OPERATOR_ONLY }),
+  },
 };
 
 const pause = {
@@ -77,8 +110,10 @@ const openapi = {
 export const serverPaths = {
   "/api/v1/health": { get: health },
   "/api/v1/stats": { get: stats },
+  "/api/v1/stats/timeline": { get: timeline },
   "/api/v1/queue/pause": { post: pause },
   "/api/v1/queue/resume": { post: resume },
   "/api/v1/webhooks/secret": { get: secret },
   "/api/v1/openapi.json": { get: openapi },
+  "/metrics": { get: metrics },
 };

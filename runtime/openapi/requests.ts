@@ -6,6 +6,7 @@ import { eventsQuerySchema } from "../events/events-query";
 import { listQuerySchema } from "../job/list-query";
 import { MAX_TIMEOUT_SECONDS, submitSchema } from "../job/submit-schema";
 import { MAX_PAUSE_SECONDS, pauseSchema } from "../queue/pause-schema";
+import { MAX_TIMELINE_MINUTES, timelineQuerySchema } from "../health/timeline";
 import { createKeySchema, updateKeySchema } from "../tenants/policy";
 import { sessionListQuerySchema } from "../session/session-list-query";
 import { MAX_USAGE_DAYS, usageQuerySchema } from "../tenants/usage-query";
@@ -88,6 +89,10 @@ export const sessionListQuery = documented(sessionListQuerySchema, {
 export const eventsQuery = documented(eventsQuerySchema, {
   after: { type: "integer", minimum: 0, description: "Return events with an id greater than this. Default 0." },
   limit: { type: "integer", minimum: 1, maximum: 1000, description: "Page size, 1–1000. Default 100." },
+});
+
+export const timelineQuery = documented(timelineQuerySchema, {
+  minutes: { type: "integer", minimum: 1, maximum: MAX_TIMELINE_MINUTES, description: `How many minutes back, 1–${MAX_TIMELINE_MINUTES}. Default 60.` },
 });
 
 export const pauseRequest = documented(pauseSchema, {

@@ -5,10 +5,12 @@ import { z } from "zod";
 import { MODELS } from "../config/schema";
 import { ERROR_CODES, STATUSES, WEBHOOK_EVENTS } from "../job/job";
 import type { DeliveryType } from "../webhooks/outbox";
+import { PAUSE_SOURCES } from "../queue/queue-pause";
 import { policySchema } from "../tenants/policy";
 import { agentOptionsShape } from "../job/agent-options";
 import { EVENT_NAMES, type EventName } from "../events/job-event";
 import { USAGE_GROUPS } from "../tenants/usage-ledger";
+import { SANDBOX_MODES_BY_STRENGTH } from "../sandbox/modes";
 
 // `satisfies` keeps this list in step with the type the runtime uses.
 const DELIVERY_TYPES = ["job.started", "job.completed", "job.failed", "job.cancelled"] as const satisfies readonly DeliveryType[];
@@ -167,7 +169,7 @@ export const pauseStateSchema = z
       paused: z.literal(true),
       paused_until: timestamp.nullable().describe("`null`: until resumed"),
       reason: z.string(),
-      source: z.enum(["operator", "usage_limit"]),
+      source: z.enum(PAUSE_SOURCES),
       since: timestamp,
     }),
   ])
@@ -185,6 +187,29 @@ export const statsSchema = z.object({
   uptime_seconds: count,
 });
 
+export const timelineSchema = z.object({
+  minutes: z.int().min(1),
+  bucket_seconds: z.literal(60),
+  from: timestamp.describe("Start of the first minute"),
+  to: timestamp.describe("Now"),
+  buckets: z
+    .array(
+      z.object({
+        at: timestamp.describe("Start of the minute"),
+        queued: count.describe("Jobs waiting at the end of the minute (the last one: now)"),
+        running: count.describe("Jobs running at the end of the minute"),
+        completed: count.describe("Jobs that completed during the minute"),
+        failed: count,
+        cancelled: count,
+      }),
+    )
+    .describe("One per minute, oldest first"),
+  queue: z.record(z.enum(STATUSES), count).describe("Jobs by status now"),
+  running_clis: count.describe("CLI processes this instance runs now"),
+  concurrency: z.int().min(1),
+  pause: pauseStateSchema,
+});
+
 export const healthSchema = z.object({
   status: z.enum(["ok", "degraded"]),
   reason: z.string().optional().describe("Only when degraded, and only to a request with a valid key"),
@@ -193,6 +218,8 @@ export const healthSchema = z.object({
   token_expires_in: z.string().optional().describe("Go duration, e.g. `7h30m0s`; time since expiry once expired"),
   paused_until: z.string().optional().describe("A timestamp, or `until resumed`; only while the queue is paused, to a request with a valid key"),
   paused_reason: z.string().optional().describe("Only while the queue is paused, to a request with a valid key"),
+  sandbox: z.enum(SANDBOX_MODES_BY_STRENGTH).optional().describe("The sandbox every CLI run starts in (`CLAUDEGATE_SANDBOX`); only to a request with a valid key"),
+  sandbox_reason: z.string().optional().describe("Why that mode: the start-up probe's verdict; only to a request with a valid key"),
 });
 
 export const webhookSecretSchema = z.object({ secret: z.string().describe("`whsec_<base64>`") });
@@ -319,6 +346,7 @@ export const responseSchemas = {
   DeliveryList: deliveryListSchema,
   PauseState: pauseStateSchema,
   Stats: statsSchema,
+  Timeline: timelineSchema,
   Health: healthSchema,
   WebhookSecret: webhookSecretSchema,
   KeyPolicy: keyPolicySchema,

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { RunSpec } from "./run-protocol";
+import type { Sandbox } from "../sandbox/modes";
 
 /**
  * The bundled worker sits next to the server entry (`.output/server/workers/cli-task.mjs`, emitted by the
@@ -19,8 +20,15 @@ export function defaultWorkerFile(): string {
 
 export class CliPool {
   private readonly pool: Piscina;
+  /** User mode's uid leases, one Int32 per uid of the range, shared by every worker thread (see workers/uid-lease.ts). */
+  private readonly uidLeases: SharedArrayBuffer;
 
-  constructor(concurrency: number, workerFile = defaultWorkerFile()) {
+  constructor(
+    concurrency: number,
+    private readonly sandbox: Sandbox = { mode: "off" },
+    workerFile = defaultWorkerFile(),
+  ) {
+    this.uidLeases = new SharedArrayBuffer(4 * (sandbox.mode === "user" ? sandbox.slots : 0));
     this.pool = new Piscina({
       filename: workerFile,
       minThreads: concurrency,
@@ -33,7 +41,8 @@ export class CliPool {
   /** Starts a run; the returned port carries its messages, the promise settles when the task returns. */
   run(spec: RunSpec): { port: MessagePort; done: Promise<void> } {
     const { port1, port2 } = new MessageChannel();
-    const done = this.pool.run({ spec, port: port2 }, { transferList: [port2] }) as Promise<void>;
+    const task = { spec, port: port2, sandbox: this.sandbox, uidLeases: this.uidLeases };
+    const done = this.pool.run(task, { transferList: [port2] }) as Promise<void>;
     return { port: port1, done };
   }
 

@@ -17,7 +17,9 @@ import { cliErrorDetail } from "../cli/stderr-detail";
 import type { CliPool } from "./cli-pool";
 import type { WorkerMessage } from "./run-protocol";
 import type { QueuePause } from "./queue-pause";
-import { log } from "../log";
+import { jobFields, log } from "../log";
+import * as observe from "../metrics/observe";
+import type { RequeueReason } from "../metrics/labels";
 import type { FileData, WorkspaceStore } from "../workspace/workspace-store";
 
 interface Run {
@@ -33,6 +35,8 @@ interface Run {
   toolCalls: number;
   /** The workspace the run left, being stored: the session's next turn waits for it. */
   saving?: Promise<void>;
+  /** A text chunk has arrived (the time to the first one is measured). */
+  chunked: boolean;
 }
 
 /** The longest text of a worker thread's error kept in a job's `error`. */
@@ -86,7 +90,9 @@ export class Dispatcher {
 
   private start(job: Job): void {
     this.events.append(job.id, "status", { status: "processing", attempt: job.attempts });
-    const run: Run = { job, closed: false, ended: false, toolCalls: 0 };
+    observe.jobStarted(job);
+    log("info", "job started", { ...jobFields(job), attempt: job.attempts });
+    const run: Run = { job, closed: false, ended: false, chunked: false, toolCalls: 0 };
     this.running.set(job.id, run); // the slot is taken from the claim on
     if (!this.workspaces) return this.launch(run, []);
     // A fork's first turn starts from its parent's files, as from its parent's transcript.
@@ -94,7 +100,7 @@ export class Dispatcher {
     this.workspaces.filesOf(source).then(
       (files) => this.launch(run, files),
       (err: unknown) => {
-        log("error", "could not read a session's workspace", { job_id: job.id, error: String((err as Error)?.message ?? err) });
+        log("error", "could not read a session's workspace", { ...jobFields(job), error: String((err as Error)?.message ?? err) });
         if (!run.closed) this.finish(run, { status: "failed", result: "", error: "could not read the session's workspace", errorCode: "spawn_failed" });
         this.end(run);
       },
@@ -121,9 +127,13 @@ export class Dispatcher {
   }
 
   private onMessage(run: Run, m: WorkerMessage): void {
-    if (m.t === "end") return this.end(run);
+    if (m.t === "end") {
+      if (m.lingeredMs !== undefined) observe.cliLingered(m.lingeredMs);
+      return this.end(run);
+    }
     if (m.t === "spawned") {
       run.pid = m.pid;
+      log("debug", "CLI spawned", { ...jobFields(run.job), pid: m.pid });
       return;
     }
     if (m.t === "workspace") {
@@ -132,7 +142,7 @@ export class Dispatcher {
       const store = this.workspaces;
       if (store && this.store.sessions.get(sessionId)?.runningJob === id) {
         run.saving = store.replace(sessionId, m.files).catch((err: unknown) =>
-          log("error", "could not store a session's workspace", { job_id: id, error: String((err as Error)?.message ?? err) }),
+          log("error", "could not store a session's workspace", { ...jobFields(run.job), error: String((err as Error)?.message ?? err) }),
         );
       }
       return;
@@ -146,6 +156,10 @@ export class Dispatcher {
     if (run.closed) return;
     switch (m.t) {
       case "chunk":
+        if (!run.chunked) {
+          run.chunked = true;
+          observe.firstChunk(run.job);
+        }
         this.events.append(run.job.id, "chunk", { text: m.text });
         break;
       case "tool_use":
@@ -159,33 +173,37 @@ export class Dispatcher {
         const retrying = { attempt: m.attempt, max_retries: m.maxRetries, delay_ms: m.delayMs, error_status: m.errorStatus };
         this.store.setRetrying(run.job.id, run.job.attempts, retrying);
         this.events.append(run.job.id, "status", { status: "processing", retrying });
+        observe.cliRetried(run.job);
+        log("info", "CLI retrying an API call", { ...jobFields(run.job), ...retrying });
         break;
       }
       case "outcome":
-        if (m.finish.errorCode === "spawn_failed") log("error", "CLI could not be started", { job_id: run.job.id, error: m.finish.error });
+        if (m.finish.errorCode === "spawn_failed") log("error", "CLI could not be started", { ...jobFields(run.job), error: m.finish.error });
         this.finish(run, m.finish);
         break;
       case "interrupted":
         // We stopped this run ourselves (shutdown): it goes back to the queue with its attempt refunded, and
         // its subscribers learn why their stream is about to end.
-        this.requeue(run, "server restarting");
+        this.requeue(run, "shutdown", "server restarting");
         break;
       case "limited": {
         // The account, not the job, hit a limit: every queued job would fail the same way, so the job goes
         // back to the queue (its attempt refunded) and the queue waits until the limit resets.
         const until = m.limit.resetAt && m.limit.resetAt > Date.now() ? m.limit.resetAt : Date.now() + this.config.limitBackoffMs;
         const pause = this.pause.pause(until, m.limit.message, "usage_limit");
-        log("warn", "usage limit: queue paused", { job_id: run.job.id, until: new Date(until).toISOString(), reason: pause.reason });
-        this.requeue(run, `usage limit reached; queue paused until ${new Date(until).toISOString()}`);
+        log("warn", "usage limit: queue paused", { ...jobFields(run.job), until: new Date(until).toISOString(), reason: pause.reason });
+        this.requeue(run, "usage_limit", `usage limit reached; queue paused until ${new Date(until).toISOString()}`);
         break;
       }
     }
   }
 
-  private requeue(run: Run, reason: string): void {
+  private requeue(run: Run, why: RequeueReason, reason: string): void {
     run.closed = true;
     if (this.store.requeueRun(run.job.id, run.job.attempts)) {
       this.events.append(run.job.id, "status", { status: "queued", reason }, false);
+      observe.jobsRequeued(why);
+      log("info", "job requeued", { ...jobFields(run.job), reason: why });
     }
   }
 
@@ -200,7 +218,7 @@ export class Dispatcher {
 
   /** Fails a run that ended without an outcome, so its job never stays `processing` with nothing running. */
   private lose(run: Run, error: string): void {
-    log("error", "run ended without an outcome", { job_id: run.job.id, attempt: run.job.attempts, error });
+    log("error", "run ended without an outcome", { ...jobFields(run.job), attempt: run.job.attempts, error });
     this.finish(run, { status: "failed", result: "", error, errorCode: "run_lost" });
   }
 
@@ -247,7 +265,7 @@ export class Dispatcher {
     clearTimeout(grace);
     for (const run of this.running.values()) {
       if (run.port) run.port.postMessage({ t: "shutdown" });
-      else this.requeue(run, "server restarting"); // still reading its workspace: it ends when that is done
+      else this.requeue(run, "shutdown", "server restarting"); // still reading its workspace: it ends when that is done
     }
     await idle;
   }

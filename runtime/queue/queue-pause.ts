@@ -3,7 +3,8 @@
 // pauses the queue until the limit resets, so every queued job does not fail in turn.
 import type { Sqlite } from "../store/database";
 
-export type PauseSource = "operator" | "usage_limit";
+export const PAUSE_SOURCES = ["operator", "usage_limit"] as const;
+export type PauseSource = (typeof PAUSE_SOURCES)[number];
 
 export interface PauseState {
   /** Epoch ms, or null for "until resumed". */

@@ -50,7 +50,8 @@ export type WorkerMessage =
   | { t: "workspace"; files: FileData[] }
   /** After the CLI exited, before `end`: the transcript it left for the session's next turn. */
   | { t: "transcript"; cliSessionId: string; data: Uint8Array }
-  | { t: "end" };
+  /** `lingeredMs`: how long the CLI stayed alive after its result line, when it printed one. */
+  | { t: "end"; lingeredMs?: number };
 
 /** Main → worker. */
 export type MainMessage = { t: "cancel" } | { t: "shutdown" };

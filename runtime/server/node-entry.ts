@@ -7,7 +7,9 @@ import type { AddressInfo } from "node:net";
 import { toNodeListener } from "h3";
 import { useNitroApp } from "nitropack/runtime/internal/app";
 import { bootGateway, startWork, stopGateway, type Gateway } from "../gateway";
-import { log } from "../log";
+import type { ListenAddr } from "../config/listen-addr";
+import { announce, log } from "../log";
+import { startMetricsListener } from "../metrics/listener";
 
 const nitroApp = useNitroApp();
 void bootGateway().then(serve);
@@ -27,7 +29,8 @@ function serve(gateway: Gateway): void {
   server.listen({ host: config.listen.host, port: config.listen.port }, () => {
     const a = server.address() as AddressInfo;
     const host = a.family === "IPv6" ? `[${a.address}]` : a.address;
-    log("info", "claudegate listening", { addr: `${host}:${a.port}`, url: `http://${host}:${a.port}`, cli: config.claudePath });
+    announce("claudegate listening", { addr: `${host}:${a.port}`, url: `http://${host}:${a.port}`, cli: config.claudePath });
+    if (config.metricsListen) void serveMetrics(config.metricsListen);
     startWork(gateway);
     const gk = config.generatedKey;
     if (gk?.created) {
@@ -40,12 +43,24 @@ function serve(gateway: Gateway): void {
   process.on("SIGINT", () => void shutdown(server, "SIGINT"));
 }
 
+let metricsServer: Server | undefined;
+async function serveMetrics(addr: ListenAddr): Promise<void> {
+  const m = await startMetricsListener(addr, (err) => {
+    process.stderr.write(`claudegate: cannot listen for metrics on ${addr.host}:${addr.port} (CLAUDEGATE_METRICS_ADDR): ${err.message}\n`);
+    process.exit(1);
+  });
+  metricsServer = m.server;
+  announce("metrics listening", { url: m.url });
+}
+
 let stopping = false;
 async function shutdown(server: Server, signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log("info", "shutting down", { signal });
   server.close();
+  metricsServer?.close();
+  metricsServer?.closeAllConnections();
   await stopGateway();
   server.closeAllConnections(); // open SSE streams end here; their jobs went back to the queue
   process.exit(0);

@@ -27,6 +27,7 @@ import type { JobStore } from "../store/job-store";
 import type { JobText } from "../store/job-text";
 import type { OpenStreams } from "./open-streams";
 import { log } from "../log";
+import { sseReaderCutOff } from "../metrics/observe";
 
 export const MAX_BUFFERED_BYTES = 256 * 1024;
 const RETRY_MS = 3000;
@@ -85,12 +86,18 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
       resolve();
     };
 
+    /** A reader too far behind (live, or while its replay waits on it): counted, then dropped. */
+    const cutOffSlowReader = () => {
+      sseReaderCutOff();
+      end(true);
+    };
+
     const onLive = (ev: JobEvent) => {
       if (ended || ev.seq <= last) return;
       if (replaying) {
         // Stored already: the replay reads it in turn. A reader whose buffer is below the mark keeps up.
         passedBy = res.writableNeedDrain ? passedBy + ev.data.length : 0;
-        if (res.writableLength + passedBy > MAX_BUFFERED_BYTES) end(true);
+        if (res.writableLength + passedBy > MAX_BUFFERED_BYTES) cutOffSlowReader();
         return;
       }
       if (!inBatch) {
@@ -99,7 +106,7 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
         queueMicrotask(() => (inBatch = false));
       }
       // A stalled reader: drop it rather than buffer without bound.
-      if (behind > MAX_BUFFERED_BYTES) return end(true);
+      if (behind > MAX_BUFFERED_BYTES) return cutOffSlowReader();
       if (ev.data.length > INLINE_CHARS) return void replay().catch(fail); // long: from the database, in slices
       last = ev.seq;
       res.write(sseFrame(ev));

@@ -19,6 +19,7 @@ export interface JobRow {
   response_format: string;
   json_schema: string | null;
   timeout_seconds: number | null;
+  request_id: string;
   attempts: number;
   stats: string | null;
   retrying: string | null;
@@ -53,6 +54,7 @@ export function rowToJob(r: JobRow): Job {
     responseFormat: r.response_format as ResponseFormat,
     jsonSchema: r.json_schema ?? undefined,
     timeoutSeconds: r.timeout_seconds ?? undefined,
+    requestId: r.request_id,
     attempts: r.attempts,
     retrying: r.retrying ? JSON.parse(r.retrying) : undefined,
     createdAt: r.created_at,

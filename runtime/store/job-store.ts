@@ -6,6 +6,7 @@ import { rowToJob, type JobRow } from "./job-row";
 import { reclaimSpace } from "./reclaim-space";
 import type { ErrorCode, Job, JobStatus, ResponseFormat, RunStats, WebhookEvent } from "../job/job";
 import type { Model } from "../config/schema";
+import type { LifeSpan } from "../health/timeline";
 import { SessionStore } from "./session-store";
 import type { AgentOptions } from "../job/agent-options";
 
@@ -22,6 +23,7 @@ export interface NewJob {
   responseFormat: ResponseFormat;
   jsonSchema?: string;
   timeoutSeconds: number | undefined;
+  requestId: string;
   createdAt: number;
   /** The tenant key's id; '' for an operator key. */
   owner: string;
@@ -57,9 +59,9 @@ export class JobStore {
     this.q = {
       // The queue cap is checked in the same statement as the insert, so a refused submit leaves no row.
       insert: p(`INSERT INTO jobs (id, prompt, system_prompt, model, status, callback_url, webhook_events, metadata,
-                   response_format, json_schema, timeout_seconds, created_at, owner, session_id, fork, options)
+                   response_format, json_schema, timeout_seconds, request_id, created_at, owner, session_id, fork, options)
                  SELECT @id, @prompt, @systemPrompt, @model, 'queued', @callbackUrl, @webhookEvents, @metadata,
-                   @responseFormat, @jsonSchema, @timeoutSeconds, @createdAt, @owner, @sessionId, @fork, @options
+                   @responseFormat, @jsonSchema, @timeoutSeconds, @requestId, @createdAt, @owner, @sessionId, @fork, @options
                  WHERE (SELECT n FROM job_counts WHERE status = 'queued') < @queueSize
                    AND (@maxQueued IS NULL
                         OR COALESCE((SELECT queued FROM owner_queue WHERE owner = @owner), 0) < @maxQueued)`),
@@ -100,7 +102,8 @@ export class JobStore {
                      WHERE id = @id AND status = 'processing' AND attempts = @attempts`),
       delete: p(`DELETE FROM jobs WHERE id = ?`),
       recoverRequeue: p(`UPDATE jobs SET status = 'queued', started_at = NULL, retrying = NULL
-                         WHERE status = 'processing' AND attempts < @maxAttempts`),
+                         WHERE status = 'processing' AND attempts < @maxAttempts
+                         RETURNING id, request_id, attempts`),
       recoverFail: p(`UPDATE jobs SET status = 'failed', error_code = 'interrupted', completed_at = @now, retrying = NULL,
                         error = 'job interrupted ' || attempts || ' times by a server stop; giving up'
                       WHERE status = 'processing' AND attempts >= @maxAttempts
@@ -109,6 +112,10 @@ export class JobStore {
                           AND completed_at IS NOT NULL AND completed_at < ?`),
       countByStatus: p(`SELECT status, n FROM job_counts`),
       countAll: p(`SELECT SUM(n) FROM job_counts`).pluck(),
+      lifeSpans: p(`SELECT status, created_at, started_at, completed_at FROM jobs WHERE status IN ('queued', 'processing')
+                    UNION ALL
+                    SELECT status, created_at, started_at, completed_at FROM jobs
+                    WHERE status IN ('completed', 'failed', 'cancelled') AND completed_at >= ?`),
       // `owner != ''` lets SQLite use the partial index jobs_owner_created (only tenants' jobs are in it).
       countOwner: p(`SELECT COUNT(*) FROM jobs WHERE owner = ? AND owner != ''`).pluck(),
       countOwnerStatus: p(`SELECT COUNT(*) FROM jobs WHERE owner = ? AND owner != '' AND status = ?`).pluck(),
@@ -242,10 +249,11 @@ export class JobStore {
    * fails `interrupted` once it has used its attempts; the jobs failed so are returned, for their `result`
    * event and webhook (call it inside the transaction that writes those).
    */
-  recoverInterrupted(maxAttempts: number, now = Date.now()): { requeued: number; failed: Job[] } {
+  recoverInterrupted(maxAttempts: number, now = Date.now()): { requeued: Pick<Job, "id" | "requestId" | "attempts">[]; failed: Job[] } {
     return this.db.transaction(() => {
       const failed = (this.q.recoverFail.all({ maxAttempts, now }) as JobRow[]).map(rowToJob);
-      const requeued = this.q.recoverRequeue.run({ maxAttempts }).changes;
+      const rows = this.q.recoverRequeue.all({ maxAttempts }) as { id: string; request_id: string; attempts: number }[];
+      const requeued = rows.map((r) => ({ id: r.id, requestId: r.request_id, attempts: r.attempts }));
       return { requeued, failed };
     })();
   }
@@ -261,6 +269,12 @@ export class JobStore {
     const counts: Record<JobStatus, number> = { queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 };
     for (const r of this.q.countByStatus.all() as { status: JobStatus; n: number }[]) counts[r.status] = r.n;
     return counts;
+  }
+
+  /** The times of every job that is waiting, running, or ended at `since` or later (the status timeline). */
+  lifeSpansSince(since: number): LifeSpan[] {
+    const rows = this.q.lifeSpans.all(since) as { status: JobStatus; created_at: number; started_at: number | null; completed_at: number | null }[];
+    return rows.map((r) => ({ status: r.status, createdAt: r.created_at, startedAt: r.started_at, completedAt: r.completed_at }));
   }
 
   /** Runs `fn` in one database transaction (nested calls join the outer one). */

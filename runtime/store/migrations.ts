@@ -261,6 +261,13 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
   {
     version: 12,
     sql: `
+      -- The X-Request-ID of the request that created the job, so every log line about the job can name it.
+      ALTER TABLE jobs ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+    `,
+  },
+  {
+    version: 13,
+    sql: `
       -- Sessions: every job is one turn of a session. The CLI's own session (its transcript file, a JSONL, and
       -- the id it knows it by) is stored here after each turn and put back in place before the next, so a
       -- session continues on any gateway that opens this database, whatever became of the run's folders.
@@ -290,14 +297,14 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
     `,
   },
   {
-    version: 13,
+    version: 14,
     sql: `
       -- A job's agent options (max_turns, tools, mcp_servers, ...) as JSON; NULL = none.
       ALTER TABLE jobs ADD COLUMN options TEXT;
     `,
   },
   {
-    version: 14,
+    version: 15,
     sql: `
       -- Session workspaces. The listing (path, size, sha256, modification time) is ours, so limits are one SUM;
       -- the contents are kept through unstorage, by default in workspace_blobs below (the table layout of its

@@ -18,6 +18,8 @@ export interface Delivery {
   lastError: string | null;
   createdAt: number;
   deliveredAt: number | null;
+  /** The X-Request-ID that created the delivery's job, for log lines (only on rows read by `due`). */
+  requestId: string;
   /** The job's owner: whose deliveries these are, and whose secret signs them. */
   owner: string;
 }
@@ -43,6 +45,7 @@ const toDelivery = (r: any): Delivery => ({
   lastError: r.last_error,
   createdAt: r.created_at,
   deliveredAt: r.delivered_at,
+  requestId: r.request_id ?? "",
   owner: r.owner,
 });
 
@@ -54,7 +57,8 @@ export class WebhookOutbox {
     this.q = {
       insert: p(`INSERT INTO webhook_deliveries (id, job_id, type, url, payload, status, max_attempts, next_attempt_at, created_at, owner)
                  VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`),
-      due: p(`SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`),
+      due: p(`SELECT d.*, j.request_id FROM webhook_deliveries d LEFT JOIN jobs j ON j.id = d.job_id
+              WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?`),
       nextDue: p(`SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'`).pluck(),
       attempt: p(`INSERT INTO webhook_attempts (delivery_id, n, at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)`),
       update: p(`UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, delivered_at = ?

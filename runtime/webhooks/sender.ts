@@ -1,6 +1,7 @@
 // Sends due deliveries from the outbox, a few at a time, and records each attempt. It holds nothing that
 // the outbox does not: after a restart it simply picks up the pending rows.
 import { log } from "../log";
+import { webhookAttempt } from "../metrics/observe";
 import type { AddressPolicy } from "./address-policy";
 import { attemptDelivery, type Dialer } from "./dial";
 import type { Delivery, WebhookOutbox } from "./outbox";
@@ -79,8 +80,13 @@ export class WebhookSender {
     if (this.stopped) return; // shutting down: the row stays pending and is sent again after the restart
     const next = nextStep(outcome, n, d.maxAttempts, this.opts.scheduleMs);
     const { statusCode, error } = describeOutcome(outcome);
-    this.outbox.record(d, n, { at: started, statusCode, error, durationMs: Date.now() - started }, next);
-    if (next.state === "failed") log("warn", "webhook: delivery failed", { delivery_id: d.id, job_id: d.jobId, reason: next.reason });
+    const durationMs = Date.now() - started;
+    this.outbox.record(d, n, { at: started, statusCode, error, durationMs }, next);
+    webhookAttempt(outcome, next, durationMs);
+    const fields = { job_id: d.jobId, request_id: d.requestId, delivery_id: d.id, type: d.type, attempt: n, status_code: statusCode ?? undefined, duration_ms: durationMs };
+    if (next.state === "delivered") log("info", "webhook delivered", fields);
+    else if (next.state === "pending") log("info", "webhook attempt failed; will retry", { ...fields, error: error ?? undefined, retry_at: new Date(next.at).toISOString() });
+    else log("warn", "webhook: delivery failed", { ...fields, reason: next.reason });
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,6 @@
 // Where workspace file contents live: an unstorage driver chosen by CLAUDEGATE_WORKSPACE_STORAGE. `db` (the
 // default) keeps them in the gateway's own database through unstorage's db0 driver, on the same db0 connection
-// (table workspace_blobs, made by migration 14 in the driver's layout); `fs:<dir>` keeps them as files under dir.
+// (table workspace_blobs, made by migration 15 in the driver's layout); `fs:<dir>` keeps them as files under dir.
 import { createStorage, type Storage } from "unstorage";
 import db0Driver from "unstorage/drivers/db0";
 import fsDriver from "unstorage/drivers/fs";

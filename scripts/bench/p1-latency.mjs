@@ -1,9 +1,11 @@
 // P1: what the gateway adds to a job. 30 sequential jobs through the gateway (the real CLI against the fake
 // Messages API, fixed answer) against the same CLI invocation run directly 30 times, interleaved (G D D G G D ...)
 // so the machine's drift hits both alike. The direct runs use the gateway's exact argv and environment: a first
-// gateway run with a capturing CLI records them.
+// gateway run with a capturing CLI records them. These gateways run with CLAUDEGATE_SANDBOX=off; the sandbox's own
+// cost is measured by pairing each of them with a twin gateway in CLAUDEGATE_SANDBOX=auto (bwrap where it works),
+// jobs alternating between the two (O S, S O, ...).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { join } from "node:path";
 import { startFakeApi } from "./fake-api.mjs";
@@ -22,22 +24,22 @@ export async function run({ log }) {
   try {
     // A gateway whose CLI is the scripted one: first it records the exact argv and env the gateway gives a CLI,
     // then it serves the low-noise cross-check.
-    const scripted = await Gateway.start("p1-scripted", { ANTHROPIC_BASE_URL: api.url, CLAUDEGATE_CLAUDE_PATH: STAMP_CLI });
-    let invocation, quick;
-    try {
+    const off = { ANTHROPIC_BASE_URL: api.url, CLAUDEGATE_SANDBOX: "off" };
+    const sandboxed = { ANTHROPIC_BASE_URL: api.url, CLAUDEGATE_SANDBOX: "auto" };
+    let invocation, quick, quickSandbox;
+    await withGateways([["p1-scripted", { ...off, CLAUDEGATE_CLAUDE_PATH: STAMP_CLI }], ["p1-scripted-sandbox", { ...sandboxed, CLAUDEGATE_CLAUDE_PATH: STAMP_CLI }]], async ([scripted, scriptedSandbox]) => {
       invocation = await captureInvocation(scripted);
       quick = await pairedRuns(scripted, STAMP_CLI, invocation, QUICK_PROMPT);
       log(`scripted CLI: paired added latency p50 ${fmt(percentile(quick.added, 50), 1)} ms`);
-    } finally {
-      await scripted.stop();
-    }
-    const gw = await Gateway.start("p1", { ANTHROPIC_BASE_URL: api.url, CLAUDEGATE_CLAUDE_PATH: REAL_CLI });
-    try {
+      quickSandbox = await pairedGateways(scripted, scriptedSandbox, QUICK_PROMPT);
+      log(`scripted CLI: sandbox (${quickSandbox.mode}) adds p50 ${fmt(percentile(quickSandbox.added, 50), 1)} ms`);
+    });
+    return await withGateways([["p1", { ...off, CLAUDEGATE_CLAUDE_PATH: REAL_CLI }], ["p1-sandbox", { ...sandboxed, CLAUDEGATE_CLAUDE_PATH: REAL_CLI }]], async ([gw, gwSandbox]) => {
       const real = await pairedRuns(gw, REAL_CLI, invocation, PROMPT);
-      return report(real, quick);
-    } finally {
-      await gw.stop();
-    }
+      const realSandbox = await pairedGateways(gw, gwSandbox, PROMPT);
+      log(`real CLI: sandbox (${realSandbox.mode}) adds p50 ${fmt(percentile(realSandbox.added, 50), 1)} ms`);
+      return report(real, quick, { real: realSandbox, quick: quickSandbox });
+    });
   } finally {
     await api.close();
   }
@@ -61,6 +63,33 @@ async function pairedRuns(gw, command, invocation, prompt) {
     dResult.push(dt.resultMs);
   }
   return { g, d, dResult, added: g.map((x, i) => x - d[i]), addedVsResult: g.map((x, i) => x - dResult[i]) };
+}
+
+/** Starts gateways [name, env], runs `fn` with them, and stops them all whatever happens. */
+async function withGateways(specs, fn) {
+  const started = [];
+  try {
+    for (const [name, env] of specs) started.push(await Gateway.start(name, env));
+    return await fn(started);
+  } finally {
+    for (const gw of started) await gw.stop();
+  }
+}
+
+/** WARMUP + JOBS rounds of one job on `plain` and one on `sandboxed`, alternating which goes first. */
+async function pairedGateways(plain, sandboxed, prompt) {
+  const mode = JSON.parse((await sandboxed.request("GET", "/api/v1/health")).text).sandbox;
+  const p = [];
+  const s = [];
+  for (let i = 0; i < WARMUP + JOBS; i++) {
+    const order = i % 2 === 0 ? [plain, sandboxed] : [sandboxed, plain];
+    const t = new Map();
+    for (const gw of order) t.set(gw, await gatewayJob(gw, prompt));
+    if (i < WARMUP) continue;
+    p.push(t.get(plain));
+    s.push(t.get(sandboxed));
+  }
+  return { mode, p, s, added: s.map((x, i) => x - p[i]) };
 }
 
 /** Runs one job with the capturing directive: the argv and env the gateway gives the CLI. */
@@ -98,9 +127,16 @@ async function gatewayJob(gw, prompt) {
 }
 
 /** The same CLI, same argv and env, prompt on stdin: spawn → result line and spawn → exit, in ms. */
-async function directRun(command, { argv, env }, prompt) {
+async function directRun(command, { argv, env, systemPrompt }, prompt) {
   const cwd = mkdtempSync(join(tmpDir("p1"), "direct-"));
   try {
+    // The gateway's system prompt file went away with its run's folder: the direct run gets its own copy.
+    const sp = argv.indexOf("--system-prompt-file");
+    if (sp >= 0) {
+      argv = argv.slice();
+      argv[sp + 1] = join(cwd, "system-prompt.txt");
+      writeFileSync(argv[sp + 1], systemPrompt, { mode: 0o600 });
+    }
     const t0 = performance.now();
     const child = track(spawn(command, argv, { cwd, env, stdio: ["pipe", "pipe", "pipe"] }));
     let resultMs = NaN;
@@ -122,7 +158,7 @@ async function directRun(command, { argv, env }, prompt) {
   }
 }
 
-function report({ g, d, dResult, added, addedVsResult }, quick) {
+function report({ g, d, dResult, added, addedVsResult }, quick, sandbox) {
   const ratio = sum(g) / sum(d);
   const p50Added = percentile(added, 50);
   const notes = [
@@ -138,6 +174,13 @@ function report({ g, d, dResult, added, addedVsResult }, quick) {
       `${fmt(percentile(quick.addedVsResult, 50), 1)} ms. This is the gateway's own cost per job (HTTP submit, SQLite, dispatch to a worker ` +
       `thread, setpriv, a fresh working directory, the SSE stream) with far less noise than the real CLI's ±100s of ms.`,
   ];
+  const sb = (x) =>
+    `p50 ${fmt(percentile(x.added, 50), 1)} ms (p10 ${fmt(percentile(x.added, 10), 1)}, p90 ${fmt(percentile(x.added, 90), 1)}; ` +
+    `job p50 ${fmt(percentile(x.p, 50), 0)} ms without, ${fmt(percentile(x.s, 50), 0)} ms with)`;
+  notes.push(
+    `P1 sandbox (CLAUDEGATE_SANDBOX=auto, which chose ${sandbox.real.mode} here) against the same gateway with CLAUDEGATE_SANDBOX=off, ` +
+      `jobs alternating between the two: it adds, per job, with the real CLI ${sb(sandbox.real)}; with the scripted CLI ${sb(sandbox.quick)}.`,
+  );
   if (p50Added > 15 || ratio > 1.03) {
     notes.push(
       `P1 limit: the real CLI's own run time varies by hundreds of ms from run to run here (paired differences p10 ` +
@@ -162,6 +205,14 @@ function report({ g, d, dResult, added, addedVsResult }, quick) {
         baseline: `direct CLI p50 ${fmt(percentile(d, 50), 0)} ms`,
         target: "≤ 15 ms",
         met: p50Added <= 15,
+      },
+      {
+        id: "P1",
+        scenario: `added latency per job of the sandbox (${sandbox.real.mode}), p50, real CLI (gateway with it minus gateway without, paired)`,
+        figure: `${fmt(percentile(sandbox.real.added, 50), 1)} ms`,
+        baseline: `scripted CLI: ${fmt(percentile(sandbox.quick.added, 50), 1)} ms`,
+        target: "—",
+        met: null,
       },
     ],
     notes,

@@ -11,11 +11,15 @@
 //   [[hang]]           init line, then silence until killed (holds the gateway's only CLI slot)
 //   [[flood:N]]        instead of stamped chunks: N bytes of "x" as fast as the pipe takes them, in deltas of
 //                      [[piece:B]] bytes (default 65536); the result repeats them (M1's largest responses)
-//   [[capture:PATH]]   write {argv, env, cwd} of this run to PATH as JSON (P1 reuses the gateway's exact
-//                      invocation for its direct-CLI baseline), then answer normally
-// The lines follow the real CLI's format (see /work/shared/reference/cli-2.1.197-stream-json-sample.jsonl).
+//   [[capture:PATH]]   write {argv, env, cwd, systemPrompt} of this run to PATH as JSON (P1 reuses the gateway's
+//                      exact invocation for its direct-CLI baseline; the --system-prompt-file goes with its run's
+//                      folder, so its text is kept), then answer normally
+// The lines follow the real CLI's format (see docs/cli-stream-json.md and test/fixtures/cli-*-stream-json-sample.jsonl).
 import { randomUUID } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+
+// It claims to be the CLI version package.json pins, so a version bump stays one line there.
+const PINNED_VERSION = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).dependencies["@anthropic-ai/claude-code"];
 
 const DIRECTIVE_RE = /\[\[([a-z][a-z0-9-]*)(?::((?:(?!\]\])[\s\S])*))?\]\]/g;
 const sessionId = randomUUID();
@@ -34,12 +38,15 @@ const d = {};
 for (const [, name, arg = ""] of prompt.matchAll(DIRECTIVE_RE)) d[name] = arg;
 
 if (d.capture) {
-  writeFileSync(d.capture, JSON.stringify({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd() }));
+  const argv = process.argv.slice(2);
+  const spFile = argv.includes("--system-prompt-file") ? argv[argv.indexOf("--system-prompt-file") + 1] : undefined;
+  const systemPrompt = spFile ? readFileSync(spFile, "utf8") : undefined;
+  writeFileSync(d.capture, JSON.stringify({ argv, env: process.env, cwd: process.cwd(), systemPrompt }));
 }
 
 line({
   type: "system", subtype: "init", cwd: process.cwd(), ...base(), tools: [], mcp_servers: [], model: "claude-haiku-4-5-20251001",
-  permissionMode: "default", apiKeySource: "ANTHROPIC_API_KEY", claude_code_version: "2.1.197", output_style: "default",
+  permissionMode: "default", apiKeySource: "ANTHROPIC_API_KEY", claude_code_version: PINNED_VERSION, output_style: "default",
 });
 line({ type: "system", subtype: "status", status: "requesting", ...base() });
 

@@ -59,9 +59,11 @@ describe("GET /api/v1/health", () => {
   it("treats an unreadable credentials file as unknown", async () => {
     mkdirSync(join(gws.main.dataDir, "home", ".claude"), { recursive: true });
     writeFileSync(credentials(), "{ not json");
-    expect((await gws.main.json("GET", "/api/v1/health")).body).toStrictEqual({ status: "ok", claude_auth: "unknown" });
+    // With a key: the sandbox fields too (the harness runs with CLAUDEGATE_SANDBOX=off).
+    const keyed = { status: "ok", claude_auth: "unknown", sandbox: "off", sandbox_reason: "CLAUDEGATE_SANDBOX=off" };
+    expect((await gws.main.json("GET", "/api/v1/health")).body).toStrictEqual(keyed);
     writeFileSync(credentials(), JSON.stringify({ claudeAiOauth: {} }));
-    expect((await gws.main.json("GET", "/api/v1/health")).body).toStrictEqual({ status: "ok", claude_auth: "unknown" });
+    expect((await gws.main.json("GET", "/api/v1/health")).body).toStrictEqual(keyed);
   });
 
   it("says degraded when the CLI is missing; the reason naming the path only to a request with a valid key", async () => {

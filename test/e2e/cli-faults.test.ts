@@ -90,11 +90,16 @@ describe("CLI faults", () => {
   });
 
   it("takes the result line as the end of a CLI that lingers, and kills it shortly after", async () => {
+    // Runs that lingered 1 to 5 s after their result line (the grace is 2 s): this one, once its worker ends.
+    const lingeredLong = async () =>
+      (await gw.metric('claudegate_cli_linger_seconds_bucket{le="5"}'))! - (await gw.metric('claudegate_cli_linger_seconds_bucket{le="1"}'))!;
+    const before = await lingeredLong();
     const file = pidFile();
     const done = await run(`[[reply:done]][[linger]][[pid-file:${file}]]`);
     expect(done).toMatchObject({ status: "completed", result: "done" });
     const pid = await readPid(file);
     await waitUntil(() => !isAlive(pid), 10_000, "the lingering CLI to be killed");
+    await waitUntil(async () => (await lingeredLong()) === before + 1, 10_000, "the linger time to be measured");
   });
 
   it("times out a silent CLI: SIGTERM to its group, failed `timeout`", async () => {

@@ -3,7 +3,7 @@
 import Anthropic, { type APIError } from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anthropicErrorSchema, anthropicMessageSchema, anthropicModelListSchema } from "../../runtime/openapi/schemas-compat";
-import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
+import { cliRuns, startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
 
 let fake: FakeAnthropic;
@@ -101,7 +101,8 @@ describe("Anthropic Messages", () => {
     expect((err as APIError).status).toBe(502);
     const jobId = (err as APIError).headers!.get("x-claudegate-job-id")!;
     expect((err as APIError).message).toContain(`job ${jobId} failed: API Error: 400`);
-    expect(fake.requests.filter((r) => r.kind === "main" && r.prompt.includes("an-4")).length).toBe(1); // x-should-retry: false
+    // x-should-retry: false, so one job and one CLI run (which may itself send the request more than once).
+    expect(cliRuns(fake.requests.filter((r) => r.kind === "main" && r.prompt.includes("an-4")))).toBe(1);
 
     const streamErr = await fail(client.messages.stream({ model: "haiku", max_tokens: 10, messages: [user("[[status:400]] an-5")] }).finalMessage());
     expect(streamErr).toBeInstanceOf(Anthropic.APIError);

@@ -3,7 +3,7 @@
 import OpenAI, { type APIError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatCompletionChunkSchema, chatCompletionSchema, openaiErrorSchema, openaiModelListSchema } from "../../runtime/openapi/schemas-compat";
-import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
+import { cliRuns, startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
 
 let fake: FakeAnthropic;
@@ -148,7 +148,8 @@ describe("OpenAI Chat Completions", () => {
     const jobId = (err as APIError).headers!.get("x-claudegate-job-id")!;
     expect((err as APIError).message).toContain(`job ${jobId} failed: API Error: 400`);
     expect((await gw.json("GET", `/api/v1/jobs/${jobId}`)).body).toMatchObject({ status: "failed", error_code: "api_error" });
-    expect(fake.requests.filter((r) => r.kind === "main" && r.prompt.includes("oa-7")).length).toBe(1); // x-should-retry: false
+    // x-should-retry: false, so one job and one CLI run (which may itself send the request more than once).
+    expect(cliRuns(fake.requests.filter((r) => r.kind === "main" && r.prompt.includes("oa-7")))).toBe(1);
 
     const stream = await client.chat.completions.create({ model: "haiku", stream: true, messages: [user("[[status:400]] oa-8")] });
     const streamErr = await (async () => {

@@ -62,6 +62,15 @@ describe("a bad value exits non-zero with one line naming the variable and the r
     ["CLAUDEGATE_JOB_TIMEOUT_MINUTES=-1", { CLAUDEGATE_JOB_TIMEOUT_MINUTES: "-1" }, ["CLAUDEGATE_JOB_TIMEOUT_MINUTES must be >= 0"]],
     ["CLAUDEGATE_JOB_TTL_HOURS=-2", { CLAUDEGATE_JOB_TTL_HOURS: "-2" }, ["CLAUDEGATE_JOB_TTL_HOURS must be >= 0"]],
     ["CLAUDEGATE_RATE_LIMIT=-1", { CLAUDEGATE_RATE_LIMIT: "-1" }, ["CLAUDEGATE_RATE_LIMIT must be >= 0"]],
+    ["CLAUDEGATE_SANDBOX=chroot", { CLAUDEGATE_SANDBOX: "chroot" }, ["CLAUDEGATE_SANDBOX", '"chroot"', "must be one of: auto, bwrap, user, off"]],
+    ["CLAUDEGATE_SANDBOX=user without a uid", { CLAUDEGATE_SANDBOX: "user" }, ["CLAUDEGATE_SANDBOX=user needs CLAUDEGATE_SANDBOX_UID"]],
+    ["CLAUDEGATE_SANDBOX_UID=0", { CLAUDEGATE_SANDBOX_UID: "0" }, ["CLAUDEGATE_SANDBOX_UID", '"0"', "between 1000 and"]],
+    [
+      // An explicitly chosen mode that fails its start-up probe (here: no TMPDIR to make the run's folder in) is fatal.
+      "CLAUDEGATE_SANDBOX=bwrap that does not work here",
+      { CLAUDEGATE_SANDBOX: "bwrap", TMPDIR: "/nonexistent-claudegate-tmp" },
+      ["claudegate: sandbox: CLAUDEGATE_SANDBOX=bwrap does not work here:", "ENOENT"],
+    ],
   ];
 
   it.concurrent.each(cases)("%s", async (_name, env, parts) => {

@@ -221,6 +221,8 @@ describe("what anyone can see", () => {
       claude_auth: "unknown",
       paused_until: "until resumed",
       paused_reason: "<a href=//evil.example>call us</a>",
+      sandbox: "off",
+      sandbox_reason: "CLAUDEGATE_SANDBOX=off",
     });
   });
 

@@ -128,6 +128,7 @@ describe("the document's response schemas", () => {
     conforms("EventPage", events);
     conforms("DeliveryList", (await gw.json("GET", `/api/v1/jobs/${queued.job_id}/deliveries`)).body);
     conforms("Stats", (await gw.json("GET", "/api/v1/stats")).body);
+    conforms("Timeline", (await gw.json("GET", "/api/v1/stats/timeline?minutes=5")).body);
     conforms("Health", (await gw.json("GET", "/api/v1/health")).body);
     conforms("WebhookSecret", (await gw.json("GET", "/api/v1/webhooks/secret")).body);
 

@@ -1,4 +1,7 @@
 // The real pinned `claude` binary, driven by the built gateway, against the suite's fake Messages API.
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { GatewayProcess, waitUntil } from "../support/gateway-process";
@@ -6,14 +9,17 @@ import { liveRuns } from "../support/processes";
 
 let fake: FakeAnthropic;
 let gw: GatewayProcess;
+// The gateway's (and so, unless it says otherwise, its CLIs') temporary directory, to see what runs leave there.
+const gatewayTmp = mkdtempSync(join(tmpdir(), "cg-real-cli-tmp-"));
 
 beforeAll(async () => {
   fake = await startFakeAnthropic();
-  gw = await GatewayProcess.start({ env: { ANTHROPIC_BASE_URL: fake.url, CLAUDEGATE_CONCURRENCY: "2" } });
+  gw = await GatewayProcess.start({ env: { ANTHROPIC_BASE_URL: fake.url, CLAUDEGATE_CONCURRENCY: "2", TMPDIR: gatewayTmp } });
 });
 afterAll(async () => {
   await gw?.stop();
   await fake?.close();
+  rmSync(gatewayTmp, { recursive: true, force: true });
 });
 
 const mainRequestFor = (marker: string) => fake.requests.find((r) => r.kind === "main" && r.prompt.includes(marker));
@@ -73,7 +79,9 @@ describe("jobs run by the real CLI", () => {
     const ok = await gw.submit({ prompt: '[[structured:{"answer": 42}]] schema-1', json_schema: schema });
     expect(ok.json_schema).toEqual(schema);
     expect(await gw.waitJob(ok.job_id)).toMatchObject({ status: "completed", result: '{"answer":42}', json_schema: schema });
-    expect(mainRequestFor("schema-1")!.body.tools.map((t: { name: string }) => t.name)).toEqual(["StructuredOutput"]);
+    // The only tool the model may call; 2.1.332 also lists a `defer_loading` placeholder it must never call.
+    const callable = mainRequestFor("schema-1")!.body.tools.filter((t: { defer_loading?: boolean }) => t.defer_loading !== true);
+    expect(callable.map((t: { name: string }) => t.name)).toEqual(["StructuredOutput"]);
     const none = await gw.submit({ prompt: "[[reply:forty two]] schema-2", json_schema: schema });
     expect(await gw.waitJob(none.job_id)).toMatchObject({ status: "failed", error_code: "invalid_json", error: "the CLI returned no structured output for json_schema" });
     expect((await gw.json("POST", "/api/v1/jobs", { prompt: "x", json_schema: [1] })).body).toEqual({ error: "json_schema must be a JSON Schema object" });
@@ -101,5 +109,14 @@ describe("jobs run by the real CLI", () => {
       return states.every((s) => s.body.status === "completed");
     }, 60_000, "all concurrent jobs to complete");
     expect(peak).toBe(2);
+  });
+
+  it("leaves nothing in the temporary directory once its runs are over", async () => {
+    // 2.1.332 leaves $TMPDIR/claude-<uid>/fswatch-probe-* behind after every run: the worker gives each run its own.
+    const job = await gw.submit({ prompt: "[[reply:ok]] tmp-1" });
+    expect(await gw.waitJob(job.job_id)).toMatchObject({ status: "completed" });
+    let left: string[] = [];
+    await waitUntil(() => (left = readdirSync(gatewayTmp, { recursive: true }).map(String)).length === 0, 10_000, "the runs' temporary files to go").catch(() => {});
+    expect(left).toEqual([]);
   });
 });

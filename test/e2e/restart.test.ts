@@ -51,6 +51,9 @@ describe("crash and restart", () => {
       const counted = Object.fromEntries(db.prepare("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status").all().map((r: any) => [r.status, r.n]));
       db.close();
       expect((await again.json("GET", "/api/v1/stats")).body.queue).toEqual({ queued: 0, processing: 0, completed: 5, failed: 0, cancelled: 0, ...counted });
+      // The interrupted run spent an attempt: the metrics count it as a crash-recovery requeue.
+      expect(await again.metric('claudegate_jobs_requeued_total{reason="crash_recovery"}')).toBe(1);
+      expect(again.output).toMatch(new RegExp(`"msg":"job requeued","job_id":"${slow.job_id}","request_id":"[\\w-]{36}","reason":"crash_recovery","attempt":1`));
     } finally {
       await again.stop();
     }

@@ -124,6 +124,7 @@ describe("durable streams", () => {
   });
 
   it("cuts off a reader that never reads, while a normal reader on the same job gets everything", async () => {
+    const cutBefore = await gw.metric("claudegate_sse_slow_readers_cut_total");
     const job = await gw.submit({ prompt: `[[bytes:${6_000_000}]][[delay:1]] stalled` });
     const stalled = connect(new URL(gw.url).port ? Number(new URL(gw.url).port) : 80, "127.0.0.1");
     stalled.write(`GET /api/v1/jobs/${job.job_id}/sse HTTP/1.1\r\nHost: x\r\nX-API-Key: ${API_KEY}\r\n\r\n`);
@@ -139,6 +140,7 @@ describe("durable streams", () => {
     await closed;
     expect(raw).toContain("event: chunk");
     expect(raw).not.toContain("event: result");
+    expect(await gw.metric("claudegate_sse_slow_readers_cut_total")).toBe(cutBefore! + 1);
   });
 
   it("serves the same history as JSON for clients that poll", async () => {

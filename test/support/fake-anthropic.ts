@@ -1,5 +1,5 @@
 /**
- * Fake Anthropic Messages API for driving the REAL `claude` binary (2.1.197) on loopback:
+ * Fake Anthropic Messages API for driving the REAL `claude` binary (the version package.json pins) on loopback:
  *   ANTHROPIC_BASE_URL=<fake.url> ANTHROPIC_API_KEY=anything HOME=<tmp dir>
  * Behaviour is scripted by directives inside the prompt, so parallel tests share no state:
  *   [[reply:a|b|c]] [[chunks:N]] [[bytes:N]] [[delay:MS]] [[hang]] [[hang-before]] [[status:CODE]] [[no-retry]]
@@ -7,33 +7,37 @@
  * Default answer: `echo: <first 40 chars of prompt>` in 3 deltas.
  * `startFakeAnthropic({ script })`: a prompt containing one of the script's keys also gets that key's directives,
  * so a test can type a natural prompt (a screenshot shows what a person would write) and still script the answer.
+ * What changed between CLI versions, and how to capture it again: docs/cli-stream-json.md.
  *
- * `--json-schema` (measured with 2.1.197): the CLI offers a tool `StructuredOutput` whose input_schema is the schema
- * (also with `--tools ""`). A plain text answer gets one user turn "[structured-output-enforce] You MUST call the
- * StructuredOutput tool..." and, answered with text again, a `success` result WITHOUT `structured_output`. Answered
- * with a tool_use of StructuredOutput, it sends the tool_result back and takes the next (text) answer as the end;
- * the result line then carries `structured_output`.
+ * `--json-schema`: the CLI offers a tool `StructuredOutput` whose input_schema is the schema (also with `--tools ""`;
+ * 2.1.332 adds a `DeferredToolPlaceholder` with `defer_loading: true` that is never to be called). A plain text answer
+ * gets one user turn "[structured-output-enforce] You MUST call the StructuredOutput tool..." and, answered with text
+ * again, a `success` result WITHOUT `structured_output`. Answered with a tool_use of StructuredOutput, the run ends
+ * with that tool_result; the result line then carries `structured_output`.
  *
- * What the CLI 2.1.197 sends (measured, see also /work/shared/notes/claude-cli.md):
- * - `HEAD /` first, then `POST /v1/messages?beta=true`. BOTH the main request and the session-title side request are
- *   `stream:true`, same model, same max_tokens (32000), so "streaming" does not tell them apart. The title request has
- *   a system block "Generate a concise, sentence-case title ...", `output_config.format` (json_schema {title}), and its
- *   user message is the prompt wrapped in `<session>\n...\n</session>` — so it CONTAINS our directives. We classify it
- *   as `kind:"side"` and always answer it `{"title":"Fake session"}`, ignoring directives (else [[hang-before]] or
- *   [[status:400]] would also hit the title call). Main requests carry `context_management`; sonnet adds
- *   `output_config` (effort) to the main request too, so `output_config` alone is not a side marker.
- * - The main request's last user message is [<system-reminder> block with the date, the prompt block]. `prompt` drops
- *   blocks that are only a <system-reminder>, so it equals what the CLI got on stdin. `system` (string or blocks) is
- *   joined with "\n"; it starts with an "x-anthropic-billing-header: ..." block, then the SDK preamble, then the
- *   default prompt or the `--system-prompt` value. Aliases resolve in the CLI: haiku -> claude-haiku-4-5-20251001,
- *   sonnet -> claude-sonnet-5. Every POST has `x-claude-code-session-id` = the session_id of the stream-json init
- *   line (use it to group a run's requests). `x-stainless-retry-count` stays "0" on the CLI's own retries.
- * - The title request is sent (before the main one) only for prompts of >= 10 characters ("abcdefghi" got none,
- *   "abcdefghij" got one), and not at all with env CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1.
+ * What the CLI sends (measured with 2.1.197 and 2.1.332, see also /work/shared/notes/claude-cli.md):
+ * - A probe first (`HEAD /` on 2.1.197, `HEAD /api/hello` on 2.1.332; any answer will do), then
+ *   `POST /v1/messages?beta=true`, always `stream:true`.
+ * - 2.1.197 also sent a session-title side request (before the main one, for prompts of >= 10 characters, not with
+ *   env CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1): a system block "Generate a concise, sentence-case title ...",
+ *   `output_config.format` (json_schema {title}), and the prompt wrapped in `<session>\n...\n</session>` — so it
+ *   CONTAINS our directives. It is classified `kind:"side"` and always answered `{"title":"Fake session"}`, ignoring
+ *   directives (else [[hang-before]] or [[status:400]] would also hit the title call). 2.1.332 sends no title request:
+ *   one POST per model turn. Main requests carry `context_management`; `output_config` (effort) is no side marker.
+ * - The main request's last user message is [<system-reminder> block with the date, the prompt block] (2.1.332 then
+ *   appends a `role:"system"` message describing the environment). `prompt` drops blocks that are only a
+ *   <system-reminder>, so it equals what the CLI got on stdin. `system` (string or blocks) is joined with "\n"; it
+ *   starts with an "x-anthropic-billing-header: ..." block, then the SDK preamble, then the default prompt or the
+ *   `--system-prompt` value. Aliases resolve in the CLI to full ids that change between versions (haiku was
+ *   claude-haiku-4-5-20251001 on 2.1.197, claude-haiku-5-5 on 2.1.332). Every POST has `x-claude-code-session-id`
+ *   = the session_id of the stream-json init line: `cliRuns` counts runs by it. `x-stainless-retry-count` stays "0"
+ *   on the CLI's own retries.
  *
  * Error statuses (measured with this server; logic read from `strings` of bin/claude.exe):
- * - 400: no retry. Exit 1, result line `subtype:"success", is_error:true, api_error_status:400,
- *   result:"API Error: 400 fake error 400"`. (Same shape for every status once retries are exhausted.)
+ * - 400: no `api_retry`. Exit 1, result line `subtype:"success", is_error:true, api_error_status:400,
+ *   result:"API Error: 400 fake error 400"`. (Same shape for every status once retries are exhausted.) 2.1.197 sent
+ *   one POST; 2.1.332 sends the same request again up to twice, each time without one more optional beta header
+ *   (its fallback for a server that refuses a beta), so one run makes 3 POSTs.
  * - 401, 429, 500, 529 (and 408, 409, any 5xx): retried. Default max_retries is 10; env CLAUDE_CODE_MAX_RETRIES
  *   (integer >= 0, clamped to 15) bounds it; each retry emits a stream-json line
  *   `{"type":"system","subtype":"api_retry","attempt":N,"max_retries":M,"retry_delay_ms":..,"error_status":..}`.
@@ -72,6 +76,11 @@ export interface FakeAnthropic {
   /** Every POST /v1/messages in arrival order (HEAD/GET probes are not recorded). */
   requests: FakeRequest[];
   close(): Promise<void>;
+}
+
+/** How many CLI runs made these requests (each run has its own `x-claude-code-session-id`). */
+export function cliRuns(requests: readonly FakeRequest[]): number {
+  return new Set(requests.map((r) => String(r.headers["x-claude-code-session-id"] ?? ""))).size;
 }
 
 export interface Directives {

@@ -23,6 +23,7 @@
 //   [[pid-file:PATH]]   first write our pid to PATH
 //   [[endless]]         init, then small text deltas back to back, for ever (a dense stream to cancel mid-way)
 //   [[stack-crash]]     init, then a Node-style error with stack frames and absolute paths on stderr, exit 1
+//   [[api-retry:N]]     N api_retry lines (error_status 529, no delay) before the usual answer
 //   [[cost:USD]]        report total_cost_usd USD (default 0.00004) on a successful result
 //   [[refresh-credentials]] as a CLI renewing its OAuth token: parse <CLAUDE_CONFIG_DIR or ~/.claude>/.credentials.json
 //                       and .claude.json (exit 4 if either is not valid JSON), count a start in .claude.json, and
@@ -35,6 +36,13 @@
 //   [[ls]]              answer the files under the working directory, recursively: `path:size` sorted, space-separated
 //                       (a symlink shows as `path@`)
 //   [[span:FILE]]       append {"start","end","stdin"} (epoch ms of our start and of our exit) to FILE as one JSON line
+//   [[probe-escape:B64]] what an agent with tools would try against the gateway (B64 = base64url JSON
+//                       {secret, gatewayPid, files, dirs, signals}): read /proc/<ppid>/environ, /proc/<gatewayPid>/
+//                       environ and every /proc/*/environ looking for `secret`, read each of `files`, list each of
+//                       `dirs`, send each of `signals` to gatewayPid. The result text is JSON {attempt: "ESCAPED ..."
+//                       | "blocked ..."} (see probeEscape); exit 0
+//   [[credentials:EPOCH]] answer with the expiresAt of <CLAUDE_CONFIG_DIR or ~/.claude>/.credentials.json (or "none"), then, when EPOCH
+//                       is given, replace that file (write + rename, as a token refresh might) with one expiring at EPOCH
 // Env FAKE_CLAUDE_LOG=<file>: after stdin is read, append {"argv","env","cwd","stdin","at"} as one JSON line (`at`:
 // epoch ms, so a test can tell a run that started after its job had ended), plus `systemPrompt` and
 // `systemPromptMode` (octal) read from the `--system-prompt-file` argument when there is one, `mcpConfig` from
@@ -47,6 +55,15 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
+// It claims to be the CLI version package.json pins, so a version bump stays one line there. Inside a sandbox
+// the repository is out of sight (only the CLI's own folder is bound): the version is then "unknown".
+const PINNED_VERSION = (() => {
+  try {
+    return JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")).dependencies["@anthropic-ai/claude-code"];
+  } catch {
+    return "unknown";
+  }
+})();
 const DIRECTIVE_RE = /\[\[([a-z][a-z0-9-]*)(?::((?:(?!\]\])[\s\S])*))?\]\]/g;
 const ALIASES = { haiku: "claude-haiku-4-5-20251001", sonnet: "claude-sonnet-5" };
 
@@ -79,7 +96,7 @@ async function init() {
   await out({
     type: "system", subtype: "init", cwd: process.cwd(), ...base(), tools: [], mcp_servers: [], model,
     permissionMode: "default", slash_commands: [], apiKeySource: "ANTHROPIC_API_KEY",
-    claude_code_version: "2.1.197", output_style: "default", agents: [], skills: [], plugins: [], fast_mode_state: "off",
+    claude_code_version: PINNED_VERSION, output_style: "default", agents: [], skills: [], plugins: [], fast_mode_state: "off",
   });
   await out({ type: "system", subtype: "status", status: "requesting", ...base() });
 }
@@ -144,6 +161,36 @@ async function spawnGrandchild() {
   await out({ type: "system", subtype: "fake_grandchild", pid: child.pid, ...base() });
 }
 
+/** Each attempt's outcome: "ESCAPED: ..." when it got through, "blocked: <why>" when it did not. */
+function probeEscape({ secret, gatewayPid, files = [], dirs = [], signals = [] }) {
+  const report = {};
+  const attempt = (name, fn) => {
+    try {
+      const got = fn();
+      report[name] = got === false ? "blocked: no secret in it" : `ESCAPED: ${String(got).slice(0, 80)}`;
+    } catch (err) {
+      report[name] = `blocked: ${err.code ?? err.message}`;
+    }
+  };
+  const environHasSecret = (pid) => fs.readFileSync(`/proc/${pid}/environ`, "latin1").includes(secret) && `secret in /proc/${pid}/environ`;
+  attempt("ppid-environ", () => environHasSecret(process.ppid));
+  attempt("gateway-environ", () => environHasSecret(gatewayPid));
+  attempt("any-environ", () => {
+    for (const pid of fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+      try {
+        if (environHasSecret(pid)) return `secret in /proc/${pid}/environ`;
+      } catch {
+        /* not readable: keep looking */
+      }
+    }
+    return false;
+  });
+  for (const file of files) attempt(`read ${file}`, () => `${fs.readFileSync(file).length} bytes`);
+  for (const dir of dirs) attempt(`list ${dir}`, () => fs.readdirSync(dir).join(","));
+  for (const sig of signals) attempt(`kill ${sig} gateway`, () => (process.kill(gatewayPid, sig === "0" ? 0 : sig), "delivered"));
+  return report;
+}
+
 async function readStdin() {
   const chunks = [];
   for await (const c of process.stdin) chunks.push(c);
@@ -174,6 +221,9 @@ async function main() {
   if (typeof d.cost === "string") costUsd = Number(d.cost);
 
   await init();
+  for (let i = 1; i <= Number(d["api-retry"] ?? 0); i++) {
+    await out({ type: "system", subtype: "api_retry", attempt: i, max_retries: 10, retry_delay_ms: 0, error_status: 529, error: "overloaded", ...base() });
+  }
   if (d.crash) {
     process.stderr.write("boom on stderr\n");
     return exit(3);
@@ -198,6 +248,25 @@ async function main() {
         "    at node:internal/main/run_main_module:28:49\n",
     );
     return exit(1);
+  }
+  if (d.credentials) {
+    const file = path.join(cliConfigDir(), ".credentials.json");
+    let seen = "none";
+    try {
+      seen = String(JSON.parse(fs.readFileSync(file, "utf8")).claudeAiOauth.expiresAt);
+    } catch {
+      /* no credentials */
+    }
+    if (typeof d.credentials === "string") {
+      fs.writeFileSync(`${file}.tmp`, JSON.stringify({ claudeAiOauth: { accessToken: "refreshed", expiresAt: Number(d.credentials) } }));
+      fs.renameSync(`${file}.tmp`, file);
+    }
+    await result(`credentials expiring at ${seen}`);
+    return exit(0);
+  }
+  if (typeof d["probe-escape"] === "string") {
+    await result(JSON.stringify(probeEscape(JSON.parse(Buffer.from(d["probe-escape"], "base64url").toString("utf8")))));
+    return exit(0);
   }
   if (d["spawn-hang"]) {
     await spawnGrandchild();
@@ -284,9 +353,14 @@ function listFiles(dir, prefix) {
   return out;
 }
 
+/** Where the CLI keeps its configuration and credentials: CLAUDE_CONFIG_DIR, else ~/.claude. */
+function cliConfigDir() {
+  return process.env.CLAUDE_CONFIG_DIR || path.join(process.env.HOME ?? "", ".claude");
+}
+
 /** Renews the OAuth token as the CLI does: read, then rewrite the file in place (not atomically). */
 async function refreshCredentials() {
-  const dir = process.env.CLAUDE_CONFIG_DIR || path.join(process.env.HOME ?? "", ".claude");
+  const dir = cliConfigDir();
   const credFile = path.join(dir, ".credentials.json");
   const stateFile = path.join(dir, ".claude.json");
   let creds;

@@ -1,7 +1,7 @@
 // Runs the BUILT gateway (.output/server/index.mjs) as a real process on a real port with its own SQLite
 // file, and talks to it over HTTP. Everything a test needs to drive it end to end lives here.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { chownSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
@@ -18,6 +18,8 @@ export interface GatewayOptions {
   dataDir?: string;
   /** Wait for the listening line (false for start-up failure tests). */
   waitListening?: boolean;
+  /** Run the gateway as this uid (and gid), owning its data directory: an unprivileged service (needs root). */
+  uid?: number;
 }
 
 export class GatewayProcess {
@@ -45,9 +47,14 @@ export class GatewayProcess {
       CLAUDEGATE_API_KEYS: API_KEY,
       CLAUDEGATE_CLAUDE_PATH: REAL_CLI,
       ANTHROPIC_API_KEY: "sk-test",
+      // Most tests watch the scripted CLI from outside (FAKE_CLAUDE_LOG, [[pid-file]] under the data folder), which a
+      // sandbox rightly hides; test/e2e/sandbox*.test.ts set the modes they test.
+      CLAUDEGATE_SANDBOX: "off",
       ...opts.env,
     };
-    const child = spawn(process.execPath, [SERVER_ENTRY], { cwd: dataDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    if (opts.uid !== undefined) chownSync(dataDir, opts.uid, opts.uid);
+    const ids = opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {};
+    const child = spawn(process.execPath, [SERVER_ENTRY], { cwd: dataDir, env, stdio: ["ignore", "pipe", "pipe"], ...ids });
     const gw = new GatewayProcess(child, dataDir);
     if (opts.waitListening !== false) await gw.listening();
     return gw;
@@ -106,6 +113,13 @@ export class GatewayProcess {
       if (Date.now() > deadline) throw new Error(`job ${id} never matched; last: ${JSON.stringify(r.body)}`);
       await new Promise((res) => setTimeout(res, 50));
     }
+  }
+
+  /** One series' value from GET /metrics, written as the text format does (`name{label="v"}`), or undefined. */
+  async metric(series: string): Promise<number | undefined> {
+    const text = await (await this.request("GET", "/metrics")).text();
+    const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
   }
 
   /** Reads a job's SSE stream until the server ends it. */

@@ -10,6 +10,7 @@ import { getKey, setKey } from "./key";
 import { KeysView } from "./keys";
 import { UsageView } from "./usage";
 import { RunView } from "./run-view";
+import { StatusView } from "./status";
 import type { Job } from "./types";
 
 const keyInput = byId<HTMLInputElement>("api-key");
@@ -29,6 +30,7 @@ const history = new History((job) => void open(job), showAuthError);
 const usage = new UsageView(showAuthError);
 const keys = new KeysView();
 const conversation = new ConversationView(showAuthError);
+const status = new StatusView(showAuthError);
 const run = new RunView(() => (void history.refresh(), void usage.refresh()));
 
 /** Everything that depends on the key. */
@@ -37,6 +39,7 @@ function refreshAll(): void {
   void usage.refresh();
   void keys.refresh();
   void conversation.refresh();
+  void status.refresh();
 }
 
 /** Replays a job from the history: a fresh job object carries a fresh stream token. */
@@ -82,5 +85,7 @@ byId("shortcut").textContent = /Mac|iPhone|iPad/.test(navigator.platform) ? "⌘
 
 void refreshHealth();
 setInterval(() => void refreshHealth(), 30_000);
+// The Status panel follows the queue while it shows (an operator's key: it reads /api/v1/stats/timeline).
+setInterval(() => void (getKey() && status.shown && status.refresh()), 15_000);
 if (getKey()) refreshAll();
 else notice(keyNotice, "Enter an API key to submit jobs and see the history.", "info");

@@ -27,7 +27,7 @@ export default defineEventHandler(async (event) => {
   }
   try {
     const { value, text } = await readJsonBody(event);
-    const r = await handleSubmit(g, { value, text, scope, idempotencyKey, principal });
+    const r = await handleSubmit(g, { value, text, scope, idempotencyKey, principal, requestId: event.context.requestId });
     setResponseStatus(event, r.status);
     setResponseHeader(event, "Location", `/api/v1/jobs/${r.jobId}`);
     if (r.replayed) setResponseHeader(event, "Idempotent-Replayed", "true");

@@ -6,7 +6,8 @@ import { outcomeFromExit, outcomeFromResult } from "../../../runtime/cli/outcome
 import { parseCliLine, type ResultLine } from "../../../runtime/cli/stream-parser";
 import { stripCodeFences } from "../../../runtime/cli/json-result";
 
-// Real captures of CLI 2.1.197 (copied from shared/reference).
+// Real captures of CLI 2.1.197 (copied from shared/reference) and 2.1.332 (from docs/captures, made by
+// scripts/cli-captures.mjs): the parser must read the pinned version and the one before it alike.
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), "utf8");
 
 describe("LineSplitter", () => {
@@ -28,8 +29,8 @@ describe("LineSplitter", () => {
   });
 });
 
-describe("parseCliLine on a real capture", () => {
-  const lines = fixture("cli-2.1.197-stream-json-sample.jsonl").trim().split("\n").map(parseCliLine);
+describe.each(["2.1.197", "2.1.332"])("parseCliLine on a real capture of %s", (version) => {
+  const lines = fixture(`cli-${version}-stream-json-sample.jsonl`).trim().split("\n").map(parseCliLine);
 
   it("yields the token deltas, the whole assistant message and the result", () => {
     const deltas = lines.filter((l) => l.kind === "text").map((l) => (l as { text: string }).text);
@@ -37,10 +38,31 @@ describe("parseCliLine on a real capture", () => {
     const assistant = lines.find((l) => l.kind === "assistant") as { text: string };
     const result = lines.find((l) => l.kind === "result") as { result: ResultLine };
     expect(deltas.join("")).toBe(assistant.text);
-    expect(result.result).toMatchObject({ subtype: "success", isError: false, result: assistant.text, numTurns: 1 });
+    expect(result.result).toMatchObject({ subtype: "success", isError: false, result: assistant.text, numTurns: 1, terminalReason: "completed" });
     expect(outcomeFromResult(result.result, { json: false })).toMatchObject({ status: "completed", result: assistant.text });
   });
+});
 
+describe("parseCliLine on 2.1.332 captures of an API error and a json_schema run", () => {
+  const linesOf = (name: string) => fixture(name).trim().split("\n").map(parseCliLine);
+  const resultOf = (name: string) => (linesOf(name).find((l) => l.kind === "result") as { result: ResultLine }).result;
+
+  it("fails the 400 (exit 1, subtype success, is_error true, terminal_reason api_error) as api_error", () => {
+    const r = resultOf("cli-2.1.332-api-error-400.jsonl");
+    expect(r).toMatchObject({ subtype: "success", isError: true, apiErrorStatus: 400, terminalReason: "api_error" });
+    expect(outcomeFromResult(r, { json: false })).toMatchObject({ status: "failed", errorCode: "api_error", error: "API Error: 400 fake error 400", result: "" });
+  });
+
+  it("takes the StructuredOutput tool's input as the answer", () => {
+    const lines = linesOf("cli-2.1.332-json-schema.jsonl");
+    expect(lines.filter((l) => l.kind === "assistant").flatMap((l) => (l as { tools: { name: string }[] }).tools.map((t) => t.name))).toEqual(["StructuredOutput"]);
+    const r = resultOf("cli-2.1.332-json-schema.jsonl");
+    expect(r.structuredOutput).toEqual({ n: 42 });
+    expect(outcomeFromResult(r, { json: false, structured: true })).toMatchObject({ status: "completed", result: '{"n":42}' });
+  });
+});
+
+describe("parseCliLine on made-up lines", () => {
   it("reports the tools an assistant message uses", () => {
     const line = JSON.stringify({ type: "assistant", message: { content: [{ type: "text", text: "Let me look." }, { type: "tool_use", id: "toolu_1", name: "Read", input: {} }] } });
     expect(parseCliLine(line)).toEqual({ kind: "assistant", text: "Let me look.", tools: [{ name: "Read", id: "toolu_1", input: "{}" }] });

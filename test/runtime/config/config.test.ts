@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../runtime/config";
-import { isLoopbackHost, parseListenAddr } from "../../../runtime/config/listen-addr";
-import { goDuration, readAuthInfo } from "../../../runtime/health/credentials";
+import { isLoopbackHost, parseListenAddr, parseMetricsAddr } from "../../../runtime/config/listen-addr";
+import { goDuration, readAuthInfo, tokenExpiresAt } from "../../../runtime/health/credentials";
 import { buildCliEnv } from "../../../runtime/cli/env";
 
 const dataDir = () => mkdtempSync(join(tmpdir(), "cg-config-"));
@@ -111,5 +111,31 @@ describe("agent option policies", () => {
     expect(() => load({ CLAUDEGATE_MCP_CONFIG: file("c.json", '{"mcpServers":{"x":{"args":[]}}}') })).toThrow('server "x" must be an object with a "command" or a "url"');
     expect(load({ CLAUDEGATE_ALLOWED_PERMISSION_MODES: "default, plan" }).allowedPermissionModes).toEqual(["default", "plan"]);
     expect(() => load({ CLAUDEGATE_ALLOWED_PERMISSION_MODES: "yolo" })).toThrow("CLAUDEGATE_ALLOWED_PERMISSION_MODES must list only: acceptEdits, auto, bypassPermissions, default, dontAsk, plan");
+  });
+});
+
+describe("observability settings", () => {
+  it("parses CLAUDEGATE_METRICS_ADDR, on loopback when only a port is given", () => {
+    expect(parseMetricsAddr(":9464")).toEqual({ host: "127.0.0.1", port: 9464 });
+    expect(parseMetricsAddr("9464")).toEqual({ host: "127.0.0.1", port: 9464 });
+    expect(parseMetricsAddr("0.0.0.0:9464")).toEqual({ host: "0.0.0.0", port: 9464 });
+    expect(load({ CLAUDEGATE_API_KEYS: "k" }).metricsListen).toBeUndefined();
+    expect(load({ CLAUDEGATE_API_KEYS: "k", CLAUDEGATE_METRICS_ADDR: "[::1]:9000" }).metricsListen).toEqual({ host: "::1", port: 9000 });
+    expect(() => load({ CLAUDEGATE_API_KEYS: "k", CLAUDEGATE_METRICS_ADDR: "nope" })).toThrow(/^CLAUDEGATE_METRICS_ADDR "nope" must look like/);
+  });
+
+  it("takes CLAUDEGATE_LOG_LEVEL from a fixed list, default info", () => {
+    expect(load({ CLAUDEGATE_API_KEYS: "k" }).logLevel).toBe("info");
+    expect(load({ CLAUDEGATE_API_KEYS: "k", CLAUDEGATE_LOG_LEVEL: "DEBUG" }).logLevel).toBe("debug");
+    expect(() => load({ CLAUDEGATE_API_KEYS: "k", CLAUDEGATE_LOG_LEVEL: "verbose" })).toThrow(
+      'CLAUDEGATE_LOG_LEVEL "verbose" must be one of: debug, info, warn, error',
+    );
+  });
+
+  it("reads the CLI token's expiry for the metric, or nothing without a credentials file", () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, ".credentials.json"), JSON.stringify({ claudeAiOauth: { expiresAt: 1_800_000_000_000 } }));
+    expect(tokenExpiresAt(join(dir, ".credentials.json"))).toBe(1_800_000_000_000);
+    expect(tokenExpiresAt("/nonexistent/.credentials.json")).toBeUndefined();
   });
 });

@@ -11,7 +11,8 @@ import { JobStore } from "../../../runtime/store/job-store";
 
 function gatewayOn(claudePath: string) {
   const db = openDatabase(join(mkdtempSync(join(tmpdir(), "cg-health-")), "h.db"));
-  const g = { store: new JobStore(db), pause: new QueuePause(db), config: { claudePath } } as unknown as Gateway;
+  const sandbox = { sandbox: { mode: "user", uidBase: 61000, slots: 1 }, reason: "auto: user probe passed (bwrap: setting up uid map: Permission denied)" };
+  const g = { store: new JobStore(db), pause: new QueuePause(db), config: { claudePath }, sandbox } as unknown as Gateway;
   return { g, db };
 }
 
@@ -30,7 +31,7 @@ describe("checkHealth", () => {
     expect(h.reason).toMatch(/^database unreachable: /);
   });
 
-  it("shows only status words without a key: no reason, no CLI path, no pause reason", () => {
+  it("shows only status words without a key: no reason, no CLI path, no pause reason, no sandbox", () => {
     const { g } = gatewayOn("/nonexistent/claude");
     g.pause.pause(null, "<script>alert(1)</script>", "operator");
     const open = checkHealth(g, false);
@@ -42,6 +43,8 @@ describe("checkHealth", () => {
       reason: 'claude CLI not found at "/nonexistent/claude"',
       paused_until: "until resumed",
       paused_reason: "<script>alert(1)</script>",
+      sandbox: "user",
+      sandbox_reason: "auto: user probe passed (bwrap: setting up uid map: Permission denied)",
     });
   });
 });

@@ -22,7 +22,7 @@ describe("writeJobJson", () => {
     const prompt = text(SLICE_CHARS + 12_345);
     const metadata = JSON.stringify({ note: text(SLICE_CHARS * 2), n: [1, 2, 3] });
     store.insert(
-      { id: "j1", prompt, systemPrompt: text(SLICE_CHARS + 7), model: "haiku", callbackUrl: "", webhookEvents: [], metadata, responseFormat: "", timeoutSeconds: undefined, createdAt: 1, owner: "", sessionId: "s1", fork: false },
+      { id: "j1", prompt, systemPrompt: text(SLICE_CHARS + 7), model: "haiku", callbackUrl: "", webhookEvents: [], metadata, responseFormat: "", timeoutSeconds: undefined, requestId: "", createdAt: 1, owner: "", sessionId: "s1", fork: false },
       10,
     );
     const claimed = store.claimNext()!;

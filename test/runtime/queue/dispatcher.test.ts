@@ -67,7 +67,7 @@ afterEach(() => {
 
 function startJob(id = "job-1"): FakeRun {
   const row = { id, prompt: "hi", systemPrompt: "", model: "sonnet" as const, callbackUrl: "", webhookEvents: ["completed" as const], owner: "", sessionId: id, fork: false };
-  store.insert({ ...row, metadata: undefined, responseFormat: "", timeoutSeconds: undefined, createdAt: Date.now() }, 10);
+  store.insert({ ...row, metadata: undefined, responseFormat: "", timeoutSeconds: undefined, requestId: "", createdAt: Date.now() }, 10);
   events.appendFirst(id, "status", { status: "queued" });
   dispatcher.pump();
   expect(store.get(id)!.status).toBe("processing");

@@ -12,7 +12,7 @@ function fresh() {
   const store = new JobStore(db);
   let n = 0;
   const add = (owner: string, id = `${owner || "op"}-${n++}`) => {
-    expect(store.insert({ id, prompt: "p", systemPrompt: "", model: "haiku", callbackUrl: "", webhookEvents: ["completed"], metadata: undefined, responseFormat: "", timeoutSeconds: undefined, createdAt: Date.now(), owner, sessionId: id, fork: false }, 1_000_000)).toBeUndefined();
+    expect(store.insert({ id, prompt: "p", systemPrompt: "", model: "haiku", callbackUrl: "", webhookEvents: ["completed"], metadata: undefined, responseFormat: "", timeoutSeconds: undefined, requestId: "", createdAt: Date.now(), owner, sessionId: id, fork: false }, 1_000_000)).toBeUndefined();
     return id;
   };
   const claimAll = (held: string[] = []) => {

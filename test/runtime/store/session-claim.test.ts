@@ -14,7 +14,7 @@ function fresh() {
   const add = (id: string, sessionId: string, opts: { fork?: boolean; parent?: string; owner?: string } = {}) => {
     if (!store.sessions.get(sessionId)) store.sessions.create({ id: sessionId, owner: opts.owner ?? "", parentId: opts.parent });
     const row = { id, prompt: "p", systemPrompt: "", model: "haiku" as const, callbackUrl: "", webhookEvents: ["completed" as const] };
-    expect(store.insert({ ...row, metadata: undefined, responseFormat: "", timeoutSeconds: undefined, createdAt: Date.now(), owner: opts.owner ?? "", sessionId, fork: opts.fork ?? false }, 1000)).toBeUndefined();
+    expect(store.insert({ ...row, metadata: undefined, responseFormat: "", timeoutSeconds: undefined, requestId: "", createdAt: Date.now(), owner: opts.owner ?? "", sessionId, fork: opts.fork ?? false }, 1000)).toBeUndefined();
   };
   const claim = () => store.claimNext()?.id;
   const finish = (id: string) => {

@@ -24,7 +24,7 @@ function setup(policy: KeyPolicy) {
   let n = 0;
   const queue = () => {
     const id = `j${n++}`;
-    store.insert({ id, prompt: "p", systemPrompt: "", model: "haiku", callbackUrl: "", webhookEvents: ["completed"], metadata: undefined, responseFormat: "", timeoutSeconds: undefined, createdAt: 0, owner: key.id, sessionId: id, fork: false }, 1e6);
+    store.insert({ id, prompt: "p", systemPrompt: "", model: "haiku", callbackUrl: "", webhookEvents: ["completed"], metadata: undefined, responseFormat: "", timeoutSeconds: undefined, requestId: "", createdAt: 0, owner: key.id, sessionId: id, fork: false }, 1e6);
     return id;
   };
   /** Queues a job, and runs the key's oldest queued one to the end at `at`, costing `cost`. */
