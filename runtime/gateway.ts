@@ -29,6 +29,7 @@ import { JobText } from "./store/job-text";
 import { WriteBatcher } from "./store/write-batcher";
 import { RateLimiter } from "./http/rate-limiter";
 import { IdempotencyKeys } from "./job/idempotency";
+import { ConversationStore } from "./store/conversation-store";
 import { finishJob } from "./job/finish";
 import { jobsRequeued, setKeyNames } from "./metrics/observe";
 import { setScrapeSource } from "./metrics/registry";
@@ -63,6 +64,7 @@ export interface Gateway {
   webhookSender: WebhookSender;
   rateLimiter: RateLimiter;
   idempotency: IdempotencyKeys;
+  conversations: ConversationStore;
   keys: KeyStore;
   ledger: UsageLedger;
   workspaces: WorkspaceStore;
@@ -165,6 +167,7 @@ function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Ga
     webhookSender,
     rateLimiter: new RateLimiter(config.rateLimit),
     idempotency: new IdempotencyKeys(db),
+    conversations: new ConversationStore(db),
     keys,
     ledger,
     workspaces,

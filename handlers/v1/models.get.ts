@@ -1,14 +1,17 @@
 import { defineEventHandler, getRequestHeader } from "h3";
 import { useGateway } from "../../runtime/gateway";
-import { anthropicModelList, openaiModelList } from "../../runtime/compat/models";
+import { anthropicModelList, modelsFor, openaiModelList } from "../../runtime/compat/models";
 import { dialectOf } from "../../runtime/compat/errors";
+import { principalOf } from "../../runtime/tenants/principal";
 
-// The models the compatible APIs accept, in Anthropic's shape for a request with `anthropic-version` (its SDKs
-// always send one), else in OpenAI's.
+// The models this key may use through the compatible APIs, in Anthropic's shape for a request with
+// `anthropic-version` (its SDKs always send one), else in OpenAI's.
 export default defineEventHandler((event) => {
-  const { startedAt } = useGateway();
+  const { startedAt, config } = useGateway();
+  const principal = principalOf(event);
+  const models = modelsFor(config.allowedModels, principal.kind === "tenant" ? principal.key.limits.models : undefined);
   if (dialectOf("/v1/models", getRequestHeader(event, "anthropic-version")) === "anthropic") {
-    return anthropicModelList(new Date(startedAt).toISOString());
+    return anthropicModelList(models, new Date(startedAt).toISOString());
   }
-  return openaiModelList(Math.floor(startedAt / 1000));
+  return openaiModelList(models, Math.floor(startedAt / 1000));
 });

@@ -18,11 +18,12 @@ const BLOCK_REFUSALS: Record<string, string> = {
   redacted_thinking: "thinking blocks are not supported by this gateway",
 };
 
-export function parseMessagesRequest(body: unknown): Parsed<CompatRequest> {
+/** `allowedModels`: CLAUDEGATE_ALLOWED_MODELS (empty: any name the job API takes). */
+export function parseMessagesRequest(body: unknown, allowedModels: readonly string[] = []): Parsed<CompatRequest> {
   if (!isObject(body)) return refuse("the request body must be a JSON object");
   for (const field of ["tools", "tool_choice"]) if (present(body[field])) return refuse(TOOLS, field);
   if (isObject(body.thinking) && body.thinking.type !== "disabled") return refuse("extended thinking is not supported by this gateway", "thinking");
-  const model = resolveModel(body.model);
+  const model = resolveModel(body.model, allowedModels);
   if (!model.ok) return model;
   const limit = positiveInt(body.max_tokens, "max_tokens", true);
   if (!limit.ok) return limit;
@@ -48,6 +49,7 @@ export function parseMessagesRequest(body: unknown): Parsed<CompatRequest> {
         ...(format.value ? { json_schema: format.value } : {}),
         metadata: { api: "anthropic.messages", model: body.model, metadata: body.metadata },
       },
+      conversation: { system: system.value, turns: turns.value },
       stream: body.stream === true,
       includeUsage: false,
     },

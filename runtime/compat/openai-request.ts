@@ -15,7 +15,8 @@ const PART_REFUSALS: Record<string, string> = {
   refusal: "refusal parts are not supported in messages",
 };
 
-export function parseChatCompletion(body: unknown): Parsed<CompatRequest> {
+/** `allowedModels`: CLAUDEGATE_ALLOWED_MODELS (empty: any name the job API takes). */
+export function parseChatCompletion(body: unknown, allowedModels: readonly string[] = []): Parsed<CompatRequest> {
   if (!isObject(body)) return refuse("the request body must be a JSON object");
   for (const field of ["tools", "functions"]) if (present(body[field])) return refuse(TOOLS, field);
   for (const field of ["tool_choice", "function_call"]) {
@@ -27,7 +28,7 @@ export function parseChatCompletion(body: unknown): Parsed<CompatRequest> {
   }
   if (body.logprobs === true || present(body.top_logprobs)) return refuse("logprobs are not supported by this gateway", "logprobs");
 
-  const model = resolveModel(body.model);
+  const model = resolveModel(body.model, allowedModels);
   if (!model.ok) return model;
   for (const field of ["max_tokens", "max_completion_tokens"]) {
     const limit = positiveInt(body[field], field);
@@ -56,6 +57,7 @@ export function parseChatCompletion(body: unknown): Parsed<CompatRequest> {
         ...format.value,
         metadata: { api: "openai.chat.completions", model: body.model, user: body.user, metadata: body.metadata ?? undefined },
       },
+      conversation: { system, turns: messages.value.turns },
       stream,
       includeUsage: stream && isObject(body.stream_options) && body.stream_options.include_usage === true,
     },

@@ -1,20 +1,24 @@
 // What either compatible API's request becomes: the fields of a job submission (POST /api/v1/jobs's body, so it
 // takes the same validation and the same path into the queue) and how to answer (stream or not).
 import type { Model } from "../config/schema";
+import type { Conversation } from "./continuation";
 import { refuse, type Parsed } from "./errors";
 
 export interface CompatRequest {
   /** The model name as the client wrote it: answers echo it. */
   model: string;
-  /** The submit body. */
+  /** The submit body; its prompt holds the earlier messages as a transcript (see `conversation`). */
   submit: {
     prompt: string;
+    session_id?: string;
     model: Model;
     system_prompt?: string;
     response_format?: "json";
     json_schema?: Record<string, unknown>;
     metadata: unknown;
   };
+  /** The system prompt and messages as sent: what a continued session is matched by (continuation.ts). */
+  conversation: Conversation;
   stream: boolean;
   /** OpenAI `stream_options.include_usage`: a last chunk carries the usage. */
   includeUsage: boolean;

@@ -7,13 +7,14 @@ import { setResponseHeader } from "h3";
 import type { Gateway } from "../gateway";
 import { cancelJob } from "../job/commands";
 import { sha256 } from "../job/idempotency";
-import { handleSubmit, limitSubmitRate } from "../job/submit-request";
+import { handleSubmit, limitSubmitRate, type SubmitResponse } from "../job/submit-request";
 import type { Answer, AnswerContext } from "./answer";
 import { faultError, type Parsed } from "./errors";
 import { jobFault, NO_RETRY } from "./job-fault";
 import type { CompatRequest } from "./request";
 import { awaitOutcome, streamOutcome } from "./serve";
 import { principalOf } from "../tenants/principal";
+import { fingerprint, priorExchange } from "./continuation";
 
 export const JOB_ID_HEADER = "X-ClaudeGate-Job-ID";
 
@@ -23,24 +24,25 @@ const wholeAtEnd = (req: CompatRequest) => req.submit.response_format === "json"
 export async function respond(
   event: H3Event,
   g: Gateway,
-  parse: (body: unknown) => Parsed<CompatRequest>,
+  parse: (body: unknown, allowedModels: readonly string[]) => Parsed<CompatRequest>,
   makeAnswer: (ctx: AnswerContext) => Answer,
 ): Promise<object | undefined> {
   const apiKey: string = event.context.apiKey;
   const principal = principalOf(event);
   limitSubmitRate(g, apiKey, principal); // the bucket and rate of POST /api/v1/jobs
   const { value } = await readJsonBody(event);
-  const parsed = parse(value);
+  const parsed = parse(value, g.config.allowedModels);
   if (!parsed.ok) throw faultError(parsed.fault);
   const req = parsed.value;
 
-  const submitted = await handleSubmit(g, {
-    value: req.submit,
-    text: JSON.stringify(req.submit),
-    scope: sha256(apiKey),
-    principal,
-    requestId: event.context.requestId,
-  });
+  const scope = sha256(apiKey);
+  // This request's conversation, recorded on its job; a later request that repeats it plus the answer continues.
+  const heard = fingerprint(scope, req.conversation.system, req.conversation.turns);
+  const submit = (body: CompatRequest["submit"], afterTurn?: string) =>
+    handleSubmit(g, { value: body, text: JSON.stringify(body), scope, principal, requestId: event.context.requestId, afterTurn, alongside: (id) => g.conversations.mark(id, heard) });
+  const prior = priorExchange(scope, req.conversation);
+  const match = prior && g.conversations.continuable(prior.fingerprint, prior.answer);
+  const submitted = match ? await continueOrReplay(submit, req, match) : await submit(req.submit);
   const jobId = submitted.jobId;
   setResponseHeader(event, JOB_ID_HEADER, jobId);
   const created = Math.floor((submitted.createdAt ?? Date.now()) / 1000); // no replay here: it has no Idempotency-Key
@@ -56,4 +58,22 @@ export async function respond(
   if (!outcome) return undefined; // the client went away; the job's answer stays in the job API
   if (outcome.status !== "completed") throw faultError(jobFault(jobId, outcome), NO_RETRY);
   return answer.complete(outcome);
+}
+
+/**
+ * The last message as the next turn of the session that answered the rest. A session deleted, or given another
+ * turn (a concurrent request continuing the same point), between the match and the insert (404) leaves the
+ * transcript, as if nothing had matched.
+ */
+async function continueOrReplay(
+  submit: (body: CompatRequest["submit"], afterTurn?: string) => Promise<SubmitResponse>,
+  req: CompatRequest,
+  match: { sessionId: string; jobId: string },
+) {
+  try {
+    return await submit({ ...req.submit, prompt: req.conversation.turns.at(-1)!.text, session_id: match.sessionId }, match.jobId);
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    return submit(req.submit);
+  }
 }

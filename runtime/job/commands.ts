@@ -36,6 +36,9 @@ export interface SubmitOptions {
   alongside?: (job: Job) => void;
   /** Whether the submitter may continue a session owned by `owner` (default: only its own). */
   canUseSession?: (owner: string) => boolean;
+  /** With session_id: the turn that must still be the session's latest when this one is inserted, else it is
+   *  refused as `session_not_found` (the compatible APIs' continuation, made when that turn was the latest). */
+  afterTurn?: string;
   /** The agent options as allowed (tools narrowed to the key's policy); default: the body's own. */
   options?: AgentOptions;
   /** The submit's X-Request-ID, kept with the job for its log lines. */
@@ -72,6 +75,7 @@ export async function submitJob(deps: JobDeps, body: SubmitBody, opts: SubmitOpt
     if (body.session_id !== undefined) {
       const session = deps.store.sessions.get(body.session_id);
       if (!session || !canUse(session.owner)) return { ok: false, reason: "session_not_found" };
+      if (opts.afterTurn !== undefined && deps.store.sessions.latestTurn(body.session_id) !== opts.afterTurn) return { ok: false, reason: "session_not_found" };
     }
     const refused = deps.store.insert(row, deps.config.queueSize, opts.maxQueued);
     if (refused) return { ok: false, reason: refused };

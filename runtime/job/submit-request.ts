@@ -21,6 +21,10 @@ export interface SubmitRequest {
   scope: string;
   idempotencyKey?: string;
   principal: Principal;
+  /** Runs in the job's insert transaction (the compatible APIs record the job's conversation there). */
+  alongside?: (jobId: string) => void;
+  /** With session_id: the turn that must still be the session's latest (else 404, as for a missing session). */
+  afterTurn?: string;
   /** The request's X-Request-ID, stored with the job. */
   requestId?: string;
 }
@@ -88,8 +92,10 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
     maxQueued: policy?.max_queued,
     rawMetadata: metadata,
     canUseSession: (owner) => canSee(req.principal, owner),
+    afterTurn: req.afterTurn,
     options: tools ? { ...options, tools } : options,
     alongside: (job) => {
+      req.alongside?.(job.id);
       response = renderJob(g, job);
       // Recorded in the job's own transaction: the key exists exactly when the job does.
       if (req.idempotencyKey !== undefined) {

@@ -1,7 +1,7 @@
 // The OpenAI- and Anthropic-compatible endpoints of the document. Their errors are in each API's own shape
 // (runtime/compat/errors.ts renders them; the examples here are rendered by the same function).
 import { errorBody, type CompatFault, type Dialect } from "../compat/errors";
-import { MODELS } from "../config/schema";
+import { resolveModel } from "../compat/models";
 import { errorResponse, headerRefs, schemaRef } from "./responses";
 
 type Obj = Record<string, unknown>;
@@ -28,17 +28,31 @@ function compatErrors(dialect: Dialect, faults: (CompatFault & { description: st
   return out;
 }
 
+const UNKNOWN_MODEL = (() => {
+  const r = resolveModel("gpt-4o");
+  if (r.ok) throw new Error("gpt-4o is not a model name");
+  return r.fault;
+})();
+
 const shared = (missingKey: string): (CompatFault & { description: string; headers?: Obj })[] => [
   { status: 401, message: missingKey, description: "No API key, or a wrong one" },
   { status: 401, message: "invalid API key", description: "No API key, or a wrong one" },
-  { status: 404, message: `The model 'gpt-4o' does not exist or is not served here: use one of ${MODELS.join(", ")} or a full Claude model id (claude-...)`, code: "model_not_found", param: "model", description: "An unknown model" },
+  { ...UNKNOWN_MODEL, description: "An unknown model, or one CLAUDEGATE_ALLOWED_MODELS leaves out" },
+  { status: 403, message: 'model "opus" is not allowed for this key (policy.models: haiku)', description: "A model the tenant key's policy.models leaves out" },
   { status: 413, message: "request body must be at most 1048576 bytes", description: "Body over 1 MiB" },
-  { status: 429, message: "rate limit exceeded, slow down", description: "Over `CLAUDEGATE_RATE_LIMIT` for this key", headers: RETRY_AFTER },
+  { status: 429, message: "rate limit exceeded, slow down", description: "Over `CLAUDEGATE_RATE_LIMIT` (or the key's policy.rate_limit), or the tenant key's budget is spent", headers: RETRY_AFTER },
+  { status: 429, message: "budget exhausted: $0.6000 of $0.5 this day spent; resets at 2026-11-30T00:00:00.000Z", description: "Over `CLAUDEGATE_RATE_LIMIT` (or the key's policy.rate_limit), or the tenant key's budget is spent", headers: RETRY_AFTER },
   { status: 503, message: "server busy, retry later", description: "The queue is full (`CLAUDEGATE_QUEUE_SIZE`); no job was created" },
   { status: 502, message: "job 3479044e-64ff-4f0d-8cd3-d0b06a93d07f failed: API Error: 400 ...", code: "api_error", description: "The job failed (the CLI or the upstream API); `x-should-retry: false`" },
   { status: 504, message: "job 3479044e-64ff-4f0d-8cd3-d0b06a93d07f failed: job timed out after 5m", code: "timeout", description: "The job ran out of time; `x-should-retry: false`" },
   { status: 409, message: "job 3479044e-64ff-4f0d-8cd3-d0b06a93d07f cancelled: cancelled by client", code: "cancelled", description: "The job was cancelled meanwhile; `x-should-retry: false`" },
 ];
+
+const CONTINUES =
+  "When everything before the last user message is a conversation the gateway answered for the same key (same " +
+  "system prompt, same messages, the last assistant message exactly that job's answer), the new message continues " +
+  "that job's session (the CLI resumes it); otherwise the earlier messages are given as a transcript " +
+  "(README: \"How a conversation continues a session\").";
 
 const chat = {
   operationId: "createChatCompletion",
@@ -48,7 +62,7 @@ const chat = {
     "Runs the conversation as a job (visible in the job API; its id in `X-ClaudeGate-Job-ID`) and answers in OpenAI's " +
     "shape: a `chat.completion`, or with `stream: true` Server-Sent Events of `chat.completion.chunk` objects ending " +
     "with `data: [DONE]` (a failure mid-stream is a data line with `error`). Use the `openai` SDK with `baseURL` " +
-    "`<gateway>/v1`.",
+    "`<gateway>/v1`. " + CONTINUES,
   security: [{ Bearer: [] }, { ApiKey: [] }],
   requestBody: {
     required: true,
@@ -85,7 +99,7 @@ const messages = {
     "Runs the conversation as a job (visible in the job API; its id in `X-ClaudeGate-Job-ID`) and answers in " +
     "Anthropic's shape: a `message`, or with `stream: true` the Messages API's events (`message_start` … " +
     "`message_stop`, `ping`; `event: error` on failure). A full queue is `529 overloaded_error`. Use the " +
-    "`@anthropic-ai/sdk` with `baseURL` `<gateway>`.",
+    "`@anthropic-ai/sdk` with `baseURL` `<gateway>`. " + CONTINUES,
   security: [{ ApiKey: [] }, { Bearer: [] }],
   requestBody: {
     required: true,
@@ -118,8 +132,10 @@ const models = {
   tags: ["Compatible APIs"],
   summary: "Models of the compatible APIs",
   description:
-    "The aliases the gateway runs. In Anthropic's shape when the request has an `anthropic-version` header (its SDKs " +
-    "send one), else in OpenAI's; errors likewise. Full Claude model ids are accepted too, though not listed.",
+    "The models this key may use: `CLAUDEGATE_ALLOWED_MODELS` when set (operator-defined ids included), else the " +
+    "aliases (full model ids `claude-...` are accepted too, though not listed), narrowed by a tenant key's " +
+    "`policy.models`. In Anthropic's shape when the request has an `anthropic-version` header (its SDKs send one), " +
+    "else in OpenAI's; errors likewise.",
   security: [{ Bearer: [] }, { ApiKey: [] }],
   responses: {
     200: {

@@ -2,12 +2,12 @@
 // requests by hand, runtime/compat/*-request.ts, to refuse what they cannot do in each API's own words). Only
 // the fields the gateway reads or writes are described; requests may carry any other field of those APIs.
 import { z } from "zod";
-import { MODELS } from "../config/schema";
+import { isModel, MODEL_RULE } from "../config/schema";
 
 const count = z.int().min(0);
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 const content = z.union([z.string(), z.array(textPart)]);
-const modelName = z.string().describe(`One of ${MODELS.join(", ")}, or a full Claude model id (\`claude-...\`), which runs as its family's alias`);
+const modelName = z.string().describe(`${MODEL_RULE}, as POST /api/v1/jobs takes it (CLAUDEGATE_ALLOWED_MODELS narrows it); passed to the CLI as written`);
 
 export const openaiErrorSchema = z
   .object({ error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }) })
@@ -116,16 +116,19 @@ export const anthropicMessageSchema = z.object({
   usage: anthropicUsage,
 });
 
+/** A model GET /v1/models lists: CLAUDEGATE_ALLOWED_MODELS when set, else the aliases (narrowed by a key's policy.models). */
+const servedModel = z.string().refine(isModel).meta({ description: `${MODEL_RULE}: CLAUDEGATE_ALLOWED_MODELS when set, else the aliases` });
+
 export const openaiModelListSchema = z.object({
   object: z.literal("list"),
-  data: z.array(z.object({ id: z.enum(MODELS), object: z.literal("model"), created: z.int(), owned_by: z.literal("anthropic") })),
+  data: z.array(z.object({ id: servedModel, object: z.literal("model"), created: z.int(), owned_by: z.literal("anthropic") })),
 });
 
 export const anthropicModelListSchema = z.object({
-  data: z.array(z.object({ type: z.literal("model"), id: z.enum(MODELS), display_name: z.string(), created_at: z.iso.datetime() })),
+  data: z.array(z.object({ type: z.literal("model"), id: servedModel, display_name: z.string(), created_at: z.iso.datetime() })),
   has_more: z.literal(false),
-  first_id: z.string(),
-  last_id: z.string(),
+  first_id: z.string().nullable(),
+  last_id: z.string().nullable(),
 });
 
 export const compatResponseSchemas = {

@@ -326,4 +326,14 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 16,
+    sql: `
+      -- The compatible APIs' conversations (runtime/compat/continuation.ts): a job asked through /v1/ records the
+      -- fingerprint of the conversation it answers (API key, system prompt, every message up to its prompt), so a
+      -- later request that repeats that conversation plus this job's answer continues the job's session.
+      ALTER TABLE jobs ADD COLUMN conversation TEXT;
+      CREATE INDEX jobs_conversation ON jobs(conversation) WHERE conversation IS NOT NULL;
+    `,
+  },
 ];

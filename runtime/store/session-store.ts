@@ -87,6 +87,7 @@ export class SessionStore {
                  FROM jobs WHERE session_id = ?`),
       unfinished: p(`SELECT id FROM jobs WHERE session_id = ? AND status IN ('queued', 'processing') ORDER BY seq`).pluck(),
       jobIds: p(`SELECT id FROM jobs WHERE session_id = ?`).pluck(),
+      latestTurn: p(`SELECT id FROM jobs WHERE session_id = ? ORDER BY seq DESC LIMIT 1`).pluck(),
       delete: p(`DELETE FROM sessions WHERE id = ?`),
       // Sessions follow the job TTL: one goes when the cleanup has taken its last turn and it was not used since.
       expired: p(`SELECT id FROM sessions s WHERE last_active_at < ?
@@ -153,6 +154,11 @@ export class SessionStore {
   /** Ids of the session's queued and processing turns, oldest first. */
   unfinishedJobs(id: string): string[] {
     return this.q.unfinished.all(id) as string[];
+  }
+
+  /** The id of the session's most recent turn (job), in any state. */
+  latestTurn(id: string): string | undefined {
+    return (this.q.latestTurn.get(id) as string | undefined) ?? undefined;
   }
 
   jobIds(id: string): string[] {

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anthropicErrorSchema, anthropicMessageSchema, anthropicModelListSchema } from "../../runtime/openapi/schemas-compat";
 import { cliRuns, startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
+import { createTenant } from "../support/tenants";
+import { TRANSCRIPT_HEAD } from "../../runtime/compat/transcript";
 
 let fake: FakeAnthropic;
 let gw: GatewayProcess;
@@ -54,7 +56,8 @@ describe("Anthropic Messages", () => {
     expect(final).toMatchObject({ model: "claude-sonnet-5", stop_reason: "end_turn", content: [{ type: "text", text: "Once upon a time" }], usage: USAGE_3 });
     const jobId = stream.response!.headers.get("x-claudegate-job-id")!;
     expect(final.id).toBe(`msg_${jobId}`);
-    expect((await gw.json("GET", `/api/v1/jobs/${jobId}`)).body).toMatchObject({ status: "completed", model: "sonnet", result: "Once upon a time" });
+    expect((await gw.json("GET", `/api/v1/jobs/${jobId}`)).body).toMatchObject({ status: "completed", model: "claude-sonnet-5", result: "Once upon a time" });
+    expect(mainRequestFor("an-2")!.model).toBe("claude-sonnet-5"); // the full id is passed to the CLI as written
     expect(mainRequestFor("an-2")!.prompt).toContain("<transcript>\n<user>\nHi\n</user>\n<assistant>\nHello!\n</assistant>\n</transcript>");
   });
 
@@ -77,7 +80,7 @@ describe("Anthropic Messages", () => {
     const cases: [object, new (...args: never[]) => Error, number, string][] = [
       [{ tools: [{ name: "f", input_schema: { type: "object" } }] }, Anthropic.BadRequestError, 400, "tool use is not supported"],
       [{ messages: [{ role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } }] }] }, Anthropic.BadRequestError, 400, "image inputs are not supported"],
-      [{ model: "claude-instant-1" }, Anthropic.NotFoundError, 404, "'claude-instant-1' does not exist"],
+      [{ model: "claude-Instant-1" }, Anthropic.NotFoundError, 404, "'claude-Instant-1' does not exist"],
     ];
     for (const [patch, cls, status, message] of cases) {
       const err = await fail(client.messages.create({ model: "haiku", max_tokens: 10, messages: [user("refused an-3")], ...patch } as never));
@@ -128,6 +131,53 @@ describe("Anthropic Messages", () => {
   });
 });
 
+describe("Anthropic Messages over several turns", () => {
+  const assistant = (content: string) => ({ role: "assistant" as const, content });
+  const jobOf = async (id: string | null) => (await gw.json("GET", `/api/v1/jobs/${id}`)).body;
+  const first = [user("My name is Ada. [[reply:Hello |Ada!]] an-t1")];
+  let session1 = "";
+
+  it("continues the session of a conversation it answered (streamed or not): the API gets the earlier turns once", async () => {
+    const { data: m1, response: r1 } = await client.messages.create({ model: "haiku", max_tokens: 100, system: "Be brief.", messages: first }).withResponse();
+    const a1 = (m1.content[0] as Anthropic.TextBlock).text;
+    session1 = (await jobOf(r1.headers.get("x-claudegate-job-id"))).session_id;
+    const second = [...first, assistant(a1), user("[[reply:Noted |that.]] I live in Oslo. an-t2")];
+    const stream = client.messages.stream({ model: "haiku", max_tokens: 100, system: "Be brief.", messages: second });
+    const a2 = (await stream.finalText());
+    const job2 = await jobOf(stream.response!.headers.get("x-claudegate-job-id"));
+    // Text blocks or a string: the same text, so the same conversation.
+    const third = [...second, { role: "assistant" as const, content: [{ type: "text" as const, text: a2 }] }, user("Where do I live? an-t3")];
+    const { response: r3 } = await client.messages.create({ model: "haiku", max_tokens: 100, system: "Be brief.", messages: third }).withResponse();
+    expect([a1, a2, job2.session_id, (await jobOf(r3.headers.get("x-claudegate-job-id"))).session_id]).toEqual(["Hello Ada!", "Noted that.", session1, session1]);
+
+    const call = mainRequestFor("an-t3")!;
+    expect(call.prompt).toBe("Where do I live? an-t3");
+    const text = (c: unknown) => (typeof c === "string" ? c : (c as { text: string }[]).map((b) => b.text).join(""));
+    const turns = (call.body.messages as { role: string; content: unknown }[]).filter((m) => m.role !== "system").map((m) => [m.role, text(m.content)]);
+    expect(turns).toEqual([
+      ["user", first[0]!.content],
+      ["assistant", "Hello Ada!"],
+      ["user", "[[reply:Noted |that.]] I live in Oslo. an-t2"],
+      ["assistant", "Noted that."],
+      ["user", "Where do I live? an-t3"],
+    ]);
+  });
+
+  it("gives an edited history, another system prompt, or another key's same history as a transcript", async () => {
+    const other = await createTenant(gw, "an-other");
+    const cases = [
+      { c: client, system: "Be brief.", messages: [...first, assistant("Hello Bob!"), user("What is my name? an-t4")] },
+      { c: client, system: "Be long.", messages: [...first, assistant("Hello Ada!"), user("What is my name? an-t5")] },
+      { c: new Anthropic({ baseURL: gw.url, apiKey: other.key, maxRetries: 0 }), system: "Be brief.", messages: [...first, assistant("Hello Ada!"), user("What is my name? an-t6")] },
+    ];
+    for (const [i, { c, system, messages }] of cases.entries()) {
+      const { response } = await c.messages.create({ model: "haiku", max_tokens: 100, system, messages }).withResponse();
+      expect((await jobOf(response.headers.get("x-claudegate-job-id"))).session_id, `case ${i}`).not.toBe(session1);
+      expect(mainRequestFor(`an-t${i + 4}`)!.prompt.startsWith(`${TRANSCRIPT_HEAD}\n<transcript>\n<user>\nMy name is Ada.`), `case ${i}`).toBe(true);
+    }
+  });
+});
+
 describe("Anthropic Messages with CLAUDEGATE_COMPAT_CANCEL_ON_DISCONNECT, a queue of one, and the fake CLI", () => {
   let g2: GatewayProcess;
   let c2: Anthropic;
@@ -172,10 +222,12 @@ describe("Anthropic Messages with CLAUDEGATE_COMPAT_CANCEL_ON_DISCONNECT, a queu
   });
 });
 
-describe("Anthropic Messages under CLAUDEGATE_RATE_LIMIT", () => {
+describe("Anthropic Messages under CLAUDEGATE_RATE_LIMIT, CLAUDEGATE_ALLOWED_MODELS and key policies, with the fake CLI", () => {
   let limited: GatewayProcess;
   beforeAll(async () => {
-    limited = await GatewayProcess.start({ env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_RATE_LIMIT: "1" } });
+    limited = await GatewayProcess.start({
+      env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_RATE_LIMIT: "1", CLAUDEGATE_ALLOWED_MODELS: "haiku,claude-house-model" },
+    });
   });
   afterAll(async () => {
     await limited?.stop();
@@ -189,6 +241,41 @@ describe("Anthropic Messages under CLAUDEGATE_RATE_LIMIT", () => {
     expect(second).toBeInstanceOf(Anthropic.RateLimitError);
     expect(second).toMatchObject({ status: 429, error: { type: "error", error: { type: "rate_limit_error" } } });
     expect((second as APIError).headers!.get("retry-after")).toBe("1");
+  });
+
+  /** A tenant key with its own rate, so the gateway's bucket of one does not get in the way. */
+  const tenantClient = async (name: string, policy: Record<string, unknown>) => {
+    const t = await createTenant(limited, name, { rate_limit: 1000, ...policy });
+    return new Anthropic({ baseURL: limited.url, apiKey: t.key, maxRetries: 0 });
+  };
+
+  it("raises RateLimitError (429, Retry-After) once the key's budget is spent", async () => {
+    const c = await tenantClient("an-budget", { budget_usd: 0.5, budget_period: "day" });
+    await c.messages.create({ model: "haiku", max_tokens: 10, messages: [user("[[cost:0.6]] an-b1")] });
+    const err = await fail(c.messages.create({ model: "haiku", max_tokens: 10, messages: [user("an-b2")] }));
+    expect(err).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(err).toMatchObject({ status: 429, error: { type: "error", error: { type: "rate_limit_error", message: expect.stringMatching(/^budget exhausted: \$0\.6000 of \$0\.5 this day spent/) } } });
+    const retryAfter = Number((err as APIError).headers!.get("retry-after"));
+    expect(retryAfter >= 1 && retryAfter <= 86_400).toBe(true);
+  });
+
+  it("raises PermissionDeniedError (403) for a model the key's policy.models leaves out, and lists only its models", async () => {
+    const c = await tenantClient("an-models", { models: ["haiku"] });
+    expect((await c.models.list()).data.map((m) => m.id)).toEqual(["haiku"]);
+    const err = await fail(c.messages.create({ model: "claude-house-model", max_tokens: 10, messages: [user("an-m1")] }));
+    expect(err).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    expect(err).toMatchObject({ status: 403, error: { type: "error", error: { type: "permission_error", message: 'model "claude-house-model" is not allowed for this key (policy.models: haiku)' } } });
+  });
+
+  it("serves an operator-defined model name from CLAUDEGATE_ALLOWED_MODELS, lists it, and refuses the others with 404", async () => {
+    const c = await tenantClient("an-house", {});
+    expect((await c.models.list()).data.map((m) => [m.id, m.display_name])).toEqual([["haiku", "Claude Haiku"], ["claude-house-model", "claude-house-model"]]);
+    const { data, response } = await c.messages.create({ model: "claude-house-model", max_tokens: 10, messages: [user("an-h1")] }).withResponse();
+    expect(data.model).toBe("claude-house-model");
+    expect((await limited.json("GET", `/api/v1/jobs/${response.headers.get("x-claudegate-job-id")}`)).body).toMatchObject({ status: "completed", model: "claude-house-model" });
+    const err = await fail(c.messages.create({ model: "sonnet", max_tokens: 10, messages: [user("an-h2")] }));
+    expect(err).toBeInstanceOf(Anthropic.NotFoundError);
+    expect(err).toMatchObject({ status: 404, error: { type: "error", error: { type: "not_found_error" } } });
   });
 });
 

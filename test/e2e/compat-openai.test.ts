@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatCompletionChunkSchema, chatCompletionSchema, openaiErrorSchema, openaiModelListSchema } from "../../runtime/openapi/schemas-compat";
 import { cliRuns, startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
+import { createTenant } from "../support/tenants";
+import { TRANSCRIPT_HEAD } from "../../runtime/compat/transcript";
 
 let fake: FakeAnthropic;
 let gw: GatewayProcess;
@@ -187,10 +189,64 @@ describe("OpenAI Chat Completions", () => {
   });
 });
 
-describe("OpenAI Chat Completions under CLAUDEGATE_RATE_LIMIT", () => {
+describe("OpenAI Chat Completions over several turns", () => {
+  const assistant = (content: string) => ({ role: "assistant" as const, content });
+  const ask = async (c: OpenAI, messages: OpenAI.ChatCompletionMessageParam[]) => {
+    const { data, response } = await c.chat.completions.create({ model: "haiku", messages: [{ role: "system", content: "Be brief." }, ...messages] }).withResponse();
+    const job = (await gw.json("GET", `/api/v1/jobs/${response.headers.get("x-claudegate-job-id")}`)).body;
+    return { answer: data.choices[0]!.message.content!, session: job.session_id as string };
+  };
+  const count = (text: string, marker: string) => text.split(marker).length - 1;
+  const first = [user("My name is Ada. [[reply:Hello |Ada!]] oa-t1")];
+  let t1: { answer: string; session: string };
+
+  it("continues the session of a conversation it answered: the API gets the earlier turns once, as messages", async () => {
+    t1 = await ask(client, first);
+    expect(t1.answer).toBe("Hello Ada!");
+    const second = [...first, assistant(t1.answer), user("[[reply:Noted |that.]] I live in Oslo. oa-t2")];
+    const t2 = await ask(client, second);
+    const t3 = await ask(client, [...second, assistant(t2.answer), user("Where do I live? oa-t3")]);
+    expect([t2.session, t3.session]).toEqual([t1.session, t1.session]);
+
+    const call = mainRequestFor("oa-t3")!;
+    expect(call.prompt).toBe("Where do I live? oa-t3"); // the new message alone, no transcript
+    // The resumed CLI sends the earlier turns as the real messages they were (plus its own `system` entries about
+    // each run's environment), each once.
+    const text = (c: unknown) => (typeof c === "string" ? c : (c as { text: string }[]).map((b) => b.text).join(""));
+    const turns = (call.body.messages as { role: string; content: unknown }[]).filter((m) => m.role !== "system").map((m) => [m.role, text(m.content)]);
+    expect(turns).toEqual([
+      ["user", first[0]!.content],
+      ["assistant", "Hello Ada!"],
+      ["user", "[[reply:Noted |that.]] I live in Oslo. oa-t2"],
+      ["assistant", "Noted that."],
+      ["user", "Where do I live? oa-t3"],
+    ]);
+    const sent = JSON.stringify(call.body.messages);
+    for (const earlier of ["oa-t1", "Hello Ada!", "oa-t2", "Noted that."]) expect(count(sent, earlier), earlier).toBe(1);
+    expect(sent).not.toContain("<transcript>");
+  });
+
+  it("gives a conversation whose history was edited (an answer changed) as a transcript, in a new session", async () => {
+    const r = await ask(client, [...first, assistant("Hello Bob!"), user("What is my name? oa-t4")]);
+    expect(r.session).not.toBe(t1.session);
+    expect(mainRequestFor("oa-t4")!.prompt.startsWith(`${TRANSCRIPT_HEAD}\n<transcript>\n<user>\nMy name is Ada.`)).toBe(true);
+  });
+
+  it("does not continue another key's conversation with the same history", async () => {
+    const other = await createTenant(gw, "oa-other");
+    const c = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: other.key, maxRetries: 0 });
+    const r = await ask(c, [...first, assistant(t1.answer), user("What is my name? oa-t5")]);
+    expect(r.session).not.toBe(t1.session);
+    expect(mainRequestFor("oa-t5")!.prompt.startsWith(TRANSCRIPT_HEAD)).toBe(true);
+  });
+});
+
+describe("OpenAI Chat Completions under CLAUDEGATE_RATE_LIMIT, CLAUDEGATE_ALLOWED_MODELS and key policies, with the fake CLI", () => {
   let limited: GatewayProcess;
   beforeAll(async () => {
-    limited = await GatewayProcess.start({ env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_RATE_LIMIT: "1" } });
+    limited = await GatewayProcess.start({
+      env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_RATE_LIMIT: "1", CLAUDEGATE_ALLOWED_MODELS: "haiku,claude-house-model" },
+    });
   });
   afterAll(async () => {
     await limited?.stop();
@@ -204,5 +260,41 @@ describe("OpenAI Chat Completions under CLAUDEGATE_RATE_LIMIT", () => {
     expect(second).toBeInstanceOf(OpenAI.RateLimitError);
     expect(second).toMatchObject({ status: 429, code: "rate_limit_exceeded" });
     expect((second as APIError).headers!.get("retry-after")).toBe("1");
+  });
+
+  /** A tenant key with its own rate, so the gateway's bucket of one does not get in the way. */
+  const tenantClient = async (name: string, policy: Record<string, unknown>) => {
+    const t = await createTenant(limited, name, { rate_limit: 1000, ...policy });
+    return new OpenAI({ baseURL: `${limited.url}/v1`, apiKey: t.key, maxRetries: 0 });
+  };
+
+  it("raises RateLimitError (429, Retry-After) once the key's budget is spent", async () => {
+    const c = await tenantClient("oa-budget", { budget_usd: 0.5, budget_period: "day" });
+    expect((await c.chat.completions.create({ model: "haiku", messages: [user("[[cost:0.6]] oa-b1")] })).choices[0]!.message.content).toBe("fake: [[cost:0.6]] oa-b1");
+    const err = await c.chat.completions.create({ model: "haiku", messages: [user("oa-b2")] }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(err).toMatchObject({ status: 429, type: "requests", code: "rate_limit_exceeded", error: { message: expect.stringMatching(/^budget exhausted: \$0\.6000 of \$0\.5 this day spent/) } });
+    const retryAfter = Number((err as APIError).headers!.get("retry-after"));
+    expect(retryAfter >= 1 && retryAfter <= 86_400).toBe(true);
+  });
+
+  it("raises PermissionDeniedError (403) for a model the key's policy.models leaves out, and lists only its models", async () => {
+    const c = await tenantClient("oa-models", { models: ["haiku"] });
+    expect((await c.models.list()).data.map((m) => m.id)).toEqual(["haiku"]);
+    const err = await c.chat.completions.create({ model: "claude-house-model", messages: [user("oa-m1")] }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(err).toMatchObject({ status: 403, error: { message: 'model "claude-house-model" is not allowed for this key (policy.models: haiku)', type: "invalid_request_error" } });
+  });
+
+  it("serves an operator-defined model name from CLAUDEGATE_ALLOWED_MODELS, lists it, and refuses the others with 404", async () => {
+    const c = await tenantClient("oa-house", {});
+    expect((await c.models.list()).data.map((m) => m.id)).toEqual(["haiku", "claude-house-model"]);
+    const { data, response } = await c.chat.completions.create({ model: "claude-house-model", messages: [user("oa-h1")] }).withResponse();
+    expect(data.model).toBe("claude-house-model");
+    const job = (await limited.json("GET", `/api/v1/jobs/${response.headers.get("x-claudegate-job-id")}`)).body;
+    expect(job).toMatchObject({ status: "completed", model: "claude-house-model" });
+    const err = await c.chat.completions.create({ model: "sonnet", messages: [user("oa-h2")] }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(err).toMatchObject({ status: 404, code: "model_not_found", param: "model" });
   });
 });

@@ -13,8 +13,20 @@ const skip = skipWithoutChromium();
 let gw: GatewayProcess;
 let browser: Browser;
 
+// The history beside the panel is in the README's picture: prompts read as a person's, scripted by FAKE_CLAUDE_SCRIPT.
+const SCRIPT = {
+  "Wait until I cancel you.": "[[hang]]",
+  "Summarise yesterday's deploy log.": "[[reply:a]]",
+  "Draft the release notes.": "[[reply:b]]",
+  "Translate the changelog into French.": "[[reply:c]]",
+  "Rebuild the search index.": "[[crash]]",
+  "Write the weekly report.": "[[reply:later]]",
+};
+
 beforeAll(async () => {
-  gw = await GatewayProcess.start({ env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI } });
+  gw = await GatewayProcess.start({
+    env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_CLI_ENV: "FAKE_CLAUDE_SCRIPT", FAKE_CLAUDE_SCRIPT: JSON.stringify(SCRIPT) },
+  });
   if (!skip) browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -38,12 +50,12 @@ describe("GET /api/v1/stats/timeline", () => {
 describe.skipIf(skip)("the Status panel", () => {
   it("shows the queue, the running CLIs, the pause and its reason, and the last hour's jobs as charts", async () => {
     const run = async (prompt: string) => gw.waitJob((await gw.submit({ prompt })).job_id);
-    const hanging = await gw.submit({ prompt: "[[hang]] status-cancel" });
+    const hanging = await gw.submit({ prompt: "Wait until I cancel you." });
     await gw.waitJob(hanging.job_id, (j) => j.status === "processing");
     await gw.json("POST", `/api/v1/jobs/${hanging.job_id}/cancel`);
-    for (const p of ["[[reply:a]] s1", "[[reply:b]] s2", "[[reply:c]] s3", "[[crash]] s4"]) await run(p);
+    for (const p of ["Summarise yesterday's deploy log.", "Draft the release notes.", "Translate the changelog into French.", "Rebuild the search index."]) await run(p);
     expect((await gw.json("POST", "/api/v1/queue/pause", { reason: "maintenance window" })).status).toBe(200);
-    await gw.submit({ prompt: "[[reply:later]] waits while paused" });
+    await gw.submit({ prompt: "Write the weekly report." });
 
     const { page, external, errors, cspViolations } = await localPage(browser);
     await page.goto(`${gw.url}/`);

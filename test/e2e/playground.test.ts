@@ -14,9 +14,22 @@ let fake: FakeAnthropic;
 let gw: GatewayProcess;
 let browser: Browser;
 
+const QUESTION = "Explain what a mutex is in one sentence.";
+const ANSWER = "A mutex |is a lock |that lets |only one |thread |into a |critical |section |at a |time.";
+
 beforeAll(async () => {
   if (skip) return;
-  fake = await startFakeAnthropic();
+  // Prompts are typed as a person would (the history shows them in the README's pictures); the fake API scripts
+  // the answers by prompt.
+  fake = await startFakeAnthropic({
+    script: {
+      [QUESTION]: `[[reply:${ANSWER}]][[delay:150]]`,
+      "Take your time before answering.": "[[hang]]",
+      "Which list was this opened from?": "[[reply:replayed |from |history]]",
+      "Is everything fine? Answer in JSON.": '[[reply:{"ok": |true}]]',
+      "Say hello through the proxy.": "[[reply:through |the |proxy]]",
+    },
+  });
   gw = await GatewayProcess.start({ env: { ANTHROPIC_BASE_URL: fake.url, CLAUDEGATE_CONCURRENCY: "2" } });
   browser = await launchBrowser();
 });
@@ -25,8 +38,6 @@ afterAll(async () => {
   await gw?.stop();
   await fake?.close();
 });
-
-const ANSWER = "A mutex |is a lock |that lets |only one |thread |into a |critical |section |at a |time.";
 
 async function enterKey(page: Page, key: string): Promise<void> {
   await page.fill("#api-key", key);
@@ -53,8 +64,7 @@ describe.skipIf(skip)("the playground", () => {
     expect(response!.headers()["content-security-policy"]).toMatch(/script-src 'self'(;|$)/); // and it still works:
     await expect.poll(() => page.textContent("#health")).toBe("gateway ok");
     await enterKey(page, API_KEY);
-    // The question first, then the line that scripts the fake Messages API (this page is the README's picture).
-    await page.fill("#prompt", `Explain what a mutex is in one sentence.\n\n[[reply:${ANSWER}]][[delay:150]]`);
+    await page.fill("#prompt", QUESTION);
     await page.selectOption("#model", "haiku");
     await recordRenders(page);
     await page.press("#prompt", "Control+Enter");
@@ -92,7 +102,7 @@ describe.skipIf(skip)("the playground", () => {
     const { page } = await localPage(browser);
     await page.goto(`${gw.url}/`);
     await enterKey(page, API_KEY);
-    await page.fill("#prompt", "[[hang]] cancel me from the history");
+    await page.fill("#prompt", "Take your time before answering.");
     await page.click("#submit");
     await page.waitForSelector('#run-status[data-status="processing"]');
     const jobId = (await page.textContent("#run-job"))!;
@@ -104,7 +114,7 @@ describe.skipIf(skip)("the playground", () => {
     expect((await gw.json("GET", `/api/v1/jobs/${jobId}`)).body).toMatchObject({ status: "cancelled", error_code: "cancelled" });
 
     // "Open" replays a finished job's stream into the answer panel.
-    const done = await gw.submit({ prompt: "[[reply:replayed |from |history]] open-1" });
+    const done = await gw.submit({ prompt: "Which list was this opened from?" });
     await gw.waitJob(done.job_id);
     await page.selectOption("#history-status", "completed");
     await row(page, done.job_id).getByRole("button", { name: "Open" }).click();
@@ -121,7 +131,7 @@ describe.skipIf(skip)("the playground", () => {
     const { page } = await localPage(browser);
     await page.goto(`${gw.url}/`);
     await enterKey(page, API_KEY);
-    await page.fill("#prompt", '[[reply:{"ok": |true}]] every-field');
+    await page.fill("#prompt", 'Is everything fine? Answer in JSON.');
     await page.selectOption("#model", "sonnet");
     await page.check("#json-mode");
     await page.fill("#timeout", "90");
@@ -178,7 +188,7 @@ describe.skipIf(skip)("the playground behind a path prefix", () => {
     page.on("request", (r) => paths.push(new URL(r.url()).pathname));
     await page.goto(`${proxy.url}/claude/`);
     await enterKey(page, API_KEY);
-    await page.fill("#prompt", "[[reply:through |the |proxy]] prefix-1");
+    await page.fill("#prompt", "Say hello through the proxy.");
     await page.click("#submit");
     await page.waitForSelector('#run-status[data-status="completed"]');
     expect(await page.textContent("#answer")).toBe("through the proxy");

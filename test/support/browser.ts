@@ -3,7 +3,7 @@
 // .ci/run installs it.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { ROOT } from "./gateway-process";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -60,9 +60,13 @@ export async function localPage(browser: Browser, viewport = { width: 1200, heig
   return { page, context, external, errors, cspViolations };
 }
 
-/** Screenshots go to test-results/screenshots, or to SCREENSHOT_DIR (e.g. docs/images to refresh the README's). */
-export async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
+/**
+ * Screenshots go to test-results/screenshots, or to SCREENSHOT_DIR (e.g. docs/images to refresh the README's).
+ * `target` is a page (its viewport, or all of it with `fullPage`) or one element of it.
+ */
+export async function screenshot(target: Page | Locator, name: string, fullPage = false): Promise<void> {
   const dir = process.env.SCREENSHOT_DIR ? join(ROOT, process.env.SCREENSHOT_DIR) : join(ROOT, "test-results/screenshots");
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, `${name}.png`), fullPage });
+  const path = join(dir, `${name}.png`);
+  await ("goto" in target ? target.screenshot({ path, fullPage }) : target.screenshot({ path }));
 }

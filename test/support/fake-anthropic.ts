@@ -5,6 +5,8 @@
  *   [[reply:a|b|c]] [[chunks:N]] [[bytes:N]] [[delay:MS]] [[hang]] [[hang-before]] [[status:CODE]] [[no-retry]]
  *   [[structured:JSON]] (with `--json-schema`: call the CLI's StructuredOutput tool with JSON as its input)
  * Default answer: `echo: <first 40 chars of prompt>` in 3 deltas.
+ * `startFakeAnthropic({ script })`: a prompt containing one of the script's keys also gets that key's directives,
+ * so a test can type a natural prompt (a screenshot shows what a person would write) and still script the answer.
  * What changed between CLI versions, and how to capture it again: docs/cli-stream-json.md.
  *
  * `--json-schema`: the CLI offers a tool `StructuredOutput` whose input_schema is the schema (also with `--tools ""`;
@@ -223,14 +225,14 @@ function answerToolUse(res: http.ServerResponse, req: FakeRequest, name: string,
   res.end();
 }
 
-async function answerMessages(req: FakeRequest, res: http.ServerResponse) {
+async function answerMessages(req: FakeRequest, res: http.ServerResponse, script: Record<string, string>) {
   if (req.kind === "side") {
     const text = '{"title":"Fake session"}';
     if (req.stream) return streamAnswer(res, req.model, [text], 0, false);
     res.writeHead(200, { "content-type": "application/json" });
     return res.end(JSON.stringify(messageJson(req.model, text, 5)));
   }
-  const d = parseDirectives(req.prompt);
+  const d = parseDirectives(req.prompt + scripted(script, req.prompt));
   if (d.hangBefore) return; // never answer; close() destroys the socket
   if (d.status) {
     const headers: Record<string, string> = { "content-type": "application/json" };
@@ -252,7 +254,15 @@ async function answerMessages(req: FakeRequest, res: http.ServerResponse) {
   res.end(JSON.stringify(messageJson(req.model, deltas.join(""), deltas.length)));
 }
 
-export async function startFakeAnthropic(): Promise<FakeAnthropic> {
+/** The directives `script` gives this prompt. */
+function scripted(script: Record<string, string>, prompt: string): string {
+  return Object.entries(script)
+    .filter(([text]) => prompt.includes(text))
+    .map(([, directives]) => directives)
+    .join("");
+}
+
+export async function startFakeAnthropic({ script = {} }: { script?: Record<string, string> } = {}): Promise<FakeAnthropic> {
   const requests: FakeRequest[] = [];
   const sockets = new Set<Socket>();
 
@@ -294,7 +304,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
         body,
       };
       requests.push(rec);
-      answerMessages(rec, res).catch(() => res.destroy());
+      answerMessages(rec, res, script).catch(() => res.destroy());
     });
   });
   server.on("connection", (s) => {

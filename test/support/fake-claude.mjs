@@ -49,6 +49,9 @@
 // epoch ms, so a test can tell a run that started after its job had ended), plus `systemPrompt` and
 // `systemPromptMode` (octal) read from the `--system-prompt-file` argument when there is one, `mcpConfig` from
 // `--mcp-config` and `appendSystemPrompt` from `--append-system-prompt-file`.
+// Env FAKE_CLAUDE_SCRIPT=<JSON object>: a prompt containing one of its keys also gets that key's directives (the
+// value), so a test can type a natural prompt (a screenshot shows what a person would write) and still script the
+// answer; the gateway passes it when CLAUDEGATE_CLI_ENV names it.
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -211,7 +214,7 @@ async function main() {
     fs.appendFileSync(process.env.FAKE_CLAUDE_LOG, JSON.stringify(entry) + "\n");
   }
   const d = {};
-  for (const m of prompt.matchAll(DIRECTIVE_RE)) d[m[1]] = m[2] ?? true;
+  for (const m of (prompt + scripted(prompt)).matchAll(DIRECTIVE_RE)) d[m[1]] = m[2] ?? true;
   promptText = prompt;
   if (typeof d.span === "string") spanFile = d.span;
   if (typeof d.structured === "string") structuredOutput = JSON.parse(d.structured);
@@ -334,6 +337,12 @@ async function main() {
   await result(text, { outputTokens: deltas.length });
   if (d.linger) return setTimeout(() => exit(0), 10 * 60 * 1000);
   exit(0);
+}
+
+/** The directives FAKE_CLAUDE_SCRIPT gives this prompt. */
+function scripted(prompt) {
+  const script = JSON.parse(process.env.FAKE_CLAUDE_SCRIPT || "{}");
+  return Object.entries(script).filter(([text]) => prompt.includes(text)).map(([, directives]) => directives).join("");
 }
 
 function listFiles(dir, prefix) {

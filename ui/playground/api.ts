@@ -40,6 +40,23 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   return data as T;
 }
 
+/** A call with the stored key whose body (sent or received) is bytes: workspace files. */
+export async function apiBytes(method: "GET" | "PUT", path: string, body?: Blob): Promise<Blob> {
+  const headers: Record<string, string> = {};
+  const key = getKey();
+  if (key) headers["X-API-Key"] = key;
+  if (body) headers["Content-Type"] = "application/octet-stream";
+  let res: Response;
+  try {
+    res = await fetch(apiUrl(path), { method, headers, body });
+  } catch {
+    throw new ApiError(0, "Cannot reach the gateway. Is it running?");
+  }
+  if (res.ok) return res.blob();
+  const data = await res.json().catch(() => undefined);
+  throw new ApiError(res.status, describeError(res.status, data?.error ?? res.statusText));
+}
+
 /** The gateway's message, made plain where a person needs to act on it. */
 function describeError(status: number, message: string): string {
   if (status === 401 && message === "missing X-API-Key header") return "Enter your API key above to use the gateway.";

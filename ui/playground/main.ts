@@ -1,6 +1,7 @@
 // The playground: wires the key field, the submit form, the answer panel and the history together.
 import "./style.css";
 import { api, isAuthError } from "./api";
+import { ConversationView } from "./conversation";
 import { byId, notice } from "./dom";
 import { onSubmit, readForm } from "./form";
 import { refreshHealth } from "./health";
@@ -28,6 +29,7 @@ function showAuthError(err: unknown): boolean {
 const history = new History((job) => void open(job), showAuthError);
 const usage = new UsageView(showAuthError);
 const keys = new KeysView();
+const conversation = new ConversationView(showAuthError);
 const status = new StatusView(showAuthError);
 const run = new RunView(() => (void history.refresh(), void usage.refresh()));
 
@@ -36,6 +38,7 @@ function refreshAll(): void {
   void history.refresh();
   void usage.refresh();
   void keys.refresh();
+  void conversation.refresh();
   void status.refresh();
 }
 

@@ -1,14 +1,16 @@
 // The answer panel: one job at a time, its text arriving token by token through EventSource on the job's
-// signed `urls.stream` (EventSource cannot send the key; the token stands in for it), with its status and an
-// elapsed timer, then the CLI's usage, cost and duration once it ends.
+// signed `urls.stream` (EventSource cannot send the key; the token stands in for it), its tool calls folded
+// (tool-calls.ts), with its status and an elapsed timer, then the CLI's usage, cost and duration once it ends.
 import { api, apiUrl } from "./api";
 import { byId, formatSeconds, notice } from "./dom";
+import { addToolResult, addToolUse } from "./tool-calls";
 import type { Job } from "./types";
 
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 
 export class RunView {
   private readonly answer = byId("answer");
+  private readonly tools = byId("run-tools");
   private readonly status = byId("run-status");
   private readonly jobLabel = byId("run-job");
   private readonly elapsed = byId("run-elapsed");
@@ -27,6 +29,7 @@ export class RunView {
     this.current = job.job_id;
     byId("run").hidden = false;
     this.answer.textContent = "";
+    this.tools.replaceChildren();
     this.stats.textContent = "";
     notice(this.error, "");
     this.jobLabel.textContent = job.job_id;
@@ -41,6 +44,8 @@ export class RunView {
       this.onChange(job.job_id);
     });
     es.addEventListener("chunk", (e) => this.answer.append(JSON.parse(e.data).text));
+    es.addEventListener("tool_use", (e) => addToolUse(this.tools, JSON.parse(e.data)));
+    es.addEventListener("tool_result", (e) => addToolResult(this.tools, JSON.parse(e.data)));
     es.addEventListener("result", (e) => void this.finish(job.job_id, JSON.parse(e.data)));
     es.onerror = () => {
       // EventSource reconnects by itself (with Last-Event-ID, so nothing is lost or repeated) unless it gave up.

@@ -303,4 +303,12 @@ export const PG_MIGRATIONS: { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 16,
+    sql: `
+      -- The compatible APIs' conversation fingerprint of a job (SQLite v16; runtime/store/conversation-store.ts).
+      ALTER TABLE jobs ADD COLUMN conversation TEXT;
+      CREATE INDEX jobs_conversation ON jobs(conversation) WHERE conversation IS NOT NULL;
+    `,
+  },
 ];

@@ -27,10 +27,11 @@ describe("parseChatCompletion", () => {
         model: "claude-sonnet-4-5-20250929",
         submit: {
           prompt: "Hello\nthere",
-          model: "sonnet",
+          model: "claude-sonnet-4-5-20250929",
           system_prompt: "Be brief.\n\nUse English.",
           metadata: { api: "openai.chat.completions", model: "claude-sonnet-4-5-20250929", user: "u-1", metadata: { ticket: "42" } },
         },
+        conversation: { system: "Be brief.\n\nUse English.", turns: [{ role: "user", text: "Hello\nthere" }] },
         stream: false,
         includeUsage: false,
       },
@@ -53,7 +54,7 @@ describe("parseChatCompletion", () => {
     [{ logprobs: true }, 400, "logprobs are not supported by this gateway", "logprobs"],
     [{ max_tokens: 0 }, 400, "max_tokens must be a positive integer", "max_tokens"],
     [{ response_format: { type: "json_schema", json_schema: { name: "x" } } }, 400, "response_format.json_schema.schema must be a JSON Schema object", "response_format"],
-    [{ model: "gpt-4o" }, 404, "The model 'gpt-4o' does not exist or is not served here: use one of haiku, sonnet, opus or a full Claude model id (claude-...)", "model"],
+    [{ model: "gpt-4o" }, 404, "The model 'gpt-4o' does not exist or is not served here: use haiku, sonnet, opus or a full model id (claude-...)", "model"],
     [{ messages: [user([{ type: "image_url", image_url: { url: "https://x/y.png" } }])] }, 400, "image inputs are not supported by this gateway", "messages[0].content[0]"],
     [{ messages: [{ role: "tool", content: "r", tool_call_id: "t" }, user("x")] }, 400, "tool and function calling is not supported by this gateway", "messages[0]"],
     [{ messages: [user("x"), { role: "assistant", content: "y" }] }, 400, "the last message must be from the user (assistant prefill is not supported)", "messages"],
@@ -94,6 +95,10 @@ describe("parseMessagesRequest", () => {
           system_prompt: "Be brief.",
           metadata: { api: "anthropic.messages", model: "opus", metadata: { user_id: "u-1" } },
         },
+        conversation: {
+          system: "Be brief.",
+          turns: [{ role: "user", text: "Hi" }, { role: "assistant", text: "Hello!" }, { role: "user", text: "How are you?" }],
+        },
         stream: true,
         includeUsage: false,
       },
@@ -106,7 +111,7 @@ describe("parseMessagesRequest", () => {
     [{ thinking: { type: "enabled", budget_tokens: 2000 } }, 400, "extended thinking is not supported by this gateway", "thinking"],
     [{ messages: [user([{ type: "image", source: { type: "base64", media_type: "image/png", data: "" } }])] }, 400, "image inputs are not supported by this gateway", "messages.0.content[0]"],
     [{ messages: [{ role: "system", content: "x" }] }, 400, "messages.0.role must be user or assistant", "messages.0.role"],
-    [{ model: "claude-instant" }, 404, expect.stringContaining("'claude-instant' does not exist"), "model"],
+    [{ model: "claude" }, 404, expect.stringContaining("'claude' does not exist"), "model"],
   ])("refuses %j with %i", (patch, status, message, param) => {
     expect(parseMessagesRequest({ model: "haiku", max_tokens: 10, messages: [user("x")], ...patch })).toMatchObject({ ok: false, fault: { status, message, param } });
   });
@@ -125,18 +130,21 @@ describe("parseMessagesRequest output_config.format", () => {
 });
 
 describe("resolveModel", () => {
-  it.each([
-    ["haiku", "haiku"],
-    ["claude-haiku-4-5-20251001", "haiku"],
-    ["claude-3-5-haiku-latest", "haiku"],
-    ["claude-sonnet-5", "sonnet"],
-    ["claude-opus-4-1-20250805", "opus"],
-  ])("runs %s as %s", (name, alias) => {
-    expect(resolveModel(name)).toEqual({ ok: true, value: alias });
+  it.each(["haiku", "claude-haiku-4-5-20251001", "claude-3-5-haiku-latest", "claude-sonnet-5", "claude-house-model"])("takes %s as the job API does, as written", (name) => {
+    expect(resolveModel(name)).toEqual({ ok: true, value: name });
   });
 
-  it.each(["", "gpt-4o", "claude", "claude-sonnetish", "sonnet-4", "HAIKU"])("refuses %j", (name) => {
+  it.each(["", "gpt-4o", "claude", "sonnet-4", "HAIKU", "claude-Sonnet"])("refuses %j", (name) => {
     expect(resolveModel(name).ok).toBe(false);
+  });
+
+  it("takes only CLAUDEGATE_ALLOWED_MODELS when the operator set it, and says which", () => {
+    const allowed = ["haiku", "claude-house-model"];
+    expect(resolveModel("claude-house-model", allowed)).toEqual({ ok: true, value: "claude-house-model" });
+    expect(resolveModel("sonnet", allowed)).toEqual({
+      ok: false,
+      fault: { status: 404, code: "model_not_found", param: "model", message: "The model 'sonnet' does not exist or is not served here: use one of haiku, claude-house-model" },
+    });
   });
 });
 
