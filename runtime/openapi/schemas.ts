@@ -6,11 +6,12 @@ import { MODELS } from "../config/schema";
 import { ERROR_CODES, STATUSES, WEBHOOK_EVENTS } from "../job/job";
 import type { DeliveryType } from "../webhooks/outbox";
 import { PAUSE_SOURCES } from "../queue/queue-pause";
-import { policySchema } from "../tenants/policy";
 import { agentOptionsShape } from "../job/agent-options";
 import { EVENT_NAMES, type EventName } from "../events/job-event";
-import { USAGE_GROUPS } from "../tenants/usage-ledger";
 import { SANDBOX_MODES_BY_STRENGTH } from "../sandbox/modes";
+import { count, timestamp } from "./schema-parts";
+import { createdKeySchema, keyListSchema, keyPolicySchema, keySchema, revokedKeySchema, usageReportSchema } from "./schemas-keys";
+import { fileListSchema, sessionListSchema, sessionSchema, sessionSummarySchema, workspaceFileSchema } from "./schemas-sessions";
 
 // `satisfies` keeps this list in step with the type the runtime uses.
 const DELIVERY_TYPES = ["job.started", "job.completed", "job.failed", "job.cancelled"] as const satisfies readonly DeliveryType[];
@@ -20,8 +21,6 @@ const agentOptionFields = Object.fromEntries(
   Object.entries(agentOptionsShape).map(([k, v]) => [k, (v as z.ZodType).describe("As accepted at submit (present when given)")]),
 ) as typeof agentOptionsShape;
 
-const timestamp = z.iso.datetime().describe("RFC 3339 in UTC with milliseconds");
-const count = z.int().min(0);
 
 export const errorSchema = z
   .object({ error: z.string().describe("Human-readable reason") })
@@ -223,110 +222,6 @@ export const healthSchema = z.object({
 });
 
 export const webhookSecretSchema = z.object({ secret: z.string().describe("`whsec_<base64>`") });
-
-export const keyPolicySchema = policySchema.describe(
-  "What the key may do; every field optional, absent = no limit of that kind. `models`: allowed models; `tools`: allowed tools " +
-    "(among the operator's); `workspace_max_bytes`: bytes of all its sessions' files; `max_queued`: jobs " +
-    "waiting at once; `max_running`: CLIs at once; `rate_limit`: submits per second; `budget_usd` per `budget_period` (UTC day or month).",
-);
-
-export const keySchema = z
-  .object({
-    id: z.string().describe("`key_…`: the owner of the key's jobs"),
-    name: z.string(),
-    policy: keyPolicySchema,
-    created_at: timestamp,
-    revoked_at: timestamp.nullable().describe("`null` while the key works"),
-  })
-  .describe("A tenant key. Its secret is never shown again after creation.");
-
-export const createdKeySchema = keySchema.extend({ key: z.string().describe("The secret, `cg_…`: shown in this response only") });
-export const keyListSchema = z.object({ keys: z.array(keySchema).describe("Oldest first, revoked keys included") });
-export const revokedKeySchema = keySchema.extend({ cancelled_jobs: count.describe("Queued jobs of the key cancelled by the revocation") });
-
-const usageFigures = {
-  jobs: count.describe("Runs that ended (a job cancelled while queued never ran)"),
-  input_tokens: count,
-  output_tokens: count,
-  cache_creation_input_tokens: count,
-  cache_read_input_tokens: count,
-  cost_usd: z.number().min(0).describe("Sum of the CLI's `total_cost_usd`"),
-  run_seconds: z.number().min(0),
-};
-
-export const usageReportSchema = z
-  .object({
-    from: z.iso.date(),
-    to: z.iso.date(),
-    group_by: z.enum(USAGE_GROUPS),
-    usage: z
-      .array(
-        z.object({
-          day: z.iso.date().optional().describe("With `group_by=day`"),
-          model: z.string().optional().describe("With `group_by=model`"),
-          key_id: z.string().nullable().optional().describe("With `group_by=key`; `null` for operator keys"),
-          key_name: z.string().nullable().optional().describe("With `group_by=key`; `null` for operator keys"),
-          ...usageFigures,
-        }),
-      )
-      .describe("One row per group that has usage, in order"),
-    total: z.object(usageFigures).describe("The whole range"),
-  })
-  .describe("Usage from the ledger, by UTC day of each run's end. A tenant key sees its own; an operator key everyone's.");
-
-const sessionFields = {
-  session_id: z.uuid().describe("The gateway's id of the session"),
-  parent_session_id: z.string().optional().describe("The session this one was forked from"),
-  created_at: timestamp,
-  last_active_at: timestamp.describe("When a turn was last submitted or stored its transcript"),
-  key_id: z.string().optional().describe("The tenant key that created the session; absent for operator keys'"),
-};
-
-export const sessionSummarySchema = z.object(sessionFields).describe("A session: a conversation whose turns are jobs");
-
-export const sessionSchema = z
-  .object({
-    ...sessionFields,
-    turns: z
-      .array(
-        z.object({
-          job_id: z.uuid(),
-          status: z.enum(STATUSES),
-          error_code: z.enum(ERROR_CODES).optional(),
-          created_at: timestamp,
-          completed_at: timestamp.optional(),
-        }),
-      )
-      .describe("Its jobs in submission order (the TTL cleanup deletes old ones)"),
-    running_job_id: z.uuid().optional().describe("The turn whose CLI runs now"),
-    usage: z
-      .object({ input_tokens: count, output_tokens: count, cache_creation_input_tokens: count, cache_read_input_tokens: count })
-      .describe("Tokens of its turns together"),
-    cost_usd: z.number().min(0).describe("Sum of its turns' `cost_usd`"),
-  })
-  .describe("A session with its turns");
-
-export const sessionListSchema = z.object({
-  sessions: z.array(sessionSummarySchema).describe("Newest first"),
-  limit: z.int().min(1).max(100).describe("The limit used, after clamping"),
-  offset: count.describe("The offset used, after clamping"),
-  total: count.describe("Sessions this key may see"),
-});
-
-export const workspaceFileSchema = z
-  .object({
-    path: z.string(),
-    size: count.describe("Bytes"),
-    sha256: z.string().describe("Hex SHA-256 of the contents"),
-    modified_at: timestamp,
-  })
-  .describe("A file of a session's workspace");
-
-export const fileListSchema = z.object({
-  session_id: z.uuid(),
-  files: z.array(workspaceFileSchema).describe("By path"),
-  total_bytes: count,
-});
 
 /** Every response body, by the name it has under `components.schemas`. */
 export const responseSchemas = {

@@ -15,7 +15,7 @@
  * again, a `success` result WITHOUT `structured_output`. Answered with a tool_use of StructuredOutput, the run ends
  * with that tool_result; the result line then carries `structured_output`.
  *
- * What the CLI sends (measured with 2.1.197 and 2.1.332, see also /work/shared/notes/claude-cli.md):
+ * What the CLI sends (measured with 2.1.197 and 2.1.332, see docs/cli-stream-json.md):
  * - A probe first (`HEAD /` on 2.1.197, `HEAD /api/hello` on 2.1.332; any answer will do), then
  *   `POST /v1/messages?beta=true`, always `stream:true`.
  * - 2.1.197 also sent a session-title side request (before the main one, for prompts of >= 10 characters, not with

@@ -6,7 +6,7 @@ import { outcomeFromExit, outcomeFromResult } from "../../../runtime/cli/outcome
 import { parseCliLine, type ResultLine } from "../../../runtime/cli/stream-parser";
 import { stripCodeFences } from "../../../runtime/cli/json-result";
 
-// Real captures of CLI 2.1.197 (copied from shared/reference) and 2.1.332 (from docs/captures, made by
+// Real captures of CLI 2.1.197 (kept in test/fixtures) and 2.1.332 (from docs/captures, made by
 // scripts/cli-captures.mjs): the parser must read the pinned version and the one before it alike.
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), "utf8");
 
