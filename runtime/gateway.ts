@@ -31,7 +31,7 @@ import { RateLimiter } from "./http/rate-limiter";
 import { IdempotencyKeys } from "./job/idempotency";
 import { ConversationStore } from "./store/conversation-store";
 import { finishJob } from "./job/finish";
-import { jobsRequeued, setKeyNames } from "./metrics/observe";
+import { jobsRequeued, setAllowedModels, setKeyNames } from "./metrics/observe";
 import { setScrapeSource } from "./metrics/registry";
 import { databaseScrapeSource } from "./metrics/scrape-source";
 import { tokenExpiresAt } from "./health/credentials";
@@ -176,6 +176,7 @@ function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Ga
     stopCleanup: both(startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs, workspaces), wakeEachUtcDay(() => dispatcher.pump())),
   };
   setKeyNames((id) => keys.get(id)?.name);
+  setAllowedModels(config.allowedModels);
   setScrapeSource(
     databaseScrapeSource({
       db,

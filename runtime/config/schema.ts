@@ -188,6 +188,14 @@ export const envSchema = z.object({
       return n;
     }),
 }).superRefine((env, ctx) => {
+  // Else every job that names no model would be refused: a misconfiguration to stop on, not to serve with.
+  if (env.CLAUDEGATE_ALLOWED_MODELS.length > 0 && !env.CLAUDEGATE_ALLOWED_MODELS.includes(env.CLAUDEGATE_DEFAULT_MODEL)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["CLAUDEGATE_DEFAULT_MODEL"],
+      message: `CLAUDEGATE_DEFAULT_MODEL "${env.CLAUDEGATE_DEFAULT_MODEL}" must be one of CLAUDEGATE_ALLOWED_MODELS (${env.CLAUDEGATE_ALLOWED_MODELS.join(",")})`,
+    });
+  }
   if (env.CLAUDEGATE_SANDBOX === "user" && env.CLAUDEGATE_SANDBOX_UID === undefined) {
     ctx.addIssue({ code: "custom", path: ["CLAUDEGATE_SANDBOX_UID"], message: "CLAUDEGATE_SANDBOX=user needs CLAUDEGATE_SANDBOX_UID (the first uid its runs use)" });
   }

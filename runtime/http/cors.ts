@@ -3,8 +3,14 @@
 import type { ServerResponse } from "node:http";
 
 const ALLOW_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
-const ALLOW_HEADERS = "Content-Type, X-API-Key, Authorization, Idempotency-Key, Last-Event-ID";
-const EXPOSE_HEADERS = "X-Request-ID, Location, Retry-After";
+// The job API's headers, then what the official OpenAI and Anthropic SDKs send from a browser to /v1/.
+const ALLOW_HEADERS = [
+  "Content-Type, X-API-Key, Authorization, Idempotency-Key, Last-Event-ID, X-Request-ID",
+  "anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access, OpenAI-Organization, OpenAI-Project",
+  "x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-runtime",
+  "x-stainless-runtime-version, x-stainless-retry-count, x-stainless-timeout, x-stainless-async",
+].join(", ");
+const EXPOSE_HEADERS = "X-Request-ID, Location, Retry-After, X-ClaudeGate-Job-ID";
 
 export class CorsPolicy {
   private readonly any: boolean;

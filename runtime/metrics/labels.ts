@@ -13,6 +13,15 @@ export function keyLabel(job: Pick<Job, "owner">, nameOf: (keyId: string) => str
   return nameOf(job.owner) ?? job.owner;
 }
 
+/**
+ * A job's model as a label: an alias, or a full id the operator allows (CLAUDEGATE_ALLOWED_MODELS), as it is;
+ * any other id "other". Without an allow-list any `claude-…` id is accepted, and a client must not be able to
+ * make series without bound.
+ */
+export function modelLabel(model: string, aliases: readonly string[], allowed: readonly string[]): string {
+  return aliases.includes(model) || allowed.includes(model) ? model : "other";
+}
+
 /** A job's error_code as a label: "none" for a job without one (completed). */
 export const errorCodeLabel = (job: Pick<Job, "errorCode">): string => job.errorCode || "none";
 

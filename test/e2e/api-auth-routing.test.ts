@@ -174,6 +174,17 @@ describe("CORS (CLAUDEGATE_CORS_ORIGINS=https://a.example)", () => {
     expect(r.headers.get("vary") ?? "").toMatch(/\bOrigin\b/i);
   });
 
+  it("lets the official SDKs call /v1/ from a browser: their headers allowed, the job id readable", async () => {
+    const sdkHeaders = ["anthropic-version", "anthropic-dangerous-direct-browser-access", "x-stainless-os", "x-stainless-retry-count", "x-stainless-timeout"];
+    const r = await raw(gws.cors, "OPTIONS", "/v1/messages", {
+      headers: { Origin: good, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": sdkHeaders.join(",") },
+    });
+    expect(r.status).toBe(204);
+    const allowed = (r.headers.get("access-control-allow-headers") ?? "").toLowerCase().split(/,\s*/);
+    for (const h of sdkHeaders) expect(allowed).toContain(h);
+    expect(r.headers.get("access-control-expose-headers") ?? "").toContain("X-ClaudeGate-Job-ID");
+  });
+
   it("does not answer a preflight from another origin, and gives it no CORS headers", async () => {
     const r = await raw(gws.cors, "OPTIONS", "/api/v1/jobs", { headers: { Origin: evil, "Access-Control-Request-Method": "POST" } });
     expect(r.status).not.toBe(204);

@@ -41,6 +41,9 @@ describe("loadConfig", () => {
     expect(() => load({ CLAUDEGATE_CONCURRENCY: "0" })).toThrow("CLAUDEGATE_CONCURRENCY must be > 0");
     expect(() => load({ CLAUDEGATE_CONCURRENCY: "two" })).toThrow('CLAUDEGATE_CONCURRENCY: invalid integer "two"');
     expect(() => load({ CLAUDEGATE_DEFAULT_MODEL: "gpt" })).toThrow('CLAUDEGATE_DEFAULT_MODEL "gpt" must be one of: haiku, sonnet, opus or a full model id (claude-...)');
+    expect(() => load({ CLAUDEGATE_ALLOWED_MODELS: "sonnet,claude-house-model" })).toThrow(
+      'CLAUDEGATE_DEFAULT_MODEL "haiku" must be one of CLAUDEGATE_ALLOWED_MODELS (sonnet,claude-house-model)',
+    );
     expect(() => load({ CLAUDEGATE_JOB_TTL_HOURS: "1", CLAUDEGATE_CLEANUP_INTERVAL_MINUTES: "0" })).toThrow(
       "CLAUDEGATE_CLEANUP_INTERVAL_MINUTES must be >= 1 when job TTL is enabled",
     );

@@ -1,7 +1,7 @@
 // The metric label mappers: every value comes from a fixed set, whatever the CLI or a receiver says.
 import { describe, expect, it } from "vitest";
 import { tokenCounts } from "../../../runtime/cli/usage";
-import { errorCodeLabel, keyLabel, webhookOutcome } from "../../../runtime/metrics/labels";
+import { errorCodeLabel, keyLabel, modelLabel, webhookOutcome } from "../../../runtime/metrics/labels";
 
 describe("metric labels", () => {
   it("reads the CLI's usage as tokens by type, and counts missing or odd fields as 0", () => {
@@ -33,5 +33,14 @@ describe("metric labels", () => {
     expect(keyLabel({ owner: "" }, nameOf)).toBe("operator");
     expect(keyLabel({ owner: "key_0a1b" }, nameOf)).toBe("billing");
     expect(keyLabel({ owner: "key_gone" }, nameOf)).toBe("key_gone");
+  });
+
+  it("labels a model by name when it is an alias or an id the operator lists, else `other`", () => {
+    const aliases = ["haiku", "sonnet", "opus"];
+    expect(modelLabel("sonnet", aliases, [])).toBe("sonnet");
+    expect(modelLabel("claude-house-model", aliases, ["claude-house-model"])).toBe("claude-house-model");
+    // Without an allow-list any claude-... id is accepted: each must not become a series of its own.
+    expect(modelLabel("claude-x-1", aliases, [])).toBe("other");
+    expect(modelLabel("claude-x-2", aliases, ["claude-house-model"])).toBe("other");
   });
 });
