@@ -1,4 +1,4 @@
-// The PostgreSQL connection pool (CLAUDEGATE_DATABASE_URL). Three promises the rest of the store relies on:
+// The PostgreSQL connection pool (for CLAUDEGATE_DATABASE_URL, which the gateway does not read yet: issue 12). Three promises the rest of the store relies on:
 // - BIGINT (epoch ms, counters) and NUMERIC (what SUM over BIGINT returns) come back as JS numbers, not strings;
 //   a value that a number cannot hold exactly fails its query instead of being silently rounded.
 // - Nothing waits without a bound: getting a connection, a statement on the server, the reply on the socket, and
