@@ -18,9 +18,8 @@ import { networkDialer } from "./webhooks/dial";
 import { WebhookOutbox } from "./webhooks/outbox";
 import { WebhookSender } from "./webhooks/sender";
 import { Webhooks } from "./webhooks/webhooks";
-import { reapRunProcesses } from "./queue/orphan-reaper";
+import { isLeftover, reapRunProcesses } from "./queue/orphan-reaper";
 import { WarmPool } from "./queue/warm-pool";
-import { WARM_MARKER_PREFIX } from "./cli/warm-key";
 import { defaultRunSpec } from "./cli/run-spec";
 import { OpenStreams } from "./sse/open-streams";
 import { db0Of, openDatabase, type Sqlite } from "./store/database";
@@ -117,7 +116,7 @@ function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Ga
   const keys = new KeyStore(db, config.tenantDefaultPolicy);
 
   // Crash recovery: end what the last server's runs left behind (any job of this database: none runs yet)...
-  const reaped = reapRunProcesses((jobId) => jobId.startsWith(WARM_MARKER_PREFIX) || store.get(jobId) !== undefined);
+  const reaped = reapRunProcesses(isLeftover((jobId) => store.get(jobId) !== undefined));
 
   const hub = new EventHub();
   const events = new EventLog(db, hub);

@@ -57,9 +57,9 @@ export function buildRunSpec(
 }
 
 /** The run of a plain job in the default configuration (default model, no options): what is kept warm at start. */
-export function defaultRunSpec(config: Config): RunSpec {
+export function defaultRunSpec(config: Config, parentEnv: NodeJS.ProcessEnv = process.env): RunSpec {
   const job = { id: "default", prompt: "", systemPrompt: "", model: config.defaultModel, responseFormat: "", fork: false, sessionId: "" };
-  return buildRunSpec(job as unknown as Job, config);
+  return buildRunSpec(job as unknown as Job, config, undefined, [], parentEnv);
 }
 
 /**
