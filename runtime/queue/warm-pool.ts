@@ -55,7 +55,12 @@ export class WarmPool {
   /** A warm process for the job's spec: the task's port and completion, as CliPool.run's; undefined: run cold. */
   take(spec: RunSpec): { port: MessagePort; done: Promise<void> } | undefined {
     if (!this.enabled) return undefined;
-    this.checkCredentials();
+    // Retired for new credentials: this job starts cold (a process started now would not start sooner).
+    if (this.retiredForCredentials()) {
+      observe.warmRun(false);
+      this.refill();
+      return undefined;
+    }
     const key = warmKey(spec);
     const w = key === undefined ? undefined : this.idle.find((w) => w.key === key);
     observe.warmRun(w !== undefined);
@@ -123,13 +128,13 @@ export class WarmPool {
     w.port.postMessage({ t: "retire" }); // the task ends its CLI and closes the port
   }
 
-  /** The operator's credentials file changed since the idle processes were started (they hold the old copy). */
-  private checkCredentials(): void {
-    if (!this.target || this.idle.length === 0) return;
-    if (credentialsStamp(this.target.operatorConfigDir) === this.credentials) return;
+  /** Retires the idle processes if the operator's credentials file changed since they started (they hold the old copy). */
+  private retiredForCredentials(): boolean {
+    if (!this.target || this.idle.length === 0) return false;
+    if (credentialsStamp(this.target.operatorConfigDir) === this.credentials) return false;
     log("info", "CLI credentials changed: retiring warm CLI processes");
     for (const w of [...this.idle]) this.retire(w);
-    this.refill();
+    return true;
   }
 }
 

@@ -1,7 +1,8 @@
 // Warm CLI processes (CLAUDEGATE_WARM_PROCESSES): the real pinned CLI, started ahead of time by the built gateway
 // and left waiting for a prompt, against the suite's fake Messages API. Every other test runs with them off
 // (test/support/gateway-process.ts), so their process counts are exact.
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { GatewayProcess, waitUntil } from "../support/gateway-process";
@@ -99,6 +100,25 @@ describe("warm CLI processes", () => {
     expect(await gw.waitJob(timed.job_id)).toMatchObject({ status: "failed", error_code: "timeout", error: "job timed out after 2s" });
     expect(await hits(gw)).toBe(before + 2);
     await waitUntil(() => cliProcesses().every((p) => p.jobId !== next!.jobId), 15_000, "the timed-out run's processes to end");
+  });
+
+  it("retires its warm processes when the operator's credentials change: they hold the copy lent at their start", async () => {
+    const [old] = await waitUntil(() => warmOf(gw).length === 1 && warmOf(gw), 30_000, "a warm CLI");
+    const dir = join(gw.dataDir, "home", ".claude");
+    mkdirSync(dir, { recursive: true });
+    const creds = { claudeAiOauth: { accessToken: "at-1", refreshToken: "rt-1", expiresAt: Date.now() + 3_600_000, scopes: ["user:inference"] } };
+    writeFileSync(join(dir, ".credentials.json"), JSON.stringify(creds), { mode: 0o600 });
+    const [h, m] = [(await hits(gw))!, (await misses(gw))!];
+    const job = await gw.submit({ prompt: "creds-changed-1" });
+    expect(await gw.waitJob(job.job_id)).toMatchObject({ status: "completed", result: "echo: creds-changed-1" });
+    expect([await hits(gw), await misses(gw)]).toEqual([h, m + 1]);
+    expect(gw.output).toContain("CLI credentials changed: retiring warm CLI processes");
+    await waitUntil(() => !isAlive(old!.pid), 15_000, "the retired warm CLI to end");
+    // Its replacement got the new credentials and serves the next job.
+    await waitUntil(() => warmOf(gw).some((p) => p.jobId !== old!.jobId), 30_000, "a replacement warm CLI");
+    const next = await gw.submit({ prompt: "creds-changed-2" });
+    expect(await gw.waitJob(next.job_id)).toMatchObject({ status: "completed" });
+    expect(await hits(gw)).toBe(h + 1);
   });
 
   it("ends its warm processes when stopped (SIGTERM) or killed (SIGKILL)", async () => {
