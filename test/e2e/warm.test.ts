@@ -121,6 +121,22 @@ describe("warm CLI processes", () => {
     expect(await hits(gw)).toBe(h + 1);
   });
 
+  it("starts the stall watchdog when the prompt is written, not while the process waits", async () => {
+    const g = await GatewayProcess.start({ env: { ANTHROPIC_BASE_URL: fake.url, CLAUDEGATE_WARM_PROCESSES: "1", CLAUDEGATE_STALL_TIMEOUT_SECONDS: "1" } });
+    try {
+      await waitUntil(() => warmOf(g).length === 1, 30_000, "a warm CLI");
+      const seen = Date.now();
+      // The warm CLI prints nothing while it waits: longer than the stall limit.
+      await waitUntil(() => Date.now() - seen > 1500, 5_000, "the warm CLI to wait past the stall limit");
+      expect(warmOf(g).length).toBe(1);
+      const job = await g.submit({ prompt: "stall-1" });
+      expect(await g.waitJob(job.job_id)).toMatchObject({ status: "completed", result: "echo: stall-1" });
+      expect(await hits(g)).toBe(1);
+    } finally {
+      await g.stop();
+    }
+  });
+
   it("ends its warm processes when stopped (SIGTERM) or killed (SIGKILL)", async () => {
     for (const signal of ["SIGTERM", "SIGKILL"] as const) {
       const g = await start("2");
@@ -128,6 +144,24 @@ describe("warm CLI processes", () => {
       const ids = warm.map((p) => p.jobId);
       await g.stop(signal);
       await waitUntil(() => cliProcesses().every((p) => !ids.includes(p.jobId)), 15_000, `warm CLIs gone after ${signal}`);
+    }
+  });
+});
+
+describe.each([
+  ["bwrap", {}],
+  ["user", { CLAUDEGATE_SANDBOX_UID: "61500" }],
+] as const)("a warm run in sandbox mode %s", (mode, env) => {
+  // User mode switches uids: root only (as test/e2e/sandbox.test.ts).
+  it.skipIf(mode === "user" && process.getuid?.() !== 0)("completes as a cold one would, on a warm process", async () => {
+    const g = await GatewayProcess.start({ env: { ANTHROPIC_BASE_URL: fake.url, CLAUDEGATE_WARM_PROCESSES: "1", CLAUDEGATE_SANDBOX: mode, ...env } });
+    try {
+      const job = await g.submit({ prompt: "[[reply:in |the |sandbox]] sandboxed-1" });
+      expect(await g.waitJob(job.job_id)).toMatchObject({ status: "completed", result: "in the sandbox" });
+      expect(await hits(g)).toBe(1);
+      expect(await misses(g)).toBe(0);
+    } finally {
+      await g.stop();
     }
   });
 });
