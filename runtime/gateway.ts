@@ -18,7 +18,9 @@ import { networkDialer } from "./webhooks/dial";
 import { WebhookOutbox } from "./webhooks/outbox";
 import { WebhookSender } from "./webhooks/sender";
 import { Webhooks } from "./webhooks/webhooks";
-import { reapRunProcesses } from "./queue/orphan-reaper";
+import { isLeftover, reapRunProcesses } from "./queue/orphan-reaper";
+import { WarmPool } from "./queue/warm-pool";
+import { defaultRunSpec } from "./cli/run-spec";
 import { OpenStreams } from "./sse/open-streams";
 import { db0Of, openDatabase, type Sqlite } from "./store/database";
 import { WorkspaceStore } from "./workspace/workspace-store";
@@ -57,6 +59,7 @@ export interface Gateway {
   streams: OpenStreams;
   tokens: StreamTokens;
   pool: CliPool;
+  warm: WarmPool;
   dispatcher: Dispatcher;
   pause: QueuePause;
   jobs: JobDeps;
@@ -113,11 +116,12 @@ function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Ga
   const keys = new KeyStore(db, config.tenantDefaultPolicy);
 
   // Crash recovery: end what the last server's runs left behind (any job of this database: none runs yet)...
-  const reaped = reapRunProcesses((jobId) => store.get(jobId) !== undefined);
+  const reaped = reapRunProcesses(isLeftover((jobId) => store.get(jobId) !== undefined));
 
   const hub = new EventHub();
   const events = new EventLog(db, hub);
-  const pool = new CliPool(config.concurrency, sandbox.sandbox);
+  const pool = new CliPool(config.concurrency, config.warmProcesses, sandbox.sandbox);
+  const warm = new WarmPool(config.warmProcesses, pool);
   const outbox = new WebhookOutbox(db);
   const webhookSender = new WebhookSender(
     outbox,
@@ -147,7 +151,8 @@ function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Ga
     maxFileBytes: config.workspaceMaxFileBytes,
     maxBytes: config.workspaceMaxBytes,
   });
-  const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks, () => heldOwners({ keys, store, ledger }), workspaces);
+  const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks, () => heldOwners({ keys, store, ledger }), workspaces, warm);
+  warm.keepWarmFor(defaultRunSpec(config));
   const gateway: Gateway = {
     config,
     sandbox,
@@ -160,6 +165,7 @@ function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Ga
     streams: new OpenStreams(config.sseHeartbeatMs, { total: config.maxStreams, perOwner: config.maxStreamsPerKey }),
     tokens: new StreamTokens(config.streamSecret, config.streamTokenTtlMs),
     pool,
+    warm,
     dispatcher,
     pause,
     jobs: { config, store, events, dispatcher, webhooks, writes: new WriteBatcher(db) },
@@ -217,7 +223,7 @@ export async function stopGateway(): Promise<void> {
   setScrapeSource(undefined);
   g.stopCleanup();
   g.idempotency.close();
-  await g.dispatcher.stop(g.config.shutdownGraceMs);
+  await Promise.all([g.warm.close(), g.dispatcher.stop(g.config.shutdownGraceMs)]);
   await g.webhookSender.stop();
   g.events.flush(); // streams get the events of the stop (jobs requeued) before they end
   g.streams.endAll();

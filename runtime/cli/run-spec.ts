@@ -56,6 +56,12 @@ export function buildRunSpec(
   };
 }
 
+/** The run of a plain job in the default configuration (default model, no options): what is kept warm at start. */
+export function defaultRunSpec(config: Config, parentEnv: NodeJS.ProcessEnv = process.env): RunSpec {
+  const job = { id: "default", prompt: "", systemPrompt: "", model: config.defaultModel, responseFormat: "", fork: false, sessionId: "" };
+  return buildRunSpec(job as unknown as Job, config, undefined, [], parentEnv);
+}
+
 /**
  * The job's own limit, but never longer than the operator's (0: none). Submit refuses a longer one already;
  * this also holds for jobs stored before the operator lowered CLAUDEGATE_JOB_TIMEOUT_MINUTES.

@@ -25,6 +25,8 @@ export interface Config {
   /** The models jobs may use (CLAUDEGATE_ALLOWED_MODELS); empty: every alias and full model id. */
   allowedModels: string[];
   concurrency: number;
+  /** CLI processes kept started and waiting for a job's prompt (0: off); not counted in `concurrency` while idle. */
+  warmProcesses: number;
   dbPath: string;
   queueSize: number;
   securityPrompt: boolean;
@@ -69,7 +71,7 @@ export interface Config {
   tenantDefaultPolicy: KeyPolicy;
   /** What CLAUDEGATE_SANDBOX asks for; the mode in use is decided by the start-up probe (runtime/sandbox/probe.ts). */
   sandbox: SandboxSetting;
-  /** User mode's first uid: runs use sandboxUid .. sandboxUid + concurrency - 1. */
+  /** User mode's first uid: runs use sandboxUid .. sandboxUid + concurrency + warmProcesses - 1. */
   sandboxUid?: number;
 }
 
@@ -122,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultModel: e.CLAUDEGATE_DEFAULT_MODEL,
     allowedModels: e.CLAUDEGATE_ALLOWED_MODELS,
     concurrency: e.CLAUDEGATE_CONCURRENCY,
+    warmProcesses: e.CLAUDEGATE_WARM_PROCESSES,
     dbPath: e.CLAUDEGATE_DB_PATH,
     queueSize: e.CLAUDEGATE_QUEUE_SIZE,
     securityPrompt: !e.CLAUDEGATE_UNSAFE_NO_SECURITY_PROMPT,

@@ -86,6 +86,7 @@ export const envSchema = z.object({
     .transform((v) => v as Model),
   CLAUDEGATE_ALLOWED_MODELS: list.refine((models) => models.every(isModel), `CLAUDEGATE_ALLOWED_MODELS must list only ${MODEL_RULE}`),
   CLAUDEGATE_CONCURRENCY: int("CLAUDEGATE_CONCURRENCY", 1, 1, 256),
+  CLAUDEGATE_WARM_PROCESSES: int("CLAUDEGATE_WARM_PROCESSES", 0, 1, 16),
   CLAUDEGATE_DB_PATH: z.string().default("claudegate.db"),
   CLAUDEGATE_QUEUE_SIZE: int("CLAUDEGATE_QUEUE_SIZE", 1, 1000),
   CLAUDEGATE_UNSAFE_NO_SECURITY_PROMPT: flag,

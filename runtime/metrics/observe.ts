@@ -13,6 +13,7 @@ for (const model of MODELS) m.jobsSubmitted.inc({ model, key: "operator" }, 0);
 for (const reason of REQUEUE_REASONS) m.jobsRequeued.inc({ reason }, 0);
 for (const outcome of WEBHOOK_OUTCOMES) m.webhookDeliveries.inc({ outcome }, 0);
 m.sseCutOff.inc(0);
+for (const result of ["hit", "miss"]) m.warmRuns.inc({ result }, 0);
 
 const seconds = (ms: number) => Math.max(0, ms) / 1000;
 
@@ -80,4 +81,9 @@ export function sseReaderCutOff(): void {
 
 export function httpRequest(method: string, route: string, status: number, durationMs: number): void {
   m.httpSeconds.observe({ method, route, status: String(status) }, seconds(durationMs));
+}
+
+/** A run took a warm CLI process (hit) or started cold while warm ones are kept (miss). */
+export function warmRun(hit: boolean): void {
+  m.warmRuns.inc({ result: hit ? "hit" : "miss" });
 }

@@ -56,6 +56,7 @@ export const runSeconds = histogram("claudegate_job_run_seconds", "Time from the
 export const firstChunkSeconds = histogram("claudegate_job_first_chunk_seconds", "Time from the start of a run to its first text chunk.", ["model"], [0.25, 0.5, 1, 2, 5, 10, 30, 60, 120]);
 export const lingerSeconds = histogram("claudegate_cli_linger_seconds", "Time a CLI process stayed alive after printing its result line.", [], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30]);
 
+export const warmRuns = counter("claudegate_warm_runs_total", "Runs started while warm CLI processes are kept (CLAUDEGATE_WARM_PROCESSES > 0): hit took a warm process, miss started cold.", ["result"]);
 export const tokens = counter("claudegate_tokens_total", "Tokens the CLI reported for finished jobs, by type (input, output, cache_read, cache_write), model and API key name.", ["type", "model", "key"]);
 export const costUsd = counter("claudegate_cost_usd_total", "Cost in US dollars the CLI reported for finished jobs, by model and API key name.", ["model", "key"]);
 

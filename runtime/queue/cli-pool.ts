@@ -1,5 +1,5 @@
 // The Piscina pool whose worker threads supervise CLI processes. One thread per concurrent run (the
-// dispatcher never asks for more), plus one for short side tasks such as reading the CLI's version, so those
+// dispatcher never asks for more), one per warm CLI process (runtime/queue/warm-pool.ts), plus one for short side tasks such as reading the CLI's version, so those
 // never delay a job. Threads stay warm so a job does not pay a thread start-up.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -25,6 +25,7 @@ export class CliPool {
 
   constructor(
     concurrency: number,
+    warmProcesses: number,
     private readonly sandbox: Sandbox = { mode: "off" },
     workerFile = defaultWorkerFile(),
   ) {
@@ -32,7 +33,7 @@ export class CliPool {
     this.pool = new Piscina({
       filename: workerFile,
       minThreads: concurrency,
-      maxThreads: concurrency + 1,
+      maxThreads: concurrency + warmProcesses + 1,
       idleTimeout: 60 * 60_000,
       concurrentTasksPerWorker: 1,
     });
@@ -43,6 +44,14 @@ export class CliPool {
     const { port1, port2 } = new MessageChannel();
     const task = { spec, port: port2, sandbox: this.sandbox, uidLeases: this.uidLeases };
     const done = this.pool.run(task, { transferList: [port2] }) as Promise<void>;
+    return { port: port1, done };
+  }
+
+  /** Starts a warm CLI process from `template` (workers/warm-task.ts); its port says warm_ready/warm_stale, then runs a taken job. */
+  warm(template: RunSpec): { port: MessagePort; done: Promise<void> } {
+    const { port1, port2 } = new MessageChannel();
+    const task = { spec: template, port: port2, sandbox: this.sandbox, uidLeases: this.uidLeases };
+    const done = this.pool.run(task, { name: "warmCliTask", transferList: [port2] }) as Promise<void>;
     return { port: port1, done };
   }
 

@@ -15,6 +15,7 @@ import type { Webhooks } from "../webhooks/webhooks";
 import { buildRunSpec } from "../cli/run-spec";
 import { cliErrorDetail } from "../cli/stderr-detail";
 import type { CliPool } from "./cli-pool";
+import type { WarmPool } from "./warm-pool";
 import type { WorkerMessage } from "./run-protocol";
 import type { QueuePause } from "./queue-pause";
 import { jobFields, log } from "../log";
@@ -59,6 +60,8 @@ export class Dispatcher {
     private readonly held: () => readonly string[] = () => [],
     /** Session workspaces (absent: runs start with an empty workspace and nothing is kept). */
     private readonly workspaces?: WorkspaceStore,
+    /** Warm CLI processes a job may take instead of starting cold (absent: always cold). */
+    private readonly warm?: WarmPool,
   ) {}
 
   /** Claims queued jobs while there is a free slot. Called on submit, on each run's end, and at start-up. */
@@ -111,7 +114,10 @@ export class Dispatcher {
     const job = run.job;
     // Cancelled, deleted or stopped while the workspace was read: nothing to run.
     if (run.closed) return this.end(run);
-    const { port, done } = this.pool.run(buildRunSpec(job, this.config, this.store.sessions.forRun(job.sessionId, job.fork), files));
+    const spec = buildRunSpec(job, this.config, this.store.sessions.forRun(job.sessionId, job.fork), files);
+    const warm = this.warm?.take(spec);
+    if (warm) log("info", "job runs on a warm CLI", jobFields(job));
+    const { port, done } = warm ?? this.pool.run(spec);
     run.port = port;
     port.on("message", (m: WorkerMessage) => this.onMessage(run, m));
     done.catch((err: unknown) => {

@@ -53,5 +53,16 @@ export type WorkerMessage =
   /** `lingeredMs`: how long the CLI stayed alive after its result line, when it printed one. */
   | { t: "end"; lingeredMs?: number };
 
-/** Main → worker. */
-export type MainMessage = { t: "cancel" } | { t: "shutdown" };
+/**
+ * A warm task (workers/warm-task.ts) → main, while its CLI waits for a prompt: `warm_ready` once spawned, `warm_stale`
+ * when it printed or exited before its prompt (main then retires it). Once taken, its port carries WorkerMessages.
+ */
+export type WarmMessage = { t: "warm_ready"; pid: number } | { t: "warm_stale"; why: string };
+
+/** Main → worker. `take` and `retire` go to a waiting warm task: run this job's spec, or end. */
+export type MainMessage = { t: "cancel" } | { t: "shutdown" } | { t: "take"; spec: RunSpec } | { t: "retire" };
+
+/** The stream-json user message a warm CLI (`--input-format stream-json`) reads as its prompt; stdin is then closed. */
+export function streamJsonPrompt(prompt: string): string {
+  return JSON.stringify({ type: "user", message: { role: "user", content: [{ type: "text", text: prompt }] } }) + "\n";
+}

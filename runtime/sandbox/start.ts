@@ -8,7 +8,7 @@ import { chooseSandbox, type SandboxChoice } from "./probe";
 
 export function startSandbox(config: Config, env: NodeJS.ProcessEnv = process.env): SandboxChoice {
   const layout = hostLayout({ cliPath: config.claudePath, privateDirs: [dirname(resolve(config.dbPath)), process.cwd()], env });
-  const choice = chooseSandbox({ setting: config.sandbox, uidBase: config.sandboxUid, slots: config.concurrency, layout });
+  const choice = chooseSandbox({ setting: config.sandbox, uidBase: config.sandboxUid, slots: config.concurrency + config.warmProcesses, layout });
   const { mode } = choice.sandbox;
   const tools = config.allowedTools.join(",");
   if (mode === "off" && (tools || config.sandbox === "auto")) {

@@ -160,6 +160,8 @@ export class Gateway {
           CLAUDEGATE_API_KEYS: API_KEY,
           CLAUDEGATE_CLAUDE_PATH: STAMP_CLI,
           ANTHROPIC_API_KEY: "sk-bench",
+          // Scenarios measure cold runs unless they turn warm CLI processes on (P11).
+          CLAUDEGATE_WARM_PROCESSES: "0",
           ...env,
         },
       }),

@@ -93,7 +93,7 @@ async function pairedGateways(plain, sandboxed, prompt) {
 }
 
 /** Runs one job with the capturing directive: the argv and env the gateway gives the CLI. */
-async function captureInvocation(gw) {
+export async function captureInvocation(gw) {
   const file = join(tmpDir("p1"), "invocation.json");
   const job = await gw.submit({ prompt: `[[capture:${file}]] ${PROMPT}` });
   const j = await gw.waitJob(job.job_id, (j) => ["completed", "failed", "cancelled"].includes(j.status), 30_000);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: builds the server, runs scenarios P1–P5, M1, T1 and O1 (each against the built gateway and its baseline in
+// `npm run bench`: builds the server, runs scenarios P1–P5, M1, T1, O1 and P11 (each against the built gateway and its baseline in
 // the same run), prints the table and rewrites docs/benchmarks.md with it, the machine, the date and the commit.
 // `npm run bench -- P3 P4` runs only those and leaves docs/benchmarks.md alone.
 // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every gateway process started into <dir>.
@@ -19,6 +19,7 @@ const SCENARIOS = {
   T1: () => import("./t1-tenant-keys.mjs"),
   M1: () => import("./m1-memory-bound.mjs"),
   O1: () => import("./o1-metrics.mjs"),
+  P11: () => import("./p11-warm.mjs"),
 };
 
 const wanted = process.argv.slice(2).map((a) => a.toUpperCase());

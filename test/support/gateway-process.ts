@@ -50,6 +50,8 @@ export class GatewayProcess {
       // Most tests watch the scripted CLI from outside (FAKE_CLAUDE_LOG, [[pid-file]] under the data folder), which a
       // sandbox rightly hides; test/e2e/sandbox*.test.ts set the modes they test.
       CLAUDEGATE_SANDBOX: "off",
+      // Warm CLI processes would change every other test's count of CLI processes; test/e2e/warm.test.ts turns them on.
+      CLAUDEGATE_WARM_PROCESSES: "0",
       ...opts.env,
     };
     if (opts.uid !== undefined) chownSync(dataDir, opts.uid, opts.uid);
