@@ -20,6 +20,7 @@ import { WebhookSender } from "./webhooks/sender";
 import { Webhooks } from "./webhooks/webhooks";
 import { isLeftover, reapRunProcesses } from "./queue/orphan-reaper";
 import { WarmPool } from "./queue/warm-pool";
+import { warmMarkerPrefix } from "./cli/warm-key";
 import { defaultRunSpec } from "./cli/run-spec";
 import { OpenStreams } from "./sse/open-streams";
 import { db0Of, openDatabase, type Sqlite } from "./store/database";
@@ -116,12 +117,13 @@ function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Ga
   const keys = new KeyStore(db, config.tenantDefaultPolicy);
 
   // Crash recovery: end what the last server's runs left behind (any job of this database: none runs yet)...
-  const reaped = reapRunProcesses(isLeftover((jobId) => store.get(jobId) !== undefined));
+  const warmPrefix = warmMarkerPrefix(config.dbPath);
+  const reaped = reapRunProcesses(isLeftover((jobId) => store.get(jobId) !== undefined, warmPrefix));
 
   const hub = new EventHub();
   const events = new EventLog(db, hub);
   const pool = new CliPool(config.concurrency, config.warmProcesses, sandbox.sandbox);
-  const warm = new WarmPool(config.warmProcesses, pool);
+  const warm = new WarmPool(config.warmProcesses, pool, warmPrefix);
   const outbox = new WebhookOutbox(db);
   const webhookSender = new WebhookSender(
     outbox,

@@ -5,11 +5,18 @@
 // The sandbox mode is the gateway's, the same for every run. A resumed session or a fork (its transcript is put in
 // place before the CLI starts) and a run with workspace files start cold.
 import { createHash } from "node:crypto";
+import { resolve } from "node:path";
 import type { RunSpec } from "../queue/run-protocol";
 import { JOB_MARKER_VAR } from "./env";
 
-/** The run marker (CG_JOB_ID) of a warm process: the crash reaper ends every process carrying it. */
-export const WARM_MARKER_PREFIX = "warm-";
+/**
+ * The start of the run marker (CG_JOB_ID) of this database's warm processes: `warm-<database tag>-`, so a gateway's
+ * crash reaper ends its own predecessor's warm processes (one gateway per database file) and never those of
+ * another gateway on the same machine.
+ */
+export function warmMarkerPrefix(dbPath: string): string {
+  return `warm-${createHash("sha256").update(resolve(dbPath)).digest("hex").slice(0, 12)}-`;
+}
 
 export function warmKey(spec: RunSpec): string | undefined {
   if (spec.resume || spec.workspace.files.length > 0) return undefined;

@@ -7,14 +7,14 @@
 // elsewhere this finds nothing.
 import { readdirSync, readFileSync } from "node:fs";
 import { JOB_MARKER_VAR } from "../cli/env";
-import { WARM_MARKER_PREFIX } from "../cli/warm-key";
 
 /**
- * At start-up, which run markers are leftovers: any job of this database, and any warm CLI process (runtime/queue/
- * warm-pool.ts; CG_JOB_ID=warm-<uuid>), which belongs to no job until one takes it.
+ * At start-up, which run markers are leftovers: any job of this database, and any warm CLI process of this
+ * database (runtime/queue/warm-pool.ts; CG_JOB_ID=`warmPrefix`<uuid>), which belongs to no job until one takes it.
+ * Another gateway's warm processes (another database) are not ours.
  */
-export const isLeftover = (jobExists: (jobId: string) => boolean) => (marker: string): boolean =>
-  marker.startsWith(WARM_MARKER_PREFIX) || jobExists(marker);
+export const isLeftover = (jobExists: (jobId: string) => boolean, warmPrefix: string) => (marker: string): boolean =>
+  marker.startsWith(warmPrefix) || jobExists(marker);
 
 /** Pids of live processes whose CG_JOB_ID names a job for which `isOurs` holds. */
 export function findRunProcesses(isOurs: (jobId: string) => boolean, procDir = "/proc"): number[] {

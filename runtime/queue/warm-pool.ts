@@ -9,7 +9,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { MessagePort } from "node:worker_threads";
 import { CREDENTIALS_FILE } from "../cli/run-credentials";
-import { warmKey, warmTemplate, WARM_MARKER_PREFIX } from "../cli/warm-key";
+import { warmKey, warmTemplate } from "../cli/warm-key";
 import { log } from "../log";
 import * as observe from "../metrics/observe";
 import type { CliPool } from "./cli-pool";
@@ -36,6 +36,8 @@ export class WarmPool {
   constructor(
     private readonly size: number,
     private readonly pool: CliPool,
+    /** This database's warm marker prefix (runtime/cli/warm-key.ts warmMarkerPrefix). */
+    private readonly markerPrefix: string,
   ) {}
 
   get enabled(): boolean {
@@ -100,7 +102,7 @@ export class WarmPool {
 
   private start(spec: RunSpec, key: string): void {
     if (this.idle.length === 0) this.credentials = credentialsStamp(spec.operatorConfigDir);
-    const id = WARM_MARKER_PREFIX + randomUUID();
+    const id = this.markerPrefix + randomUUID();
     const { port, done } = this.pool.warm(warmTemplate(spec, id));
     const w: Warm = { id, key, port, done };
     this.idle.push(w);

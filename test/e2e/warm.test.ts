@@ -117,7 +117,8 @@ describe("warm CLI processes", () => {
     // Its replacement got the new credentials and serves the next job.
     await waitUntil(() => warmOf(gw).some((p) => p.jobId !== old!.jobId), 30_000, "a replacement warm CLI");
     const next = await gw.submit({ prompt: "creds-changed-2" });
-    expect(await gw.waitJob(next.job_id)).toMatchObject({ status: "completed" });
+    const nextDone = await gw.waitJob(next.job_id);
+    expect(nextDone, JSON.stringify(nextDone)).toMatchObject({ status: "completed" });
     expect(await hits(gw)).toBe(h + 1);
   });
 
@@ -134,6 +135,19 @@ describe("warm CLI processes", () => {
       expect(await hits(g)).toBe(1);
     } finally {
       await g.stop();
+    }
+  });
+
+  it("keeps its warm processes when another gateway (another database) starts on the same machine", async () => {
+    // A starting gateway reaps what its own dead predecessor left: this database's warm CLIs, never another's.
+    const [mine] = await waitUntil(() => warmOf(gw).length === 1 && warmOf(gw), 30_000, "a warm CLI");
+    const other = await GatewayProcess.start({ env: { ANTHROPIC_BASE_URL: fake.url } });
+    try {
+      expect(isAlive(mine!.pid)).toBe(true);
+      const job = await gw.submit({ prompt: "after-other-start" });
+      expect(await gw.waitJob(job.job_id)).toMatchObject({ status: "completed", result: "echo: after-other-start" });
+    } finally {
+      await other.stop();
     }
   });
 

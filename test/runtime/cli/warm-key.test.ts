@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../runtime/config";
 import type { Job } from "../../../runtime/job/job";
 import { buildRunSpec, defaultRunSpec } from "../../../runtime/cli/run-spec";
-import { warmKey, warmTemplate } from "../../../runtime/cli/warm-key";
+import { warmKey, warmMarkerPrefix, warmTemplate } from "../../../runtime/cli/warm-key";
 import { JOB_MARKER_VAR } from "../../../runtime/cli/env";
 
 const config = loadConfig({ CLAUDEGATE_API_KEYS: "k", CLAUDEGATE_DB_PATH: "/tmp/x.db", CLAUDEGATE_CLAUDE_PATH: "/bin/true" });
@@ -37,5 +37,11 @@ describe("warm key", () => {
     expect(t.argv.slice(-2)).toEqual(["--input-format", "stream-json"]);
     expect(t.env[JOB_MARKER_VAR]).toBe("warm-1");
     expect(t.stdin).toBe("");
+  });
+
+  it("tags warm markers by database, so gateways on other databases never reap each other's", () => {
+    expect(warmMarkerPrefix("/srv/a/claudegate.db")).toMatch(/^warm-[0-9a-f]{12}-$/);
+    expect(warmMarkerPrefix("/srv/a/claudegate.db")).toBe(warmMarkerPrefix("/srv/a/../a/claudegate.db"));
+    expect(warmMarkerPrefix("/srv/a/claudegate.db")).not.toBe(warmMarkerPrefix("/srv/b/claudegate.db"));
   });
 });
