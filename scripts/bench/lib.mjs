@@ -2,7 +2,7 @@
 // and removed, by pid, whatever happens), the built gateway as a child process, HTTP and SSE over node:http,
 // RSS from /proc, and statistics.
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -358,4 +358,17 @@ export function topFrames(profile, top) {
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([name, t]) => ({ name, share: t / busy }));
+}
+
+/**
+ * A captured gateway argv for a direct CLI run in `cwd`: the gateway's system prompt file went away with its run's
+ * folder, so the direct run gets its own copy of `systemPrompt` there.
+ */
+export function withOwnSystemPromptFile(argv, systemPrompt, cwd) {
+  const sp = argv.indexOf("--system-prompt-file");
+  if (sp < 0) return argv;
+  const copy = argv.slice();
+  copy[sp + 1] = join(cwd, "system-prompt.txt");
+  writeFileSync(copy[sp + 1], systemPrompt, { mode: 0o600 });
+  return copy;
 }

@@ -3,16 +3,14 @@
 // every second, as Prometheus would (at 1 s, 15× its default rate). Rounds go on, off, off, on, on, off, off, on
 // (ABBA, so a drift such as the growing table hits both alike). Also measured: the gateway's CPU time per submit
 // in each kind of round, and the CPU time of one scrape on the idle gateway (its cost without the machine's noise).
-import autocannon from "autocannon";
 import { API_KEY, Gateway, cpuMs, fmt, percentile, request } from "./lib.mjs";
+import { submitLoad } from "./submit-load.mjs";
 
-const CONNECTIONS = 10;
 const ROUND_SECONDS = 4;
 const WARMUP_SECONDS = 3;
 const ROUNDS = ["on", "off", "off", "on", "on", "off", "off", "on"];
 const IDLE_SCRAPES = 100;
 const SCRAPE_EVERY_MS = 1000;
-const BODY = JSON.stringify({ prompt: "Summarise the benchmark in one sentence." });
 
 export async function run({ log }) {
   const gw = await Gateway.start("o1", { CLAUDEGATE_QUEUE_SIZE: "100000000", CLAUDEGATE_METRICS_ADDR: "127.0.0.1:0" });
@@ -22,7 +20,7 @@ export async function run({ log }) {
     const probe = await request(metricsUrl);
     if (probe.status !== 200) throw new Error(`metrics probe: ${probe.status}`);
     const url = `${gw.url}/api/v1/jobs`;
-    await cannon(url, WARMUP_SECONDS);
+    await submitLoad(url, WARMUP_SECONDS);
 
     const totals = { off: { n: 0, s: 0, cpu: 0, rates: [] }, on: { n: 0, s: 0, cpu: 0, rates: [] } };
     const scrapeMs = [];
@@ -30,7 +28,7 @@ export async function run({ log }) {
     for (const which of ROUNDS) {
       const scraper = which === "on" ? startScraper(metricsUrl, scrapeMs, (b) => (scrapeBytes = b)) : undefined;
       const cpu0 = cpuMs(gw.pid);
-      const r = await cannon(url, ROUND_SECONDS);
+      const r = await submitLoad(url, ROUND_SECONDS);
       await scraper?.stop();
       totals[which].cpu += cpuMs(gw.pid) - cpu0;
       if (r.non2xx || r.errors || r.timeouts) throw new Error(`${which}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
@@ -120,13 +118,3 @@ async function waitFor(fn, timeoutMs = 10_000) {
   }
 }
 
-function cannon(url, seconds) {
-  return autocannon({
-    url,
-    method: "POST",
-    connections: CONNECTIONS,
-    duration: seconds,
-    headers: { "Content-Type": "application/json", "X-API-Key": API_KEY },
-    body: BODY,
-  });
-}

@@ -5,12 +5,13 @@
 // cost is measured by pairing each of them with a twin gateway in CLAUDEGATE_SANDBOX=auto (bwrap where it works),
 // jobs alternating between the two (O S, S O, ...).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { join } from "node:path";
 import { startFakeApi } from "./fake-api.mjs";
 import {
   API_KEY, Gateway, REAL_CLI, STAMP_CLI, fmt, percentile, sleep, sseSplitter, sum, tmpDir, track,
+  withOwnSystemPromptFile,
 } from "./lib.mjs";
 
 const JOBS = 30;
@@ -130,13 +131,7 @@ async function gatewayJob(gw, prompt) {
 async function directRun(command, { argv, env, systemPrompt }, prompt) {
   const cwd = mkdtempSync(join(tmpDir("p1"), "direct-"));
   try {
-    // The gateway's system prompt file went away with its run's folder: the direct run gets its own copy.
-    const sp = argv.indexOf("--system-prompt-file");
-    if (sp >= 0) {
-      argv = argv.slice();
-      argv[sp + 1] = join(cwd, "system-prompt.txt");
-      writeFileSync(argv[sp + 1], systemPrompt, { mode: 0o600 });
-    }
+    argv = withOwnSystemPromptFile(argv, systemPrompt, cwd);
     const t0 = performance.now();
     const child = track(spawn(command, argv, { cwd, env, stdio: ["pipe", "pipe", "pipe"] }));
     let resultMs = NaN;

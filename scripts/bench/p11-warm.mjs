@@ -5,12 +5,12 @@
 // replacement warm CLI is given time to finish its start-up (its CPU time stops growing), as between jobs that do
 // not arrive back to back. Also: the memory (RSS) the idle warm process holds.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { join } from "node:path";
 import { startFakeApi } from "./fake-api.mjs";
 import { captureInvocation } from "./p1-latency.mjs";
-import { API_KEY, Gateway, REAL_CLI, STAMP_CLI, cpuMs, fmt, percentile, procStatusKiB, sleep, sseSplitter, sum, tmpDir, track } from "./lib.mjs";
+import { API_KEY, Gateway, REAL_CLI, STAMP_CLI, cpuMs, fmt, percentile, procStatusKiB, sleep, sseSplitter, sum, tmpDir, track, withOwnSystemPromptFile } from "./lib.mjs";
 
 const JOBS = 30;
 const WARMUP = 2;
@@ -127,12 +127,7 @@ async function gatewayJob(gw) {
 async function directRun({ argv, env, systemPrompt }) {
   const cwd = mkdtempSync(join(tmpDir("p11"), "direct-"));
   try {
-    const sp = argv.indexOf("--system-prompt-file");
-    if (sp >= 0) {
-      argv = argv.slice();
-      argv[sp + 1] = join(cwd, "system-prompt.txt");
-      writeFileSync(argv[sp + 1], systemPrompt, { mode: 0o600 });
-    }
+    argv = withOwnSystemPromptFile(argv, systemPrompt, cwd);
     const t0 = performance.now();
     const child = track(spawn(REAL_CLI, argv, { cwd, env, stdio: ["pipe", "pipe", "pipe"] }));
     let first;

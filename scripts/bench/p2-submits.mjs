@@ -2,20 +2,18 @@
 // (each 202 is a committed SQLite row that will run later), and, with the same connections and duration, a
 // bare node:http server (its own process) that reads and parses the body and answers 202 with a JSON body of
 // the gateway's size. Rounds alternate bare, gateway, gateway, bare so drift hits both alike.
-import autocannon from "autocannon";
 import { API_KEY, Gateway, endChild, fmt, forkNode, nextMessage, profiledGateway } from "./lib.mjs";
+import { SUBMIT_BODY, SUBMIT_CONNECTIONS, submitLoad } from "./submit-load.mjs";
 
-const CONNECTIONS = 10;
 const ROUND_SECONDS = 5;
 const WARMUP_SECONDS = 1;
-const BODY = JSON.stringify({ prompt: "Summarise the benchmark in one sentence." });
 
 export async function run({ log }) {
   const gw = await Gateway.start("p2", { CLAUDEGATE_QUEUE_SIZE: "100000000" });
   let bare;
   try {
     const paused = await gw.pauseQueue();
-    const probe = await gw.request("POST", "/api/v1/jobs", BODY);
+    const probe = await gw.request("POST", "/api/v1/jobs", SUBMIT_BODY);
     if (probe.status !== 202) throw new Error(`probe submit: ${probe.status} ${probe.text}`);
     const bodyBytes = Buffer.byteLength(probe.text);
     bare = forkNode("bare-server.mjs", ["json", String(bodyBytes)]);
@@ -23,10 +21,10 @@ export async function run({ log }) {
     const bareUrl = `http://127.0.0.1:${port}/api/v1/jobs`;
     const gwUrl = `${gw.url}/api/v1/jobs`;
 
-    for (const url of [bareUrl, gwUrl]) await cannon(url, WARMUP_SECONDS);
+    for (const url of [bareUrl, gwUrl]) await submitLoad(url, WARMUP_SECONDS);
     const totals = { bare: { n: 0, s: 0, lat: [], rates: [] }, gw: { n: 0, s: 0, lat: [], rates: [] } };
     for (const which of ["bare", "gw", "gw", "bare"]) {
-      const r = await cannon(which === "bare" ? bareUrl : gwUrl, ROUND_SECONDS);
+      const r = await submitLoad(which === "bare" ? bareUrl : gwUrl, ROUND_SECONDS);
       log(`${which}: ${fmt(r["2xx"] / r.duration)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms`);
       if (r.non2xx || r.errors || r.timeouts) throw new Error(`${which}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
       totals[which].n += r["2xx"];
@@ -47,7 +45,7 @@ export async function run({ log }) {
       // Evidence for the miss, from this run: a separate, profiled gateway under the same load.
       const frames = await profiledGateway("p2-profiled", { CLAUDEGATE_QUEUE_SIZE: "100000000" }, async (pgw) => {
         await pgw.pauseQueue();
-        await cannon(`${pgw.url}/api/v1/jobs`, ROUND_SECONDS);
+        await submitLoad(`${pgw.url}/api/v1/jobs`, ROUND_SECONDS);
       });
       notes.push(
         `P2 limit: a durable submit costs the gateway's one JavaScript thread ≈ ${fmt(1000 / gwRate, 2)} ms against ` +
@@ -65,7 +63,7 @@ export async function run({ log }) {
       rows: [
         {
           id: "P2",
-          scenario: `durable submits/s (POST /api/v1/jobs → 202, queue paused), autocannon ${CONNECTIONS} connections`,
+          scenario: `durable submits/s (POST /api/v1/jobs → 202, queue paused), autocannon ${SUBMIT_CONNECTIONS} connections`,
           figure: `${fmt(gwRate)} /s (${fmt(ratio, 2)}×)`,
           baseline: `bare node:http 202: ${fmt(bareRate)} /s`,
           target: "≥ 0.5×",
@@ -80,13 +78,3 @@ export async function run({ log }) {
   }
 }
 
-function cannon(url, seconds) {
-  return autocannon({
-    url,
-    method: "POST",
-    connections: CONNECTIONS,
-    duration: seconds,
-    headers: { "Content-Type": "application/json", "X-API-Key": API_KEY },
-    body: BODY,
-  });
-}
