@@ -132,5 +132,3 @@ export function jobToJson(job: Job, urls?: { get: string; cancel: string; stream
   }
   return `{${parts.join(",")}}`;
 }
-
-export const jobToObject = (job: Job): Record<string, unknown> => JSON.parse(jobToJson(job));
