@@ -23,18 +23,23 @@ import { WarmPool } from "./queue/warm-pool";
 import { warmMarkerPrefix } from "./cli/warm-key";
 import { defaultRunSpec } from "./cli/run-spec";
 import { OpenStreams } from "./sse/open-streams";
-import { db0Of, openDatabase, type Sqlite } from "./store/database";
+import { openSqlite, type OpenDatabase } from "./store/database";
+import { openPostgres, DatabaseUnavailableError } from "./store/pg/open";
+import type { Sql } from "./store/sql/sql";
+import { db0Over } from "./store/sql/db0-connector";
+import { exclusively } from "./store/sql/exclusively";
 import { WorkspaceStore } from "./workspace/workspace-store";
 import { createWorkspaceStorage } from "./workspace/storage";
 import { DatabaseLockedError, lockDatabase, type DatabaseLock } from "./store/db-lock";
 import { JobStore } from "./store/job-store";
 import { JobText } from "./store/job-text";
 import { WriteBatcher } from "./store/write-batcher";
-import { RateLimiter } from "./http/rate-limiter";
+import { MemoryRateLimiter, type RateLimiter } from "./http/rate-limiter";
+import { SharedRateLimiter } from "./http/shared-rate-limiter";
 import { IdempotencyKeys } from "./job/idempotency";
 import { ConversationStore } from "./store/conversation-store";
-import { finishJob } from "./job/finish";
-import { jobsRequeued, setAllowedModels, setKeyNames } from "./metrics/observe";
+import { afterRecovery, recoverLostRuns } from "./queue/recovery";
+import { setAllowedModels, setKeyNames } from "./metrics/observe";
 import { setScrapeSource } from "./metrics/registry";
 import { databaseScrapeSource } from "./metrics/scrape-source";
 import { tokenExpiresAt } from "./health/credentials";
@@ -46,13 +51,22 @@ import { wakeEachUtcDay } from "./tenants/period-wake";
 import type { SandboxChoice } from "./sandbox/probe";
 import { SandboxUnavailableError } from "./sandbox/probe";
 import { startSandbox } from "./sandbox/start";
+import { thisInstance, Instances, type Instance } from "./cluster/instance";
+import { Cluster } from "./cluster/cluster";
 
 export interface Gateway {
   config: Config;
   /** The sandbox every CLI run starts in, and why (the start-up probe's verdict). */
   sandbox: SandboxChoice;
-  dbLock: DatabaseLock;
-  db: Sqlite;
+  /** The OS lock on the SQLite file (none on PostgreSQL, where several gateways share the database). */
+  dbLock: DatabaseLock | undefined;
+  database: OpenDatabase;
+  sql: Sql;
+  /** This gateway as a cluster member (one SQLite gateway is a cluster of one). */
+  instance: Instance;
+  instances: Instances;
+  /** LISTEN/NOTIFY and the periodic duties of a PostgreSQL member; undefined on SQLite. */
+  cluster: Cluster | undefined;
   store: JobStore;
   jobText: JobText;
   hub: EventHub;
@@ -82,17 +96,21 @@ let current: Gateway | undefined;
 
 /** Boots once; a bad configuration prints one line and exits non-zero, as an operator expects of a daemon. */
 export function bootGateway(): Promise<Gateway> {
-  booting ??= Promise.resolve().then(() => {
+  booting ??= Promise.resolve().then(async () => {
     const config = orExit("config: ", ConfigError, () => {
       loadDotEnv();
       const c = loadConfig();
       setLogLevel(c.logLevel);
       return c;
     });
-    // Before anything touches the database or the processes of its runs (the orphan reaper, recovery).
-    const dbLock = orExit("", DatabaseLockedError, () => lockDatabase(resolve(config.dbPath)));
+    // Before anything touches the database or the processes of its runs (the orphan reaper, recovery). Several
+    // gateways share a PostgreSQL database on purpose; a SQLite file has one.
+    const dbLock = config.databaseUrl ? undefined : orExit("", DatabaseLockedError, () => lockDatabase(resolve(config.dbPath)));
     const sandbox = orExit("sandbox: ", SandboxUnavailableError, () => startSandbox(config));
-    current = build(config, dbLock, sandbox);
+    const database = config.databaseUrl
+      ? await openPostgres(config.databaseUrl, { max: config.databasePoolSize }).catch((err: unknown) => orExit("database: ", DatabaseUnavailableError, () => { throw err; }))
+      : openSqlite(config.dbPath);
+    current = await build(config, dbLock, sandbox, database);
     return current;
   });
   return booting;
@@ -111,20 +129,26 @@ function orExit<T>(prefix: string, expected: new (...args: never[]) => Error, st
   }
 }
 
-function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Gateway {
-  const db = openDatabase(config.dbPath);
-  const store = new JobStore(db);
-  const keys = new KeyStore(db, config.tenantDefaultPolicy);
+async function build(config: Config, dbLock: DatabaseLock | undefined, sandbox: SandboxChoice, database: OpenDatabase): Promise<Gateway> {
+  const sql = database.sql;
+  const shared = database.engine === "postgres";
+  const instance = thisInstance();
+  const instances = new Instances(sql);
+  if (shared) await Cluster.shareSecrets(sql, config);
+  const store = new JobStore(sql, database.reclaim);
+  const keys = new KeyStore(sql, config.tenantDefaultPolicy, shared ? () => Cluster.keysChanged(sql) : undefined);
+  await keys.reload();
 
-  // Crash recovery: end what the last server's runs left behind (any job of this database: none runs yet)...
-  const warmPrefix = warmMarkerPrefix(config.dbPath);
-  const reaped = reapRunProcesses(isLeftover((jobId) => store.get(jobId) !== undefined, warmPrefix));
+  // Crash recovery: end what this machine's dead gateways' runs left behind (on SQLite: any job of this
+  // database, none runs yet; on PostgreSQL other live instances' runs are left alone)...
+  const warmPrefix = warmMarkerPrefix(config.databaseUrl ?? config.dbPath);
+  const reaped = await reapRunProcesses(isLeftover(async (jobId) => (await store.ownerOf(jobId)) !== undefined, warmPrefix));
 
   const hub = new EventHub();
-  const events = new EventLog(db, hub);
+  const events = new EventLog(sql, hub, shared ? 15 : 50, shared ? Cluster.announceEvents : undefined);
   const pool = new CliPool(config.concurrency, config.warmProcesses, sandbox.sandbox);
   const warm = new WarmPool(config.warmProcesses, pool, warmPrefix);
-  const outbox = new WebhookOutbox(db);
+  const outbox = new WebhookOutbox(sql);
   const webhookSender = new WebhookSender(
     outbox,
     new AddressPolicy(config.webhookAllowedHosts),
@@ -133,35 +157,45 @@ function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Ga
     { timeoutMs: config.webhookTimeoutMs, scheduleMs: config.webhookScheduleMs },
   );
   const webhooks = new Webhooks(outbox, webhookSender, config.webhookMaxAttempts);
-  // ...then put its interrupted jobs back in the queue, or end those that used their attempts as any job ends:
-  // with a `result` event closing their streams and their webhook queued, in the transaction that fails them.
-  const recovered = store.transaction(() => {
-    const r = store.recoverInterrupted(config.maxAttempts);
-    for (const job of r.failed) finishJob({ store, events, webhooks }, () => job);
-    return { requeued: r.requeued, failed: r.failed.length };
-  });
-  store.sessions.releaseAll(); // the last server's runs are gone: their sessions' next turns may run
-  // A crash spent these runs' attempts (unlike a shutdown's requeue, which refunds them).
-  for (const job of recovered.requeued) log("info", "job requeued", { ...jobFields(job), reason: "crash_recovery", attempt: job.attempts });
-  jobsRequeued("crash_recovery", recovered.requeued.length);
-  if (reaped.length || recovered.requeued.length || recovered.failed) {
-    log("info", "recovery", { reaped: reaped.length, requeued: recovered.requeued.length, failed: recovered.failed });
+  if (!shared) {
+    // ...then put the interrupted jobs back in the queue, or end those that used their attempts (on PostgreSQL
+    // the cluster's periodic recovery does this for runs whose lease ran out).
+    const recovered = await sql.transaction((tx) => recoverLostRuns({ store, events, webhooks, maxAttempts: config.maxAttempts }, tx, false));
+    await store.sessions.releaseAll(); // the last server's runs are gone: their sessions' next turns may run
+    afterRecovery({ store, events, webhooks, maxAttempts: config.maxAttempts }, recovered);
+    if (reaped.length || recovered.requeued || recovered.failed.length) {
+      log("info", "recovery", { reaped: reaped.length, requeued: recovered.requeued, failed: recovered.failed.length });
+    }
+  } else if (reaped.length) {
+    log("info", "recovery", { reaped: reaped.length });
   }
-  const pause = new QueuePause(db);
-  const ledger = new UsageLedger(db);
-  const workspaces = new WorkspaceStore(db, createWorkspaceStorage(config.workspaceStorage, db0Of(db)!), {
+  const pause = new QueuePause(sql, shared ? () => Cluster.pauseChanged(sql) : undefined);
+  await pause.reload();
+  const ledger = new UsageLedger(sql);
+  const workspaces = new WorkspaceStore(sql, createWorkspaceStorage(config.workspaceStorage, db0Over(sql)), {
     maxFileBytes: config.workspaceMaxFileBytes,
     maxBytes: config.workspaceMaxBytes,
   });
-  const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks, () => heldOwners({ keys, store, ledger }), workspaces, warm);
+  const claimant = { instance: instance.id, leaseMs: config.leaseMs };
+  const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks, () => heldOwners({ keys, store, ledger }), workspaces, warm, claimant);
   warm.keepWarmFor(defaultRunSpec(config));
+  const jobs: JobDeps = { config, store, events, dispatcher, webhooks, writes: new WriteBatcher(sql) };
+  const idempotency = new IdempotencyKeys(sql);
+  const cluster = shared
+    ? await Cluster.join({ url: config.databaseUrl!, sql, me: instance, instances, store, events, hub, webhooks, dispatcher, pause, keys, jobs, config })
+    : undefined;
+  await instances.heartbeat(instance);
   const gateway: Gateway = {
     config,
     sandbox,
     dbLock,
-    db,
+    database,
+    sql,
+    instance,
+    instances,
+    cluster,
     store,
-    jobText: new JobText(db),
+    jobText: new JobText(sql),
     hub,
     events,
     streams: new OpenStreams(config.sseHeartbeatMs, { total: config.maxStreams, perOwner: config.maxStreamsPerKey }),
@@ -170,24 +204,27 @@ function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Ga
     warm,
     dispatcher,
     pause,
-    jobs: { config, store, events, dispatcher, webhooks, writes: new WriteBatcher(db) },
+    jobs,
     outbox,
     webhookSender,
-    rateLimiter: new RateLimiter(config.rateLimit),
-    idempotency: new IdempotencyKeys(db),
-    conversations: new ConversationStore(db),
+    rateLimiter: shared ? new SharedRateLimiter(sql, config.rateLimit) : new MemoryRateLimiter(config.rateLimit),
+    idempotency,
+    conversations: new ConversationStore(sql),
     keys,
     ledger,
     workspaces,
     startedAt: Date.now(),
     cliVersion: pool.cliVersion(config.claudePath).catch(() => undefined),
-    stopCleanup: both(startCleanup(store, config.jobTtlMs, config.cleanupIntervalMs, workspaces), wakeEachUtcDay(() => dispatcher.pump())),
+    stopCleanup: both(
+      startCleanup(sql, store, config.jobTtlMs, config.cleanupIntervalMs, workspaces),
+      both(pruneIdempotencyHourly(sql, idempotency), wakeEachUtcDay(() => dispatcher.pump())),
+    ),
   };
   setKeyNames((id) => keys.get(id)?.name);
   setAllowedModels(config.allowedModels);
   setScrapeSource(
     databaseScrapeSource({
-      db,
+      sql,
       store,
       concurrency: config.concurrency,
       runningClis: () => dispatcher.runningCount(),
@@ -196,6 +233,17 @@ function build(config: Config, dbLock: DatabaseLock, sandbox: SandboxChoice): Ga
     }),
   );
   return gateway;
+}
+
+/** Idempotency records older than 24 hours go, hourly, by one instance. */
+function pruneIdempotencyHourly(sql: Sql, idempotency: IdempotencyKeys): () => void {
+  const timer = setInterval(() => {
+    void exclusively(sql, "pruneIdempotency", () => idempotency.prune()).catch((err: unknown) =>
+      log("warn", "could not prune idempotency records", { error: String((err as Error)?.message ?? err) }),
+    );
+  }, 3600_000);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 const both = (a: () => void, b: () => void) => () => (a(), b());
@@ -224,13 +272,13 @@ export async function stopGateway(): Promise<void> {
   current = undefined;
   setScrapeSource(undefined);
   g.stopCleanup();
-  g.idempotency.close();
   await Promise.all([g.warm.close(), g.dispatcher.stop(g.config.shutdownGraceMs)]);
   await g.webhookSender.stop();
-  g.events.flush(); // streams get the events of the stop (jobs requeued) before they end
+  await g.events.flush(); // streams get the events of the stop (jobs requeued) before they end
   g.streams.endAll();
   await g.pool.close();
-  g.events.close();
-  g.db.close();
-  g.dbLock.release();
+  await g.events.close();
+  await g.cluster?.leave();
+  await g.database.close();
+  g.dbLock?.release();
 }

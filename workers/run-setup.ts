@@ -9,7 +9,7 @@ import type { MessagePort } from "node:worker_threads";
 import { cliMissing, spawnFailed } from "../runtime/cli/outcome";
 import { cliExists } from "../runtime/config/claude-path";
 import { collectRunFolder, prepareRunFolder, type PreparedRun } from "../runtime/cli/run-folder";
-import type { Finish } from "../runtime/store/job-store";
+import type { Finish } from "../runtime/job/run-outcome";
 import type { RunSpec, WorkerMessage } from "../runtime/queue/run-protocol";
 import type { RunSandbox, Sandbox } from "../runtime/sandbox/modes";
 import { SETPRIV, sandboxEnv, wrapCommand, type Wrapped } from "../runtime/sandbox/wrap";

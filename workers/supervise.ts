@@ -8,7 +8,7 @@ import { LineSplitter } from "../runtime/cli/line-splitter";
 import { parseCliLine } from "../runtime/cli/stream-parser";
 import { cliMissing, formatLimit, limitFromResult, outcomeFromExit, outcomeFromResult, outputTooLarge, spawnFailed } from "../runtime/cli/outcome";
 import { cliErrorDetail } from "../runtime/cli/stderr-detail";
-import type { Finish } from "../runtime/store/job-store";
+import type { Finish } from "../runtime/job/run-outcome";
 import type { MainMessage, RunSpec, WorkerMessage } from "../runtime/queue/run-protocol";
 import { HANDSHAKE_FD, type Wrapped } from "../runtime/sandbox/wrap";
 

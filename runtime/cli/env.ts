@@ -10,6 +10,8 @@ const PREFIXES = ["LC_", "ANTHROPIC_", "CLAUDE_CODE_"];
 
 /** Marks every process of a job's run, so a restarted server can find and reap what a crash left behind. */
 export const JOB_MARKER_VAR = "CG_JOB_ID";
+/** The pid of the gateway that started the run: several gateways on one machine reap only dead ones' runs. */
+export const GATEWAY_PID_VAR = "CG_GATEWAY_PID";
 
 export function buildCliEnv(
   parent: NodeJS.ProcessEnv,
@@ -23,5 +25,6 @@ export function buildCliEnv(
     if (EXACT.has(name) || extra.has(name) || PREFIXES.some((p) => name.startsWith(p))) env[name] = value;
   }
   env[JOB_MARKER_VAR] = jobId;
+  env[GATEWAY_PID_VAR] = String(process.pid);
   return env;
 }

@@ -1,6 +1,6 @@
 // Decides how a run ended. The CLI often reports failures with exit code 0 and subtype "success", so the
 // `result` line's is_error / api_error_status / subtype decide, never the exit code alone.
-import type { Finish, LimitHit } from "../store/job-store";
+import type { Finish, LimitHit } from "../job/run-outcome";
 import type { RunStats } from "../job/job";
 import type { ResultLine } from "./stream-parser";
 import { isJson, stripCodeFences } from "./json-result";

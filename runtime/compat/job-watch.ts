@@ -1,5 +1,5 @@
 // Follows one job's events for a compatible API's answer, as runtime/sse/job-stream.ts does for the job stream:
-// subscribing and reading the stored history in one synchronous step, so no event slips between them, and a
+// subscribed first, then the stored history read; live events that arrive during the read wait behind it, and a
 // sequence check drops any event seen twice. Ends with the `result` event.
 import type { EventLog } from "../events/event-log";
 import type { EventHub } from "../events/hub";
@@ -24,12 +24,19 @@ export function watchJob(deps: WatchDeps, jobId: string, on: (ev: JobEvent) => v
     if (ev.event === "result") stop();
     on(ev);
   };
-  const unsubscribe = deps.hub.subscribe(jobId, send);
+  let waiting: JobEvent[] | undefined = [];
+  const unsubscribe = deps.hub.subscribe(jobId, (ev) => (waiting ? waiting.push(ev) : send(ev)));
   const stop = () => {
     done = true;
     unsubscribe();
   };
-  for (const ev of deps.events.history(jobId, 0)) send(ev);
+  const replayed = (history: JobEvent[]) => {
+    const live = waiting ?? [];
+    waiting = undefined;
+    history.forEach(send);
+    live.forEach(send);
+  };
+  void deps.events.history(jobId, 0).then(replayed, () => replayed([]));
   return stop;
 }
 
@@ -37,8 +44,8 @@ export function watchJob(deps: WatchDeps, jobId: string, on: (ev: JobEvent) => v
  * How the job of a `result` event ended. The event is published once its transaction has committed, so the
  * store has the job with its usage; a job deleted meanwhile (cancelled, then removed) has only the event's payload.
  */
-export function outcomeOf(store: JobStore, ev: JobEvent): Outcome {
-  const job = store.get(ev.jobId);
+export async function outcomeOf(store: JobStore, ev: JobEvent): Promise<Outcome> {
+  const job = await store.get(ev.jobId);
   if (job && isTerminal(job.status)) return job;
   const p = JSON.parse(ev.data) as { status: Outcome["status"]; result: string; error: string };
   return { status: p.status, result: p.result, error: p.error, errorCode: p.status === "cancelled" ? "cancelled" : "", usage: undefined };

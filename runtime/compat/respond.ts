@@ -29,7 +29,7 @@ export async function respond(
 ): Promise<object | undefined> {
   const apiKey: string = event.context.apiKey;
   const principal = principalOf(event);
-  limitSubmitRate(g, apiKey, principal); // the bucket and rate of POST /api/v1/jobs
+  await limitSubmitRate(g, apiKey, principal); // the bucket and rate of POST /api/v1/jobs
   const { value } = await readJsonBody(event);
   const parsed = parse(value, g.config.allowedModels);
   if (!parsed.ok) throw faultError(parsed.fault);
@@ -39,9 +39,9 @@ export async function respond(
   // This request's conversation, recorded on its job; a later request that repeats it plus the answer continues.
   const heard = fingerprint(scope, req.conversation.system, req.conversation.turns);
   const submit = (body: CompatRequest["submit"], afterTurn?: string) =>
-    handleSubmit(g, { value: body, text: JSON.stringify(body), scope, principal, requestId: event.context.requestId, afterTurn, alongside: (id) => g.conversations.mark(id, heard) });
+    handleSubmit(g, { value: body, text: JSON.stringify(body), scope, principal, requestId: event.context.requestId, afterTurn, alongside: (tx, id) => g.conversations.in(tx).mark(id, heard) });
   const prior = priorExchange(scope, req.conversation);
-  const match = prior && g.conversations.continuable(prior.fingerprint, prior.answer);
+  const match = prior && (await g.conversations.continuable(prior.fingerprint, prior.answer));
   const submitted = match ? await continueOrReplay(submit, req, match) : await submit(req.submit);
   const jobId = submitted.jobId;
   setResponseHeader(event, JOB_ID_HEADER, jobId);

@@ -27,7 +27,7 @@ export function awaitOutcome(res: ServerResponse, jobId: string, deps: WatchDeps
     const stop = watchJob(deps, jobId, (ev) => {
       if (ev.event !== "result") return;
       res.off("close", onClose);
-      resolve(outcomeOf(deps.store, ev));
+      resolve(outcomeOf(deps.store, ev).catch(() => undefined));
     });
     res.on("close", onClose);
   });
@@ -66,10 +66,17 @@ export function streamOutcome(
         }
         res.write(answer.delta((JSON.parse(ev.data) as { text: string }).text));
       } else if (ev.event === "result") {
-        const o = outcomeOf(deps.store, ev);
-        if (o.status !== "completed") res.end(answer.fail(jobFault(jobId, o)));
-        else res.end((opts.json ? answer.delta(o.result) : "") + answer.finish(o));
-        end();
+        void outcomeOf(deps.store, ev).then(
+          (o) => {
+            if (o.status !== "completed") res.end(answer.fail(jobFault(jobId, o)));
+            else res.end((opts.json ? answer.delta(o.result) : "") + answer.finish(o));
+            end();
+          },
+          () => {
+            res.destroy();
+            end();
+          },
+        );
       }
     });
     res.on("close", () => {

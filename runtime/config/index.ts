@@ -28,6 +28,13 @@ export interface Config {
   /** CLI processes kept started and waiting for a job's prompt (0: off); not counted in `concurrency` while idle. */
   warmProcesses: number;
   dbPath: string;
+  /** PostgreSQL (CLAUDEGATE_DATABASE_URL) instead of the SQLite file at dbPath: several gateways may share it. */
+  databaseUrl?: string;
+  databasePoolSize: number;
+  /** How long a running job's lease lasts unless its instance renews it (renewed every third of it). */
+  leaseMs: number;
+  /** Secrets generated into files next to dbPath (none was configured): on PostgreSQL, the cluster's are used. */
+  generatedSecrets: { webhook: boolean; stream: boolean };
   queueSize: number;
   securityPrompt: boolean;
   jobTimeoutMs: number;
@@ -126,6 +133,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     concurrency: e.CLAUDEGATE_CONCURRENCY,
     warmProcesses: e.CLAUDEGATE_WARM_PROCESSES,
     dbPath: e.CLAUDEGATE_DB_PATH,
+    databaseUrl: e.CLAUDEGATE_DATABASE_URL,
+    databasePoolSize: e.CLAUDEGATE_DATABASE_POOL_SIZE,
+    leaseMs: e.CLAUDEGATE_LEASE_SECONDS * 1000,
+    generatedSecrets: { webhook: e.CLAUDEGATE_WEBHOOK_SECRET === undefined, stream: e.CLAUDEGATE_STREAM_SECRET === undefined },
     queueSize: e.CLAUDEGATE_QUEUE_SIZE,
     securityPrompt: !e.CLAUDEGATE_UNSAFE_NO_SECURITY_PROMPT,
     jobTimeoutMs: e.CLAUDEGATE_JOB_TIMEOUT_MINUTES * 60_000,

@@ -1,11 +1,14 @@
 // The durable log of every job's events. Appending numbers the event and queues it for the database; queued
-// events are written in one transaction at most `flushMs` later, so a token stream does not cost one SQLite
+// events are written in one transaction at most `flushMs` later, so a token stream does not cost one
 // transaction per token. Only then are they handed to the hub (live subscribers): an id a client has seen is
-// always stored, so a crash cannot lose it and let the next server give it to another event. A job someone is
-// watching is flushed at the end of the current event-loop turn instead, so its readers wait for one small
-// transaction, not for the batch window. Readers see the database rows; what is still queued reaches them
-// through the hub, so history never has a gap.
-import type { Sqlite } from "../store/database";
+// always stored, so a crash cannot lose it and let the next run give it to another event. A job someone here
+// is watching is flushed at the end of the current event-loop turn instead. Readers see the database rows; what
+// is still queued reaches them through the hub, so history never has a gap.
+//
+// Numbering: the instance running a job keeps its next number in memory (seeded by the claim from the stored
+// rows); any other writer (a cancel, recovery) reads the last stored number in its transaction. A row that
+// collides (its job deleted, or ended by another instance meanwhile) is dropped alone.
+import type { Sql } from "../store/sql/sql";
 import type { EventHub } from "./hub";
 import { makeEvent, type EventName, type JobEvent } from "./job-event";
 import { log } from "../log";
@@ -28,127 +31,172 @@ interface PageRow {
   data: string | null;
 }
 
+/** Tells other instances that events were stored (PostgreSQL NOTIFY), inside the transaction that stored them. */
+export type Announce = (tx: Sql, events: readonly JobEvent[]) => Promise<void>;
+
+const INSERT = "INSERT INTO job_events (job_id, seq, event, data, created_at) VALUES (?, ?, ?, ?, ?)";
+
 export class EventLog {
   /** Next sequence number of jobs that are appending now (running ones); others are read from the table. */
   private readonly nextSeq = new Map<string, number>();
+  /** Appends waiting for a job's last stored number, per job, in order. */
+  private readonly lookups = new Map<string, Promise<void>>();
   private pending: JobEvent[] = [];
-  /** Stored, not yet handed to the hub (inside a transaction: until it has committed). */
-  private unpublished: JobEvent[] = [];
-  private publishQueued = false;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
-  private readonly q;
+  /** The flush in progress: flushes run one after another, so events are published in order. */
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly db: Sqlite,
+    private readonly sql: Sql,
     private readonly hub: EventHub,
     private readonly flushMs = 50,
-  ) {
-    this.q = {
-      insert: db.prepare("INSERT INTO job_events (job_id, seq, event, data, created_at) VALUES (?, ?, ?, ?, ?)"),
-      lastRow: db.prepare("SELECT seq, event FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1"),
-      after: db.prepare("SELECT seq, event, data, created_at FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq"),
-      // A page of history with each event's length, its data only when short (long ones are read in slices).
-      page: db.prepare(`SELECT seq, event, created_at, length(data) AS length, CASE WHEN length(data) > ? THEN NULL ELSE data END AS data
-                        FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`),
-      slice: db.prepare("SELECT substr(data, ?, ?) FROM job_events WHERE job_id = ? AND seq = ?").pluck(),
-      hasAfter: db.prepare("SELECT 1 FROM job_events WHERE job_id = ? AND seq > ? LIMIT 1").pluck(),
-    };
+    private readonly announce?: Announce,
+  ) {}
+
+  /** The job was just claimed here: its next event follows `lastSeq`. */
+  seed(jobId: string, lastSeq: number): void {
+    this.nextSeq.set(jobId, lastSeq + 1);
   }
 
   /**
    * Records an event. `keepCounter` keeps the job's numbering in memory (for jobs that will append more soon).
-   * A job's `result` is its last event: anything appended after it is dropped (and undefined returned).
+   * A job's `result` is its last event: anything appended after it is dropped.
    */
-  append(jobId: string, event: EventName, payload: object, keepCounter = true): JobEvent | undefined {
-    const seq = this.allocate(jobId);
-    if (seq === undefined) {
-      log("warn", "event after the job's result dropped", { job_id: jobId, event });
-      return undefined;
-    }
+  append(jobId: string, event: EventName, payload: object, keepCounter = true): void {
+    const next = this.lookups.has(jobId) ? undefined : this.nextSeq.get(jobId);
+    if (next === undefined) return this.appendLater(jobId, event, payload, keepCounter);
+    this.nextSeq.set(jobId, next + 1);
     if (!keepCounter || event === "result") this.nextSeq.delete(jobId);
-    return this.record(makeEvent(jobId, seq, event, payload));
+    this.record(makeEvent(jobId, next, event, payload));
   }
 
-  /** The first event of a job just created: number 1, with nothing to look up. */
-  appendFirst(jobId: string, event: EventName, payload: object): JobEvent {
-    return this.record(makeEvent(jobId, 1, event, payload));
+  /** An append to a job without a counter here: numbered after its last stored event, in the order appended. */
+  private appendLater(jobId: string, event: EventName, payload: object, keepCounter: boolean): void {
+    const createdAt = Date.now();
+    const before = this.lookups.get(jobId) ?? Promise.resolve();
+    const step = before
+      .then(async () => {
+        let next = this.nextSeq.get(jobId);
+        if (next === undefined) {
+          await this.flush(); // so the table holds every number already given out
+          const last = await this.sql.get<{ seq: number; event: EventName }>(
+            "SELECT seq, event FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1",
+            [jobId],
+          );
+          if (last?.event === "result") {
+            log("warn", "event after the job's result dropped", { job_id: jobId, event });
+            return;
+          }
+          next = (last?.seq ?? 0) + 1;
+        }
+        this.nextSeq.set(jobId, next + 1);
+        if (!keepCounter || event === "result") this.nextSeq.delete(jobId);
+        this.record(makeEvent(jobId, next, event, payload, createdAt));
+      })
+      .catch((err: unknown) => log("warn", "event not stored", { job_id: jobId, event, error: (err as Error).message }))
+      .finally(() => {
+        if (this.lookups.get(jobId) === step) this.lookups.delete(jobId);
+      });
+    this.lookups.set(jobId, step);
   }
 
-  private record(ev: JobEvent): JobEvent {
-    this.pending.push(ev);
-    if (this.hub.watched(ev.jobId)) this.immediate ??= setImmediate(() => this.flush());
-    else this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+  /** The first event of a job being created, written in its insert transaction `tx` (published by the caller). */
+  async writeFirst(tx: Sql, jobId: string, event: EventName, payload: object): Promise<JobEvent> {
+    const ev = makeEvent(jobId, 1, event, payload);
+    await tx.run(INSERT, [ev.jobId, ev.seq, ev.event, ev.data, ev.createdAt]);
+    await this.announce?.(tx, [ev]);
     return ev;
   }
 
-  /** The job's next number, or undefined once its log is closed by a `result`. */
-  private allocate(jobId: string): number | undefined {
+  /**
+   * Writes, inside transaction `tx`, the job's queued events and then its `result` (numbered after them, or
+   * after the stored ones), and closes its log. Returns what to publish once `tx` has committed.
+   */
+  async writeResult(tx: Sql, jobId: string, payload: object): Promise<JobEvent[]> {
+    const mine = this.pending.filter((ev) => ev.jobId === jobId);
+    this.pending = this.pending.filter((ev) => ev.jobId !== jobId);
     let next = this.nextSeq.get(jobId);
+    this.nextSeq.delete(jobId);
     if (next === undefined) {
-      // A result drops the job's counter (above), so whatever comes after it is looked up here.
-      this.flush(); // so the table holds every number already given out
-      const last = this.q.lastRow.get(jobId) as { seq: number; event: EventName } | undefined;
-      if (last?.event === "result") return undefined;
-      next = (last?.seq ?? 0) + 1;
+      next = ((await tx.value<number | null>("SELECT MAX(seq) FROM job_events WHERE job_id = ?", [jobId])) ?? 0) + 1;
+      for (const ev of mine) if (ev.seq >= next) next = ev.seq + 1;
     }
-    this.nextSeq.set(jobId, next + 1);
-    return next;
+    const events = [...mine, makeEvent(jobId, next, "result", payload)];
+    for (const ev of events) await tx.run(INSERT, [ev.jobId, ev.seq, ev.event, ev.data, ev.createdAt]);
+    await this.announce?.(tx, events);
+    return events;
   }
 
-  /** Writes queued events now, then publishes them. Safe to call inside a transaction. */
-  flush(): void {
+  /** Waits until every event appended to the job so far is numbered and stored (call outside a transaction). */
+  async settle(jobId: string): Promise<void> {
+    await this.lookups.get(jobId);
+    await this.flush();
+  }
+
+  /** Hands events stored by a committed transaction to the hub. */
+  publish(events: readonly JobEvent[]): void {
+    for (const ev of events) this.hub.publish(ev);
+  }
+
+  private record(ev: JobEvent): void {
+    this.pending.push(ev);
+    if (this.hub.watched(ev.jobId)) this.immediate ??= setImmediate(() => void this.flush());
+    else this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
+  }
+
+  /** Writes queued events now, then publishes them; resolves once they are stored and published. */
+  flush(): Promise<void> {
     clearTimeout(this.timer);
     clearImmediate(this.immediate);
     this.timer = undefined;
     this.immediate = undefined;
-    if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    const write = (ev: JobEvent) => this.q.insert.run(ev.jobId, ev.seq, ev.event, ev.data, ev.createdAt);
+    if (batch.length > 0) this.flushing = this.flushing.then(() => this.write(batch));
+    return this.flushing;
+  }
+
+  private async write(batch: JobEvent[]): Promise<void> {
+    const insert = (sql: Sql, ev: JobEvent) => sql.run(INSERT, [ev.jobId, ev.seq, ev.event, ev.data, ev.createdAt]);
+    let stored: JobEvent[];
     try {
-      this.db.transaction(() => batch.forEach(write))();
-      this.unpublished.push(...batch);
+      await this.sql.transaction(async (tx) => {
+        for (const ev of batch) await insert(tx, ev);
+        await this.announce?.(tx, batch);
+      });
+      stored = batch;
     } catch {
-      // One bad row (its job deleted meanwhile) must not lose the others.
+      // One bad row (its job deleted, or ended elsewhere meanwhile) must not lose the others.
+      stored = [];
       for (const ev of batch) {
         try {
-          write(ev);
-          this.unpublished.push(ev);
+          await this.sql.transaction(async (tx) => {
+            await insert(tx, ev);
+            await this.announce?.(tx, [ev]);
+          });
+          stored.push(ev);
         } catch (err) {
           log("warn", "event not stored", { job_id: ev.jobId, seq: ev.seq, error: (err as Error).message });
         }
       }
     }
-    this.publish();
-  }
-
-  /** Hands stored events to the hub, in order: now, or once the enclosing transaction has committed. */
-  private publish(): void {
-    if (this.db.inTransaction) {
-      // Transactions are synchronous: by the time a microtask runs, this one has committed.
-      if (!this.publishQueued) {
-        this.publishQueued = true;
-        queueMicrotask(() => {
-          this.publishQueued = false;
-          this.publish();
-        });
-      }
-      return;
-    }
-    const batch = this.unpublished;
-    this.unpublished = [];
-    for (const ev of batch) this.hub.publish(ev);
+    this.publish(stored);
   }
 
   /**
    * The next stored events of a job after `after`, at most `rows`, and no more after `chars` characters of data
    * (at least one). An event longer than `inlineChars` comes without its data: read it with dataSlice().
    */
-  historyPage(jobId: string, after: number, rows: number, chars: number, inlineChars: number): StoredEvent[] {
+  async historyPage(jobId: string, after: number, rows: number, chars: number, inlineChars: number): Promise<StoredEvent[]> {
+    const found = await this.sql.all<PageRow>(
+      `SELECT seq, event, created_at, length(data) AS length, CASE WHEN length(data) > ? THEN NULL ELSE data END AS data
+       FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      [inlineChars, jobId, after, rows],
+    );
     const page: StoredEvent[] = [];
     let total = 0;
-    for (const r of this.q.page.iterate(inlineChars, jobId, after, rows) as Iterable<PageRow>) {
+    for (const r of found) {
       page.push({ seq: r.seq, event: r.event, createdAt: r.created_at, length: r.length, data: r.data ?? undefined });
       total += r.data?.length ?? 0;
       if (total >= chars) break;
@@ -158,26 +206,31 @@ export class EventLog {
 
   /**
    * Every stored event of a job after `after`, whole and in memory: only for a reader that joins a job it has
-   * just created (a compatible API's answer), whose history is a line or two. Streams to clients page instead.
+   * just created (a compatible API's answer), whose history is a line or two, and for the cross-instance
+   * listener, which reads what a notification announced. Streams to clients page instead.
    */
-  history(jobId: string, after: number): JobEvent[] {
-    const rows = this.q.after.all(jobId, after) as { seq: number; event: EventName; data: string; created_at: number }[];
+  async history(jobId: string, after: number, limit = 1000): Promise<JobEvent[]> {
+    const rows = await this.sql.all<{ seq: number; event: EventName; data: string; created_at: number }>(
+      "SELECT seq, event, data, created_at FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+      [jobId, after, limit],
+    );
     return rows.map((r) => ({ jobId, seq: r.seq, event: r.event, data: r.data, createdAt: r.created_at }));
   }
 
   /** `count` characters of a stored event's data from `start` (1-based); undefined once it is gone. */
-  dataSlice(jobId: string, seq: number, start: number, count: number): string | undefined {
-    return (this.q.slice.get(start, count, jobId, seq) as string | null | undefined) ?? undefined;
+  async dataSlice(jobId: string, seq: number, start: number, count: number): Promise<string | undefined> {
+    return (await this.sql.value<string | null>("SELECT substr(data, ?, ?) FROM job_events WHERE job_id = ? AND seq = ?", [start, count, jobId, seq])) ?? undefined;
   }
 
   /** Whether any event of the job is stored after `after`. */
-  hasAfter(jobId: string, after: number): boolean {
-    return this.q.hasAfter.get(jobId, after) !== undefined;
+  async hasAfter(jobId: string, after: number): Promise<boolean> {
+    return (await this.sql.value("SELECT 1 FROM job_events WHERE job_id = ? AND seq > ? LIMIT 1", [jobId, after])) !== undefined;
   }
 
   /** Whether the job's stored log is closed by a `result` event (always its last one; never left queued). */
-  hasResult(jobId: string): boolean {
-    return (this.q.lastRow.get(jobId) as { event: EventName } | undefined)?.event === "result";
+  async hasResult(jobId: string): Promise<boolean> {
+    const last = await this.sql.value<string>("SELECT event FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1", [jobId]);
+    return last === "result";
   }
 
   /** Drops what is queued for a job about to be deleted (its rows go with it). */
@@ -186,7 +239,7 @@ export class EventLog {
     this.pending = this.pending.filter((ev) => ev.jobId !== jobId);
   }
 
-  close(): void {
-    this.flush();
+  close(): Promise<void> {
+    return this.flush();
   }
 }

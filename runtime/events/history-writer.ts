@@ -8,7 +8,7 @@ import type { EventLog, StoredEvent } from "./event-log";
 export const PAGE_ROWS = 500;
 export const PAGE_CHARS = 64 * 1024;
 
-export function historyPage(events: EventLog, jobId: string, after: number, rows = PAGE_ROWS): StoredEvent[] {
+export function historyPage(events: EventLog, jobId: string, after: number, rows = PAGE_ROWS): Promise<StoredEvent[]> {
   return events.historyPage(jobId, after, rows, PAGE_CHARS, INLINE_CHARS);
 }
 
@@ -46,7 +46,7 @@ export async function writeEventsPage(
   let count = 0;
   let lastId = after;
   while (count < limit) {
-    const page = historyPage(events, jobId, lastId, limit - count);
+    const page = await historyPage(events, jobId, lastId, limit - count);
     if (page.length === 0) break;
     for (const ev of page) {
       const head = `${count > 0 ? "," : ""}{"id":${ev.seq},"event":${JSON.stringify(ev.event)},"data":`;
@@ -56,6 +56,6 @@ export async function writeEventsPage(
       lastId = ev.seq;
     }
   }
-  const hasMore = events.hasAfter(jobId, lastId);
+  const hasMore = await events.hasAfter(jobId, lastId);
   res.end(`],"last_id":${lastId},"has_more":${hasMore},"done":${terminal && !hasMore}}`);
 }

@@ -4,9 +4,9 @@ import { pauseToJson } from "../queue/pause-schema";
 import { bucketTimeline, MINUTE_MS, windowStart } from "./timeline";
 
 /** The queue as it is now, in both answers: jobs by status, the pause, CLIs running and the most that may. */
-function queueNow(g: Gateway) {
+async function queueNow(g: Gateway) {
   return {
-    queue: g.store.countByStatus(),
+    queue: await g.store.countByStatus(),
     pause: pauseToJson(g.pause.current()),
     running_clis: g.dispatcher.runningCount(),
     concurrency: g.config.concurrency,
@@ -15,7 +15,7 @@ function queueNow(g: Gateway) {
 
 export async function collectStats(g: Gateway) {
   return {
-    ...queueNow(g),
+    ...(await queueNow(g)),
     queue_size: g.config.queueSize,
     stream_subscribers: g.hub.subscriberCount(),
     cli_version: (await g.cliVersion) ?? null,
@@ -25,15 +25,15 @@ export async function collectStats(g: Gateway) {
 }
 
 /** GET /api/v1/stats/timeline: per minute over the last `minutes`, plus the figures of now. */
-export function collectTimeline(g: Gateway, minutes: number, now = Date.now()) {
+export async function collectTimeline(g: Gateway, minutes: number, now = Date.now()) {
   const from = windowStart(now, minutes);
-  const buckets = bucketTimeline(g.store.lifeSpansSince(from), now, minutes);
+  const buckets = bucketTimeline(await g.store.lifeSpansSince(from), now, minutes);
   return {
     minutes,
     bucket_seconds: MINUTE_MS / 1000,
     from: new Date(from).toISOString(),
     to: new Date(now).toISOString(),
     buckets: buckets.map((b) => ({ ...b, at: new Date(b.at).toISOString() })),
-    ...queueNow(g),
+    ...(await queueNow(g)),
   };
 }

@@ -71,11 +71,11 @@ export async function send(res: ServerResponse, text: string): Promise<boolean> 
 export async function sendSlices(
   res: ServerResponse,
   length: number,
-  read: (start: number, count: number) => string | undefined,
+  read: (start: number, count: number) => Promise<string | undefined>,
   encode: (slice: string) => string = (s) => s,
 ): Promise<"ok" | "closed" | "gone"> {
   for (let start = 1; start <= length; start += SLICE_CHARS) {
-    const slice = read(start, SLICE_CHARS);
+    const slice = await read(start, SLICE_CHARS);
     if (slice === undefined) return "gone";
     if (!(await send(res, encode(slice)))) return "closed";
   }

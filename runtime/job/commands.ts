@@ -1,10 +1,12 @@
 // What the API can do to jobs: submit, cancel, delete. Each keeps the store, the running CLI and the event
-// log consistent: a cancelled or deleted job always ends its streams with a `result` event.
+// log consistent: a cancelled or deleted job always ends its streams with a `result` event, and a job running
+// on another instance is told to stop (through `cluster`).
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config";
 import type { EventLog } from "../events/event-log";
 import type { Dispatcher } from "../queue/dispatcher";
 import type { JobStore } from "../store/job-store";
+import type { Sql } from "../store/sql/sql";
 import type { WriteBatcher } from "../store/write-batcher";
 import type { Webhooks } from "../webhooks/webhooks";
 import { log, jobFields } from "../log";
@@ -14,6 +16,14 @@ import { isTerminal, type Job } from "./job";
 import type { SubmitBody } from "./submit-schema";
 import { agentOptionsOf, type AgentOptions } from "./agent-options";
 
+/** What other instances must hear of (PostgreSQL NOTIFY; nothing with one SQLite gateway). */
+export interface ClusterSignals {
+  /** In the transaction that ended a job: the instance running it stops its CLI. */
+  jobEnded(tx: Sql, jobId: string): Promise<void>;
+  /** A queued job exists: idle instances claim. */
+  jobQueued(tx: Sql): Promise<void>;
+}
+
 export interface JobDeps {
   config: Config;
   store: JobStore;
@@ -21,19 +31,25 @@ export interface JobDeps {
   dispatcher: Dispatcher;
   webhooks: Webhooks;
   writes: WriteBatcher;
+  cluster?: ClusterSignals;
 }
 
-export type SubmitResult = { ok: true; job: Job } | { ok: false; reason: "queue_full" | "key_queue_full" | "session_not_found" };
+export type SubmitResult<R = never> =
+  | { ok: true; job: Job }
+  | { ok: false; reason: "queue_full" | "key_queue_full" | "session_not_found" }
+  | { ok: false; reason: "replay"; prior: R };
 
-export interface SubmitOptions {
+export interface SubmitOptions<R = never> {
   /** The tenant key's id, '' for an operator key. */
   owner: string;
   /** The most jobs this owner may have waiting (its policy's max_queued). */
   maxQueued?: number;
   /** The metadata's JSON text as sent (absent when the field was). */
   rawMetadata?: string;
+  /** Runs first in the insert's transaction: what it returns (an earlier request's answer) is answered instead. */
+  before?: (tx: Sql) => Promise<R | undefined>;
   /** Runs in the insert's transaction, so what it records (an idempotency key) exists exactly when the job does. */
-  alongside?: (job: Job) => void;
+  alongside?: (tx: Sql, job: Job) => Promise<void>;
   /** Whether the submitter may continue a session owned by `owner` (default: only its own). */
   canUseSession?: (owner: string) => boolean;
   /** With session_id: the turn that must still be the session's latest when this one is inserted, else it is
@@ -45,7 +61,7 @@ export interface SubmitOptions {
   requestId?: string;
 }
 
-export async function submitJob(deps: JobDeps, body: SubmitBody, opts: SubmitOptions, now = Date.now()): Promise<SubmitResult> {
+export async function submitJob<R = never>(deps: JobDeps, body: SubmitBody, opts: SubmitOptions<R>, now = Date.now()): Promise<SubmitResult<R>> {
   const id = randomUUID();
   const continued = body.session_id !== undefined && !body.fork ? body.session_id : undefined;
   const sessionId = continued ?? randomUUID();
@@ -69,45 +85,53 @@ export async function submitJob(deps: JobDeps, body: SubmitBody, opts: SubmitOpt
     fork: body.fork === true,
     options: opts.options ?? agentOptionsOf(body),
   };
-  // Submits arriving together share one commit; this resolves once ours is stored.
-  const r = await deps.writes.run((): SubmitResult => {
+  // On SQLite, submits arriving together share one commit; this resolves once ours is stored.
+  const r = await deps.writes.run(async (tx): Promise<{ result: SubmitResult<R>; first?: Parameters<EventLog["publish"]>[0] }> => {
+    const prior = await opts.before?.(tx);
+    if (prior !== undefined) return { result: { ok: false, reason: "replay", prior } };
+    const store = deps.store.in(tx);
     // Looked up in the insert's transaction: a session deleted a moment ago gets no new turn.
     if (body.session_id !== undefined) {
-      const session = deps.store.sessions.get(body.session_id);
-      if (!session || !canUse(session.owner)) return { ok: false, reason: "session_not_found" };
-      if (opts.afterTurn !== undefined && deps.store.sessions.latestTurn(body.session_id) !== opts.afterTurn) return { ok: false, reason: "session_not_found" };
+      const session = await store.sessions.get(body.session_id);
+      if (!session || !canUse(session.owner)) return { result: { ok: false, reason: "session_not_found" } };
+      if (opts.afterTurn !== undefined && (await store.sessions.latestTurn(body.session_id)) !== opts.afterTurn) {
+        return { result: { ok: false, reason: "session_not_found" } };
+      }
     }
-    const refused = deps.store.insert(row, deps.config.queueSize, opts.maxQueued);
-    if (refused) return { ok: false, reason: refused };
-    if (continued) deps.store.sessions.touch(sessionId, now);
-    else deps.store.sessions.create({ id: sessionId, owner: opts.owner, parentId: body.fork ? body.session_id : undefined }, now);
-    const created = deps.store.get(id)!;
-    // A queued job may wait long; its next event is numbered from the table, not kept in memory meanwhile.
-    deps.events.appendFirst(id, "status", { status: "queued" });
-    opts.alongside?.(created);
-    return { ok: true, job: created };
+    const refused = await store.insert(row, deps.config.queueSize, opts.maxQueued);
+    if (refused) return { result: { ok: false, reason: refused } };
+    if (continued) await store.sessions.touch(sessionId, now);
+    else await store.sessions.create({ id: sessionId, owner: opts.owner, parentId: body.fork ? body.session_id : undefined }, now);
+    const created = (await store.get(id))!;
+    // Written with the job: whichever instance claims it numbers its next events after this one.
+    const first = await deps.events.writeFirst(tx, id, "status", { status: "queued" });
+    await opts.alongside?.(tx, created);
+    await deps.cluster?.jobQueued(tx);
+    return { result: { ok: true, job: created }, first: [first] };
   });
-  if (!r.ok) return r;
-  jobSubmitted(r.job);
-  log("info", "job submitted", { ...jobFields(r.job), model: r.job.model });
+  if (!r.result.ok) return r.result;
+  deps.events.publish(r.first ?? []);
+  jobSubmitted(r.result.job);
+  log("info", "job submitted", { ...jobFields(r.result.job), model: r.result.job.model });
   deps.dispatcher.pump();
-  return r;
+  return r.result;
 }
 
 export type CancelResult = { ok: true; job: Job } | { ok: false; reason: "not_found" | "terminal" };
 
-export function cancelJob(deps: JobDeps, id: string): CancelResult {
-  const job = finishJob(deps, () => deps.store.cancel(id));
-  if (!job) return { ok: false, reason: deps.store.get(id) ? "terminal" : "not_found" };
-  deps.dispatcher.cancel(id); // kills the CLI's process group if it was running
+export async function cancelJob(deps: JobDeps, id: string): Promise<CancelResult> {
+  const announceEnd = deps.cluster && ((tx: Sql, jobId: string) => deps.cluster!.jobEnded(tx, jobId));
+  const job = await finishJob({ ...deps, announceEnd }, id, (store) => store.cancel(id));
+  if (!job) return { ok: false, reason: (await deps.store.ownerOf(id)) !== undefined ? "terminal" : "not_found" };
+  deps.dispatcher.cancel(id); // kills the CLI's process group if it was running here (elsewhere: jobEnded)
   return { ok: true, job };
 }
 
 /** Deletes a job in any state; a queued or running one is cancelled first, so its CLI and streams end. */
-export function deleteJob(deps: JobDeps, id: string): boolean {
-  const job = deps.store.get(id);
+export async function deleteJob(deps: JobDeps, id: string): Promise<boolean> {
+  const job = await deps.store.get(id);
   if (!job) return false;
-  if (!isTerminal(job.status)) cancelJob(deps, id);
+  if (!isTerminal(job.status)) await cancelJob(deps, id);
   deps.events.forget(id);
   return deps.store.delete(id); // its events, webhook deliveries (pending ones too) and idempotency records go with it
 }

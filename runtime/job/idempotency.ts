@@ -2,7 +2,7 @@
 // connection) with the same key gets the first response instead of a second job. Keys are scoped to the API
 // key that sent them and kept 24 hours. A second request while the first is still being handled gets 409.
 import { createHash } from "node:crypto";
-import type { Sqlite } from "../store/database";
+import type { Sql } from "../store/sql/sql";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
@@ -23,21 +23,10 @@ export function isValidIdempotencyKey(key: string): boolean {
 export class IdempotencyKeys {
   /** Requests with a key being handled right now, in this process. */
   private readonly inflight = new Set<string>();
-  private readonly q;
-  private readonly timer: NodeJS.Timeout;
 
-  constructor(db: Sqlite) {
-    this.q = {
-      get: db.prepare(`SELECT body_hash, status_code, response, job_id FROM idempotency_keys WHERE scope = ? AND key = ? AND created_at > ?`),
-      save: db.prepare(`INSERT OR REPLACE INTO idempotency_keys (scope, key, body_hash, status_code, response, job_id, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      prune: db.prepare(`DELETE FROM idempotency_keys WHERE created_at <= ?`),
-    };
-    this.timer = setInterval(() => this.prune(), 3600_000);
-    this.timer.unref();
-  }
+  constructor(private readonly sql: Sql) {}
 
-  /** Marks a key as being handled; false when a request with it already is. */
+  /** Marks a key as being handled; false when a request with it already is (in this process). */
   begin(scope: string, key: string): boolean {
     const id = `${scope}\n${key}`;
     if (this.inflight.has(id)) return false;
@@ -49,22 +38,33 @@ export class IdempotencyKeys {
     this.inflight.delete(`${scope}\n${key}`);
   }
 
-  lookup(scope: string, key: string, now = Date.now()): StoredResponse | undefined {
-    const r = this.q.get.get(scope, key, now - IDEMPOTENCY_TTL_MS) as
-      | { body_hash: string; status_code: number; response: string; job_id: string }
-      | undefined;
+  async lookup(scope: string, key: string, now = Date.now(), sql: Sql = this.sql): Promise<StoredResponse | undefined> {
+    const r = await sql.get<{ body_hash: string; status_code: number; response: string; job_id: string }>(
+      `SELECT body_hash, status_code, response, job_id FROM idempotency_keys WHERE scope = ? AND key = ? AND created_at > ?`,
+      [scope, key, now - IDEMPOTENCY_TTL_MS],
+    );
     return r && { bodyHash: r.body_hash, statusCode: r.status_code, response: r.response, jobId: r.job_id };
   }
 
-  save(scope: string, key: string, stored: StoredResponse, now = Date.now()): void {
-    this.q.save.run(scope, key, stored.bodyHash, stored.statusCode, stored.response, stored.jobId, now);
+  /**
+   * In a submit's transaction: waits for any other instance's submit with the same key to commit (PostgreSQL:
+   * a transaction-scoped advisory lock on the key; SQLite has one writer), then returns its stored answer, if any.
+   */
+  async claim(tx: Sql, scope: string, key: string, now = Date.now()): Promise<StoredResponse | undefined> {
+    if (tx.dialect === "postgres") await tx.value(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, [`${scope}\n${key}`]);
+    return this.lookup(scope, key, now, tx);
   }
 
-  prune(now = Date.now()): number {
-    return this.q.prune.run(now - IDEMPOTENCY_TTL_MS).changes;
+  async save(tx: Sql, scope: string, key: string, stored: StoredResponse, now = Date.now()): Promise<void> {
+    await tx.run(
+      `INSERT INTO idempotency_keys (scope, key, body_hash, status_code, response, job_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (scope, key) DO UPDATE SET body_hash = excluded.body_hash, status_code = excluded.status_code,
+         response = excluded.response, job_id = excluded.job_id, created_at = excluded.created_at`,
+      [scope, key, stored.bodyHash, stored.statusCode, stored.response, stored.jobId, now],
+    );
   }
 
-  close(): void {
-    clearInterval(this.timer);
+  prune(now = Date.now()): Promise<number> {
+    return this.sql.run(`DELETE FROM idempotency_keys WHERE created_at <= ?`, [now - IDEMPOTENCY_TTL_MS]);
   }
 }

@@ -13,7 +13,7 @@ export async function writeJobList(
   if (!startBody(res, { "Content-Type": "application/json" }) || !(await send(res, `{"jobs":[`))) return;
   let count = 0;
   for (const id of page.ids) {
-    const lean = deps.jobText.get(id);
+    const lean = await deps.jobText.get(id);
     if (!lean) continue;
     if (!written(res, await writeJobJson(res, deps, lean, count > 0 ? "," : ""))) return;
     count++;

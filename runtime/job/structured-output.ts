@@ -1,6 +1,6 @@
 // A finished run of a job with `json_schema`: its structured output (the result, as JSON text) must validate
 // against the schema, checked by the gateway itself rather than trusted from the model.
-import type { Finish } from "../store/job-store";
+import type { Finish } from "./run-outcome";
 import type { Job } from "./job";
 import { mismatch } from "./json-schema-check";
 

@@ -12,6 +12,8 @@ import { renderJob } from "./render";
 import { FORK_WITHOUT_SESSION_ERROR, overOperatorTimeout, submitSchema } from "./submit-schema";
 import { canSee, ownerOf, tenantOf, type Principal } from "../tenants/principal";
 import { admit } from "../tenants/admission";
+import type { Sql } from "../store/sql/sql";
+import type { StoredResponse } from "./idempotency";
 
 export interface SubmitRequest {
   /** The parsed body and its text. */
@@ -22,7 +24,7 @@ export interface SubmitRequest {
   idempotencyKey?: string;
   principal: Principal;
   /** Runs in the job's insert transaction (the compatible APIs record the job's conversation there). */
-  alongside?: (jobId: string) => void;
+  alongside?: (tx: Sql, jobId: string) => Promise<void>;
   /** With session_id: the turn that must still be the session's latest (else 404, as for a missing session). */
   afterTurn?: string;
   /** The request's X-Request-ID, stored with the job. */
@@ -43,19 +45,22 @@ export interface SubmitResponse {
  * a flood costs as little as possible. POST /api/v1/jobs and the compatible APIs share one bucket per key; a
  * tenant key's policy may set its own rate.
  */
-export function limitSubmitRate(g: Pick<Gateway, "rateLimiter">, apiKey: string, principal: Principal): void {
-  const wait = g.rateLimiter.take(apiKey, Date.now(), tenantOf(principal)?.limits.rate_limit);
+export async function limitSubmitRate(g: Pick<Gateway, "rateLimiter">, apiKey: string, principal: Principal): Promise<void> {
+  const wait = await g.rateLimiter.take(apiKey, Date.now(), tenantOf(principal)?.limits.rate_limit);
   if (wait > 0) throw httpError(429, "rate limit exceeded, slow down", { "Retry-After": String(wait) });
+}
+
+function replayOf(prior: StoredResponse, bodyHash: string): SubmitResponse {
+  if (prior.bodyHash !== bodyHash) throw httpError(422, "Idempotency-Key was already used with a different request body");
+  return { status: prior.statusCode, jobId: prior.jobId, body: prior.response, replayed: true };
 }
 
 export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<SubmitResponse> {
   const bodyHash = sha256(req.text);
-  if (req.idempotencyKey !== undefined) {
-    const prior = g.idempotency.lookup(req.scope, req.idempotencyKey);
-    if (prior) {
-      if (prior.bodyHash !== bodyHash) throw httpError(422, "Idempotency-Key was already used with a different request body");
-      return { status: prior.statusCode, jobId: prior.jobId, body: prior.response, replayed: true };
-    }
+  const idempotencyKey = req.idempotencyKey;
+  if (idempotencyKey !== undefined) {
+    const prior = await g.idempotency.lookup(req.scope, idempotencyKey);
+    if (prior) return replayOf(prior, bodyHash);
   }
   const { value } = req;
   if (value !== null && (typeof value !== "object" || Array.isArray(value))) throw httpError(400, "invalid JSON body");
@@ -85,7 +90,7 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
   }
   // A key limited to some tools runs with those of the operator's it may use, unless the job names its own.
   const tools = policy?.tools && !options?.tools ? effectiveTools(options, g.config.allowedTools, policy.tools) : undefined;
-  if (tenant) admit(g.ledger, tenant, body.model || g.config.defaultModel);
+  if (tenant) await admit(g.ledger, tenant, body.model || g.config.defaultModel);
   let response = "";
   const submitted = await submitJob(g.jobs, body, {
     owner: ownerOf(req.principal),
@@ -94,16 +99,19 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
     canUseSession: (owner) => canSee(req.principal, owner),
     afterTurn: req.afterTurn,
     options: tools ? { ...options, tools } : options,
-    alongside: (job) => {
-      req.alongside?.(job.id);
+    // Another instance may be submitting with the same key right now: the first to commit wins, the other replays.
+    before: idempotencyKey === undefined ? undefined : (tx) => g.idempotency.claim(tx, req.scope, idempotencyKey),
+    alongside: async (tx, job) => {
+      await req.alongside?.(tx, job.id);
       response = renderJob(g, job);
       // Recorded in the job's own transaction: the key exists exactly when the job does.
-      if (req.idempotencyKey !== undefined) {
-        g.idempotency.save(req.scope, req.idempotencyKey, { bodyHash, statusCode: 202, response, jobId: job.id });
+      if (idempotencyKey !== undefined) {
+        await g.idempotency.save(tx, req.scope, idempotencyKey, { bodyHash, statusCode: 202, response, jobId: job.id });
       }
     },
     requestId: req.requestId,
   });
+  if (!submitted.ok && submitted.reason === "replay") return replayOf(submitted.prior, bodyHash);
   if (!submitted.ok && submitted.reason === "key_queue_full") {
     throw httpError(429, `this key already has ${policy?.max_queued} jobs queued (policy.max_queued)`);
   }

@@ -26,15 +26,15 @@ const counter = <L extends string>(name: string, help: string, labelNames: reado
 const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) =>
   new Histogram<L>({ name, help, labelNames, buckets, registers: [registry] });
 /** A gauge whose value is read when scraped: `read` sets it from the source, or leaves it empty without one. */
-const scraped = <L extends string>(name: string, help: string, labelNames: readonly L[], read: (g: Gauge<L>, s: ScrapeSource) => void) =>
+const scraped = <L extends string>(name: string, help: string, labelNames: readonly L[], read: (g: Gauge<L>, s: ScrapeSource) => void | Promise<void>) =>
   new Gauge<L>({
     name,
     help,
     labelNames,
     registers: [registry],
-    collect() {
+    async collect() {
       this.reset();
-      if (source) read(this, source);
+      if (source) await read(this, source);
     },
   });
 
@@ -76,19 +76,19 @@ export const httpSeconds = histogram(
   [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
 );
 
-export const queueJobs = scraped("claudegate_queue_jobs", "Jobs in the database by status (cluster-wide: read from the database).", ["status"], (g, s) => {
-  for (const [status, n] of Object.entries(s.queueDepth())) g.set({ status }, n);
+export const queueJobs = scraped("claudegate_queue_jobs", "Jobs in the database by status (cluster-wide: read from the database).", ["status"], async (g, s) => {
+  for (const [status, n] of Object.entries(await s.queueDepth())) g.set({ status }, n);
 });
 export const queuePaused = scraped(
   "claudegate_queue_paused",
   "1 while the queue is paused, by reason (operator, usage_limit); 0 otherwise (cluster-wide).",
   ["reason"],
-  (g, s) => {
-    const by = s.pausedBy();
+  async (g, s) => {
+    const by = await s.pausedBy();
     for (const reason of s.pauseReasons) g.set({ reason }, by === reason ? 1 : 0);
   },
 );
-export const webhooksPending = scraped("claudegate_webhooks_pending", "Webhook deliveries waiting to be sent or retried (cluster-wide).", [], (g, s) => g.set(s.pendingWebhooks()));
+export const webhooksPending = scraped("claudegate_webhooks_pending", "Webhook deliveries waiting to be sent or retried (cluster-wide).", [], async (g, s) => g.set(await s.pendingWebhooks()));
 export const runningClis = scraped("claudegate_running_clis", "CLI processes this instance is running now.", [], (g, s) => g.set(s.runningClis()));
 export const concurrency = scraped("claudegate_concurrency", "CLI processes this instance may run at once (CLAUDEGATE_CONCURRENCY).", [], (g, s) => g.set(s.concurrency));
 export const sseOpen = scraped("claudegate_sse_open_streams", "SSE streams this instance has open now.", [], (g, s) => g.set(s.openStreams()));

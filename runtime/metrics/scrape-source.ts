@@ -3,15 +3,15 @@
 // CLIs and open streams are this instance's own.
 import type { JobStatus } from "../job/job";
 import { PAUSE_SOURCES, type PauseSource } from "../queue/queue-pause";
-import type { Sqlite } from "../store/database";
 import type { JobStore } from "../store/job-store";
+import type { Sql } from "../store/sql/sql";
 
 export interface ScrapeSource {
   readonly pauseReasons: readonly PauseSource[];
   readonly concurrency: number;
-  queueDepth(): Record<JobStatus, number>;
-  pausedBy(): PauseSource | undefined;
-  pendingWebhooks(): number;
+  queueDepth(): Promise<Record<JobStatus, number>>;
+  pausedBy(): Promise<PauseSource | undefined>;
+  pendingWebhooks(): Promise<number>;
   runningClis(): number;
   openStreams(): number;
   /** Epoch ms, or undefined when unknown. */
@@ -19,7 +19,7 @@ export interface ScrapeSource {
 }
 
 export interface ScrapeDeps {
-  db: Sqlite;
+  sql: Sql;
   store: JobStore;
   concurrency: number;
   runningClis: () => number;
@@ -28,14 +28,12 @@ export interface ScrapeDeps {
 }
 
 export function databaseScrapeSource(d: ScrapeDeps): ScrapeSource {
-  const pause = d.db.prepare("SELECT source FROM queue_pause WHERE id = 1 AND (until IS NULL OR until > ?)").pluck();
-  const pending = d.db.prepare("SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'").pluck();
   return {
     pauseReasons: PAUSE_SOURCES,
     concurrency: d.concurrency,
     queueDepth: () => d.store.countByStatus(),
-    pausedBy: () => pause.get(Date.now()) as PauseSource | undefined,
-    pendingWebhooks: () => pending.get() as number,
+    pausedBy: () => d.sql.value<PauseSource>("SELECT source FROM queue_pause WHERE id = 1 AND (until IS NULL OR until > ?)", [Date.now()]),
+    pendingWebhooks: async () => (await d.sql.value<number>("SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'")) ?? 0,
     runningClis: d.runningClis,
     openStreams: d.openStreams,
     tokenExpiresAt: d.tokenExpiresAt,

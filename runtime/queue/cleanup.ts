@@ -1,25 +1,33 @@
 // TTL cleanup of terminal jobs, as the original, but also once at start-up (the original waited one interval).
-// Sessions follow: one whose last turn the cleanup took, and that nobody used since the cutoff, goes too.
+// Sessions follow: one whose last turn the cleanup took, and that nobody used since the cutoff, goes too. With
+// several instances on one database, one of them does it each time (the others find the lock taken).
 import type { JobStore } from "../store/job-store";
+import type { Sql } from "../store/sql/sql";
+import { exclusively } from "../store/sql/exclusively";
 import type { WorkspaceStore } from "../workspace/workspace-store";
 import { log } from "../log";
 
-export function startCleanup(store: JobStore, ttlMs: number, intervalMs: number, workspaces?: WorkspaceStore): () => void {
+export function startCleanup(sql: Sql, store: JobStore, ttlMs: number, intervalMs: number, workspaces?: WorkspaceStore): () => void {
   if (ttlMs <= 0) return () => {};
-  const run = () => {
+  const run = async () => {
     const cutoff = Date.now() - ttlMs;
-    const n = store.deleteTerminalBefore(cutoff);
-    if (n > 0) log("info", "cleanup: deleted old jobs", { count: n });
-    let sessions = 0;
-    for (const id of store.sessions.expired(cutoff)) {
-      if (!store.sessions.delete(id)) continue;
-      sessions++;
-      workspaces?.removeAll(id).catch((err: unknown) => log("error", "cleanup: could not delete a session's files", { session_id: id, error: String(err) }));
+    const done = await exclusively(sql, "cleanup", async (tx) => {
+      const s = store.in(tx);
+      const jobs = await s.deleteTerminalBefore(cutoff);
+      const sessions: string[] = [];
+      for (const id of await s.sessions.expired(cutoff)) if (await s.sessions.delete(id)) sessions.push(id);
+      return { jobs, sessions };
+    });
+    if (!done) return;
+    if (done.jobs > 0) log("info", "cleanup: deleted old jobs", { count: done.jobs });
+    for (const id of done.sessions) {
+      await workspaces?.removeAll(id).catch((err: unknown) => log("error", "cleanup: could not delete a session's files", { session_id: id, error: String(err) }));
     }
-    if (sessions > 0) log("info", "cleanup: deleted old sessions", { count: sessions });
+    if (done.sessions.length > 0) log("info", "cleanup: deleted old sessions", { count: done.sessions.length });
   };
-  run();
-  const timer = setInterval(run, intervalMs);
+  const safely = () => void run().catch((err: unknown) => log("error", "cleanup failed", { error: String((err as Error)?.message ?? err) }));
+  safely();
+  const timer = setInterval(safely, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -8,7 +8,8 @@ import type { MessagePort } from "node:worker_threads";
 import type { Config } from "../config";
 import type { Job } from "../job/job";
 import type { EventLog } from "../events/event-log";
-import type { Finish, JobStore } from "../store/job-store";
+import type { Claimant, JobStore } from "../store/job-store";
+import type { Finish } from "../job/run-outcome";
 import { finishJob } from "../job/finish";
 import { checkStructuredOutput } from "../job/structured-output";
 import type { Webhooks } from "../webhooks/webhooks";
@@ -38,6 +39,10 @@ interface Run {
   saving?: Promise<void>;
   /** A text chunk has arrived (the time to the first one is measured). */
   chunked: boolean;
+  /** Writes the run started (its outcome, transcript): the slot and the session are released after them. */
+  writes: Promise<unknown>[];
+  /** When it was claimed (performance.now()): a lease renewal begun before it cannot know of it. */
+  claimedAt: number;
 }
 
 /** The longest text of a worker thread's error kept in a job's `error`. */
@@ -48,6 +53,9 @@ export class Dispatcher {
   private stopping = false;
   private wakeTimer: NodeJS.Timeout | undefined;
   private idleWaiters: (() => void)[] = [];
+  /** A claim loop is running; `again` asks it for one more round when it ends. */
+  private pumping = false;
+  private again = false;
 
   constructor(
     private readonly config: Config,
@@ -57,25 +65,50 @@ export class Dispatcher {
     private readonly pause: QueuePause,
     readonly webhooks: Webhooks,
     /** Owners whose queued jobs must wait now (tenant keys at their max_running or out of budget). */
-    private readonly held: () => readonly string[] = () => [],
+    private readonly held: () => Promise<readonly string[]> = async () => [],
     /** Session workspaces (absent: runs start with an empty workspace and nothing is kept). */
     private readonly workspaces?: WorkspaceStore,
     /** Warm CLI processes a job may take instead of starting cold (absent: always cold). */
     private readonly warm?: WarmPool,
+    /** This instance, and the lease its claims take. */
+    private readonly claimant: Claimant = { instance: "local", leaseMs: 60_000 },
   ) {}
 
-  /** Claims queued jobs while there is a free slot. Called on submit, on each run's end, and at start-up. */
+  /**
+   * Claims queued jobs while there is a free slot. Called on submit, on each run's end, at start-up and, with
+   * several instances, when another one says there is work. One claim at a time; a call during a claim loop
+   * asks it for one more round.
+   */
   pump(): void {
-    if (this.pausedNow()) return;
-    while (!this.stopping && this.running.size < this.config.concurrency) {
-      const job = this.store.transaction(() => {
-        const claimed = this.store.claimNext(Date.now(), this.held());
-        if (claimed) this.webhooks.jobStarted(claimed);
-        return claimed;
-      });
-      if (!job) return;
-      this.start(job);
+    if (this.pumping) {
+      this.again = true;
+      return;
     }
+    this.pumping = true;
+    void this.claimWhileFree()
+      .catch((err: unknown) => log("error", "could not claim a job", { error: String((err as Error)?.message ?? err) }))
+      .finally(() => {
+        this.pumping = false;
+        if (this.again) {
+          this.again = false;
+          this.pump();
+        }
+      });
+  }
+
+  private async claimWhileFree(): Promise<void> {
+    do {
+      this.again = false;
+      if (this.pausedNow()) return;
+      while (!this.stopping && this.running.size < this.config.concurrency) {
+        const held = await this.held();
+        const claimedAt = performance.now();
+        const claimed = await this.store.claimNext(this.claimant, held);
+        if (!claimed) break;
+        this.events.seed(claimed.job.id, claimed.lastSeq);
+        this.start(claimed.job, claimedAt);
+      }
+    } while (this.again && !this.stopping);
   }
 
   /** True while the queue is paused; arranges to pump again when a timed pause runs out. */
@@ -91,17 +124,15 @@ export class Dispatcher {
     return true;
   }
 
-  private start(job: Job): void {
+  private start(job: Job, claimedAt: number): void {
     this.events.append(job.id, "status", { status: "processing", attempt: job.attempts });
     observe.jobStarted(job);
     log("info", "job started", { ...jobFields(job), attempt: job.attempts });
-    const run: Run = { job, closed: false, ended: false, chunked: false, toolCalls: 0 };
+    const run: Run = { job, closed: false, ended: false, chunked: false, toolCalls: 0, writes: [], claimedAt };
     this.running.set(job.id, run); // the slot is taken from the claim on
-    if (!this.workspaces) return this.launch(run, []);
-    // A fork's first turn starts from its parent's files, as from its parent's transcript.
-    const source = job.fork ? (this.store.sessions.get(job.sessionId)?.parentId ?? job.sessionId) : job.sessionId;
-    this.workspaces.filesOf(source).then(
-      (files) => this.launch(run, files),
+    this.track(run, this.webhooks.jobStarted(this.store.sql, job));
+    this.prepare(run).then(
+      ({ files, transcript }) => this.launch(run, files, transcript),
       (err: unknown) => {
         log("error", "could not read a session's workspace", { ...jobFields(job), error: String((err as Error)?.message ?? err) });
         if (!run.closed) this.finish(run, { status: "failed", result: "", error: "could not read the session's workspace", errorCode: "spawn_failed" });
@@ -110,11 +141,27 @@ export class Dispatcher {
     );
   }
 
-  private launch(run: Run, files: FileData[]): void {
+  /** What the run starts from: the session's files and transcript (a fork's first turn: its parent's). */
+  private async prepare(run: Run): Promise<{ files: FileData[]; transcript: Awaited<ReturnType<JobStore["sessions"]["forRun"]>> }> {
+    const job = run.job;
+    const transcript = await this.store.sessions.forRun(job.sessionId, job.fork);
+    if (!this.workspaces) return { files: [], transcript };
+    const source = job.fork ? ((await this.store.sessions.get(job.sessionId))?.parentId ?? job.sessionId) : job.sessionId;
+    return { files: await this.workspaces.filesOf(source), transcript };
+  }
+
+  /** A write of the run's that must land before its slot and session are released; a failure is logged. */
+  private track(run: Run, write: Promise<unknown>): void {
+    run.writes.push(
+      write.catch((err: unknown) => log("error", "a run's write failed", { ...jobFields(run.job), error: String((err as Error)?.message ?? err) })),
+    );
+  }
+
+  private launch(run: Run, files: FileData[], transcript: Awaited<ReturnType<JobStore["sessions"]["forRun"]>>): void {
     const job = run.job;
     // Cancelled, deleted or stopped while the workspace was read: nothing to run.
     if (run.closed) return this.end(run);
-    const spec = buildRunSpec(job, this.config, this.store.sessions.forRun(job.sessionId, job.fork), files);
+    const spec = buildRunSpec(job, this.config, transcript, files);
     const warm = this.warm?.take(spec);
     if (warm) log("info", "job runs on a warm CLI", jobFields(job));
     const { port, done } = warm ?? this.pool.run(spec);
@@ -146,16 +193,19 @@ export class Dispatcher {
       // Stored unless the session was deleted meanwhile; its next turn is released only once this is done.
       const { sessionId, id } = run.job;
       const store = this.workspaces;
-      if (store && this.store.sessions.get(sessionId)?.runningJob === id) {
-        run.saving = store.replace(sessionId, m.files).catch((err: unknown) =>
-          log("error", "could not store a session's workspace", { ...jobFields(run.job), error: String((err as Error)?.message ?? err) }),
-        );
+      if (store) {
+        run.saving = this.store.sessions
+          .get(sessionId)
+          .then((session) => (session?.runningJob === id ? store.replace(sessionId, m.files) : undefined))
+          .catch((err: unknown) =>
+            log("error", "could not store a session's workspace", { ...jobFields(run.job), error: String((err as Error)?.message ?? err) }),
+          );
       }
       return;
     }
     if (m.t === "transcript") {
       // Sent once the CLI is gone, so the file was whole; stored unless the session was deleted meanwhile.
-      this.store.sessions.save(run.job.sessionId, run.job.id, { cliSessionId: m.cliSessionId, data: m.data });
+      this.track(run, this.store.sessions.save(run.job.sessionId, run.job.id, { cliSessionId: m.cliSessionId, data: m.data }));
       return;
     }
     // Chunks already on their way when the job was cancelled (or finished) must not follow its result.
@@ -177,7 +227,7 @@ export class Dispatcher {
         break;
       case "retry": {
         const retrying = { attempt: m.attempt, max_retries: m.maxRetries, delay_ms: m.delayMs, error_status: m.errorStatus };
-        this.store.setRetrying(run.job.id, run.job.attempts, retrying);
+        this.track(run, this.store.setRetrying(run.job.id, run.job.attempts, retrying));
         this.events.append(run.job.id, "status", { status: "processing", retrying });
         observe.cliRetried(run.job);
         log("info", "CLI retrying an API call", { ...jobFields(run.job), ...retrying });
@@ -196,8 +246,8 @@ export class Dispatcher {
         // The account, not the job, hit a limit: every queued job would fail the same way, so the job goes
         // back to the queue (its attempt refunded) and the queue waits until the limit resets.
         const until = m.limit.resetAt && m.limit.resetAt > Date.now() ? m.limit.resetAt : Date.now() + this.config.limitBackoffMs;
-        const pause = this.pause.pause(until, m.limit.message, "usage_limit");
-        log("warn", "usage limit: queue paused", { ...jobFields(run.job), until: new Date(until).toISOString(), reason: pause.reason });
+        this.track(run, this.pause.pause(until, m.limit.message, "usage_limit"));
+        log("warn", "usage limit: queue paused", { ...jobFields(run.job), until: new Date(until).toISOString(), reason: m.limit.message });
         this.requeue(run, "usage_limit", `usage limit reached; queue paused until ${new Date(until).toISOString()}`);
         break;
       }
@@ -206,11 +256,15 @@ export class Dispatcher {
 
   private requeue(run: Run, why: RequeueReason, reason: string): void {
     run.closed = true;
-    if (this.store.requeueRun(run.job.id, run.job.attempts)) {
+    const requeued = (async () => {
+      await this.events.settle(run.job.id); // its events are stored before another instance may claim it
+      if (!(await this.store.requeueRun(run.job.id, run.job.attempts))) return;
       this.events.append(run.job.id, "status", { status: "queued", reason }, false);
+      await this.events.settle(run.job.id);
       observe.jobsRequeued(why);
       log("info", "job requeued", { ...jobFields(run.job), reason: why });
-    }
+    })();
+    this.track(run, requeued);
   }
 
   private finish(run: Run, f: Finish): void {
@@ -219,7 +273,7 @@ export class Dispatcher {
     // streams and queued its webhook.
     const counted = run.toolCalls > 0 ? { ...f, stats: { ...f.stats, tool_calls: run.toolCalls } } : f;
     const checked = checkStructuredOutput(run.job, counted);
-    finishJob(this, () => this.store.finish(run.job.id, run.job.attempts, checked));
+    this.track(run, finishJob(this, run.job.id, (store) => store.finish(run.job.id, run.job.attempts, checked)));
   }
 
   /** Fails a run that ended without an outcome, so its job never stays `processing` with nothing running. */
@@ -233,15 +287,15 @@ export class Dispatcher {
     if (!run.closed) this.lose(run, "the CLI run ended without reporting an outcome");
     run.ended = true;
     run.port?.close();
-    this.running.delete(run.job.id);
-    // Its CLI is gone and its transcript stored (its files too, once `saving` settles): the session's next turn may run.
-    const release = () => {
-      this.store.sessions.release(run.job.sessionId, run.job.id);
-      if (this.running.size === 0) for (const w of this.idleWaiters.splice(0)) w();
-      this.pump();
-    };
-    if (run.saving) void run.saving.then(release);
-    else release();
+    // Its CLI is gone; once its outcome, transcript and files are stored, the session's next turn may run.
+    void Promise.all([...run.writes, run.saving])
+      .then(() => this.store.sessions.release(run.job.sessionId, run.job.id))
+      .catch((err: unknown) => log("error", "could not release a session", { ...jobFields(run.job), error: String((err as Error)?.message ?? err) }))
+      .finally(() => {
+        this.running.delete(run.job.id);
+        if (this.running.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+        this.pump();
+      });
   }
 
   /** Asks the run of a job to stop; true when the job was running here. */
@@ -255,6 +309,20 @@ export class Dispatcher {
 
   runningCount(): number {
     return this.running.size;
+  }
+
+  /**
+   * Renews the leases of this instance's runs. A run whose job no longer holds one (cancelled or deleted on
+   * another instance, or reclaimed after this instance could not renew in time) is stopped: its job has moved on.
+   */
+  async renewLeases(): Promise<void> {
+    const startedAt = performance.now();
+    const held = new Set(await this.store.renewLeases(this.claimant));
+    for (const [jobId, run] of this.running) {
+      if (held.has(jobId) || run.closed || run.claimedAt > startedAt) continue;
+      log("warn", "run stopped: its job moved on elsewhere", { ...jobFields(run.job), attempt: run.job.attempts });
+      this.cancel(jobId);
+    }
   }
 
   /**

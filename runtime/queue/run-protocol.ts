@@ -1,5 +1,5 @@
 // What the main thread and a worker thread say to each other about one CLI run, over a MessagePort.
-import type { Finish, LimitHit } from "../store/job-store";
+import type { Finish, LimitHit } from "../job/run-outcome";
 import type { FileData, WorkspaceLimits } from "../workspace/workspace-store";
 
 export interface RunSpec {

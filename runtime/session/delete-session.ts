@@ -6,11 +6,11 @@ import type { WorkspaceStore } from "../workspace/workspace-store";
 
 export async function deleteSession(deps: JobDeps, workspaces: WorkspaceStore, id: string): Promise<boolean> {
   const sessions = deps.store.sessions;
-  if (!sessions.get(id)) return false;
+  if (!(await sessions.get(id))) return false;
   // The session row goes first: a run ending meanwhile then stores no transcript or files, and a submit finds
   // no session.
-  const deleted = sessions.delete(id);
-  for (const jobId of sessions.jobIds(id)) deleteJob(deps, jobId);
+  const deleted = await sessions.delete(id);
+  for (const jobId of await sessions.jobIds(id)) await deleteJob(deps, jobId);
   await workspaces.removeAll(id);
   return deleted;
 }

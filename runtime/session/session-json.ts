@@ -16,11 +16,11 @@ export function sessionSummary(s: Session): Record<string, unknown> {
 }
 
 /** One session with its turns (its jobs, in submission order) and what they cost together. */
-export function sessionDetail(sessions: SessionStore, s: Session): Record<string, unknown> {
-  const { cost_usd, ...usage } = sessions.totals(s.id);
+export async function sessionDetail(sessions: SessionStore, s: Session): Promise<Record<string, unknown>> {
+  const { cost_usd, ...usage } = await sessions.totals(s.id);
   return {
     ...sessionSummary(s),
-    turns: sessions.turns(s.id).map((t) => ({ ...t, created_at: iso(t.created_at), completed_at: iso(t.completed_at) })),
+    turns: (await sessions.turns(s.id)).map((t) => ({ ...t, created_at: iso(t.created_at), completed_at: iso(t.completed_at) })),
     running_job_id: s.runningJob,
     usage,
     cost_usd,

@@ -5,10 +5,10 @@
 // Memory: nothing is written faster than the client reads it. The opening snapshot and the history are read
 // from the database page by page, the next page once the connection has taken the last (an event longer
 // than a page, up to a 10 MiB result, in slices), so a connection holds at most a page and a slice however
-// long the history. Only once a page read comes back empty (in the same synchronous step as the read) does
-// the stream take live events from the hub; while it replays, the hub's events are stored already and are
-// read from the database in turn, and a sequence check drops anything already sent. A live event longer than
-// a page sends the stream back to replaying, so it is written in slices too.
+// long the history. Only once a page read comes back empty does the stream take live events from the hub; while
+// it replays, the hub's events are stored already and are read from the database in turn (one published while
+// the empty read was under way sends it round again), and a sequence check drops anything already sent. A live
+// event longer than a page sends the stream back to replaying, so it is written in slices too.
 //
 // Slow readers: a reader that, while the job streams on, falls MAX_BUFFERED_BYTES behind is cut off (it can
 // resume from its last id); it never slows the job or other readers. This applies from the first byte, the
@@ -24,7 +24,7 @@ import { INLINE_CHARS } from "../http/paced-write";
 import { writeJobJson } from "../job/job-json-writer";
 import { isTerminal } from "../job/job";
 import type { JobStore } from "../store/job-store";
-import type { JobText } from "../store/job-text";
+import type { JobText, LeanJob } from "../store/job-text";
 import { SSE_HEADERS, type OpenStreams } from "./open-streams";
 import { log } from "../log";
 import { sseReaderCutOff } from "../metrics/observe";
@@ -41,16 +41,31 @@ export interface StreamDeps {
   tokens: StreamTokens;
 }
 
+/** What a stream opens with: the job without its large columns, and whether the client already has everything. */
+export interface StreamStart {
+  lean: LeanJob;
+  /** A resumed stream of an ended job whose result the client has: 204 tells EventSource to stop reconnecting. */
+  nothingLeft: boolean;
+}
+
+/** Reads what opening the stream of a job needs; undefined for an unknown job. */
+export async function startOfJobStream(jobId: string, after: number, deps: Pick<StreamDeps, "jobText" | "events">): Promise<StreamStart | undefined> {
+  const lean = await deps.jobText.get(jobId);
+  if (!lean) return undefined;
+  const nothingLeft =
+    isTerminal(lean.job.status) && after > 0 && !(await deps.events.hasAfter(jobId, after)) && (await deps.events.hasResult(jobId));
+  return { lean, nothingLeft };
+}
+
 /**
  * Opens the stream of a job from after sequence `after` (0 = from the start), counted against `owner` (see
- * OpenStreams). Returns false for an unknown job, else a promise that settles when the stream ends.
+ * OpenStreams) in this synchronous step. Returns a promise that settles when the stream ends.
  */
-export function openJobStream(res: ServerResponse, jobId: string, after: number, owner: string, deps: StreamDeps): false | Promise<void> {
-  const lean = deps.jobText.get(jobId);
-  if (!lean) return false;
+export function openJobStream(res: ServerResponse, start: StreamStart, after: number, owner: string, deps: StreamDeps): Promise<void> {
+  const { lean } = start;
+  const jobId = lean.job.id;
   const terminal = isTerminal(lean.job.status);
-  if (terminal && after > 0 && !deps.events.hasAfter(jobId, after) && deps.events.hasResult(jobId)) {
-    // The client already has everything, result included: 204 tells EventSource to stop reconnecting.
+  if (start.nothingLeft) {
     res.writeHead(204).end();
     return Promise.resolve();
   }
@@ -65,6 +80,8 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
     let replaying = true;
     /** Characters of live events published while a replay waits for the reader to take what it was given. */
     let passedBy = 0;
+    /** The highest number published while replaying: stored, so a replay that ends below it reads again. */
+    let seenLive = 0;
     // Live events come in batches (the event log publishes what it has just stored); the check is made once
     // per batch, before it, so one busy batch does not cut a reader that keeps up.
     let inBatch = false;
@@ -90,6 +107,7 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
     const onLive = (ev: JobEvent) => {
       if (ended || ev.seq <= last) return;
       if (replaying) {
+        seenLive = Math.max(seenLive, ev.seq);
         // Stored already: the replay reads it in turn. A reader whose buffer is below the mark keeps up.
         passedBy = res.writableNeedDrain ? passedBy + ev.data.length : 0;
         if (res.writableLength + passedBy > MAX_BUFFERED_BYTES) cutOffSlowReader();
@@ -130,8 +148,12 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
       passedBy = 0;
       for (;;) {
         if (ended) return;
-        const page = historyPage(deps.events, jobId, last);
-        if (page.length === 0) break;
+        const page = await historyPage(deps.events, jobId, last);
+        if (page.length === 0) {
+          if (seenLive <= last) break;
+          seenLive = 0; // read once more: an event published during this read committed after it began
+          continue;
+        }
         for (const ev of page) {
           const r = await inPieces(() => writeStoredEvent(res, deps.events, jobId, ev, `id: ${ev.seq}\nevent: ${ev.event}\ndata: `, "\n\n"));
           if (r !== "ok" || ended) return end(r === "gone");
@@ -139,12 +161,12 @@ export function openJobStream(res: ServerResponse, jobId: string, after: number,
           if (ev.event === "result") return end();
         }
       }
-      // Caught up, in the same synchronous step as the empty read: what is stored from now on comes live.
+      // Caught up, in the same synchronous step as the empty read's check: what is published from now on comes live.
       replaying = false;
       // A job that ended without a stored result event (finished before this log existed) still ends its streams.
-      if (terminal && !deps.events.hasResult(jobId)) {
-        const job = deps.store.get(jobId);
-        if (job) res.write(`event: result\ndata: ${JSON.stringify({ job_id: job.id, ...resultPayload(job) })}\n\n`);
+      if (terminal && !(await deps.events.hasResult(jobId))) {
+        const job = await deps.store.get(jobId);
+        if (job && !ended) res.write(`event: result\ndata: ${JSON.stringify({ job_id: job.id, ...resultPayload(job) })}\n\n`);
         end();
       }
     };

@@ -1,20 +1,36 @@
-// Opens the SQLite database through db0's better-sqlite3 connector and applies the migrations.
-// db0 has no pragma or transaction API, so those go through the raw better-sqlite3 handle (as do the hot-path
-// statements, which we prepare once and reuse).
+// Opens the SQLite database through db0's better-sqlite3 connector and applies the migrations. The store then
+// talks to it through Sql (runtime/store/sql), as to PostgreSQL (runtime/store/pg/open.ts).
 import { dirname, resolve } from "node:path";
 import { createDatabase } from "db0";
 import sqlite from "db0/connectors/better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
 import { createPrivateDir, createPrivateFile, restrictIfExists } from "./file-modes";
 import { MIGRATIONS } from "./migrations";
-import { enableIncrementalVacuum } from "./reclaim-space";
+import { enableIncrementalVacuum, reclaimSpace } from "./reclaim-space";
+import type { Sql } from "./sql/sql";
+import { sqliteSql } from "./sql/sqlite-sql";
 
 export type Sqlite = BetterSqlite3.Database;
-export type Db0 = ReturnType<typeof createDatabase>;
 
-/** The db0 database each handle was opened through, for libraries that take one (unstorage's db0 driver). */
-const db0s = new WeakMap<Sqlite, Db0>();
-export const db0Of = (db: Sqlite): Db0 | undefined => db0s.get(db);
+/** A database the gateway has opened, whichever engine it is. */
+export interface OpenDatabase {
+  engine: "sqlite" | "postgres";
+  sql: Sql;
+  /** Gives the space of deleted rows back (SQLite's incremental vacuum; nothing on PostgreSQL). */
+  reclaim: () => void;
+  close(): Promise<void>;
+}
+
+export function openSqlite(path: string): OpenDatabase & { db: Sqlite } {
+  const db = openDatabase(path);
+  return {
+    engine: "sqlite",
+    db,
+    sql: sqliteSql(db),
+    reclaim: () => void reclaimSpace(db),
+    close: async () => void db.close(),
+  };
+}
 
 export function openDatabase(path: string): Sqlite {
   const file = resolve(path);
@@ -32,7 +48,6 @@ export function openDatabase(path: string): Sqlite {
   db.pragma("synchronous = NORMAL"); // with WAL: durable across a process crash, one fsync per checkpoint
   db.pragma("foreign_keys = ON");
   migrate(db);
-  db0s.set(db, db0);
   return db;
 }
 

@@ -1,292 +1,335 @@
 // Every change a job's row can undergo, one method each. The jobs table is the queue: a job waits as a
 // `queued` row, is claimed by an atomic UPDATE, and every later transition is a compare-and-set on the status
-// (and attempt) it expects, so a late writer can never overwrite a state it did not see.
-import type { Sqlite } from "./database";
+// (and attempt) it expects, so a late writer can never overwrite a state it did not see. Written once for both
+// engines (runtime/store/sql); a running job holds a lease (owner instance, expiry) that its instance renews.
+import type { Sql } from "./sql/sql";
+import { clockMs, placeholders, skipLocked } from "./sql/dialect";
 import { rowToJob, type JobRow } from "./job-row";
-import { reclaimSpace } from "./reclaim-space";
-import type { ErrorCode, Job, JobStatus, ResponseFormat, RunStats, WebhookEvent } from "../job/job";
-import type { Model } from "../config/schema";
+import type { Job, JobStatus } from "../job/job";
+import type { NewJob } from "../job/new-job";
+import type { Finish } from "../job/run-outcome";
 import type { LifeSpan } from "../health/timeline";
 import { SessionStore } from "./session-store";
-import type { AgentOptions } from "../job/agent-options";
 
-export interface NewJob {
-  id: string;
-  prompt: string;
-  systemPrompt: string;
-  model: Model;
-  callbackUrl: string;
-  webhookEvents: WebhookEvent[];
-  metadata: string | undefined;
-  responseFormat: ResponseFormat;
-  jsonSchema?: string;
-  timeoutSeconds: number | undefined;
-  requestId: string;
-  createdAt: number;
-  /** The tenant key's id; '' for an operator key. */
-  owner: string;
-  /** The session the job is a turn of (created before, in the same transaction). */
-  sessionId: string;
-  fork: boolean;
-  options?: AgentOptions;
+/** A job just claimed, and the number of its last stored event (its next events follow it). */
+export interface Claimed {
+  job: Job;
+  lastSeq: number;
 }
 
-export interface Finish {
-  status: "completed" | "failed" | "cancelled";
-  result: string;
-  error: string;
-  errorCode: ErrorCode | "";
-  stats?: RunStats;
+/** Who claims: this instance's id and how long its lease lasts unless renewed. */
+export interface Claimant {
+  instance: string;
+  leaseMs: number;
 }
 
-/** A run that ended on the account's usage or rate limit: not the job's fault, so it is not a finish. */
-export interface LimitHit {
-  message: string;
-  /** When the CLI said the limit resets (epoch ms), if it said. */
-  resetAt?: number;
-}
+/** A claim lost a race for a session's turn to another instance: its transaction is rolled back and retried. */
+class TurnTaken extends Error {}
+
+const TERMINAL_SQL = `('completed', 'failed', 'cancelled')`;
 
 export class JobStore {
-  private readonly q;
   /** The sessions the jobs are turns of: same database, and the claim marks them. */
   readonly sessions: SessionStore;
 
-  constructor(private readonly db: Sqlite) {
-    this.sessions = new SessionStore(db);
-    const p = (sql: string) => db.prepare(sql);
-    this.q = {
-      // The queue cap is checked in the same statement as the insert, so a refused submit leaves no row.
-      insert: p(`INSERT INTO jobs (id, prompt, system_prompt, model, status, callback_url, webhook_events, metadata,
-                   response_format, json_schema, timeout_seconds, request_id, created_at, owner, session_id, fork, options)
-                 SELECT @id, @prompt, @systemPrompt, @model, 'queued', @callbackUrl, @webhookEvents, @metadata,
-                   @responseFormat, @jsonSchema, @timeoutSeconds, @requestId, @createdAt, @owner, @sessionId, @fork, @options
-                 WHERE (SELECT n FROM job_counts WHERE status = 'queued') < @queueSize
-                   AND (@maxQueued IS NULL
-                        OR COALESCE((SELECT queued FROM owner_queue WHERE owner = @owner), 0) < @maxQueued)`),
-      queueFull: p(`SELECT (SELECT n FROM job_counts WHERE status = 'queued') >= ?`).pluck(),
-      get: p(`SELECT * FROM jobs WHERE id = ?`),
-      owner: p(`SELECT owner FROM jobs WHERE id = ?`).pluck(),
-      // Fair across owners: the waiting owner served longest ago (never served: the first to arrive), not held
-      // back by its policy, gets a turn; within an owner, first in first out, skipping the turns of sessions
-      // whose previous turn still runs (one CLI per session at a time; the next turn waits its turn in order),
-      // and a fork's first turn while its parent's runs (it branches from the parent's transcript once stored).
-      // Its oldest job is found by walking the queue in order (jobs_status_seq), which stops at once unless other
-      // owners' backlogs are ahead of it: a claim may read the queue once, a submit stays one index insert
-      // lighter than an owner index costs. An owner whose every waiting job is such a turn is skipped by the
-      // caller (claimNext), which then asks for the next owner.
-      pickOwner: p(`SELECT o.owner FROM owner_queue o
-                    WHERE o.queued > 0 AND o.owner NOT IN (SELECT value FROM json_each(@held))
-                    ORDER BY o.served, o.arrived LIMIT 1`).pluck(),
-      claimOf: p(`UPDATE jobs SET status = 'processing', started_at = @now, attempts = attempts + 1, retrying = NULL
-                  WHERE seq = (
-                    SELECT j.seq FROM jobs j
-                    WHERE j.status = 'queued' AND j.owner = @owner
-                      AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.running_job IS NOT NULL AND (s.id = j.session_id
-                        OR (j.fork = 1 AND s.id = (SELECT parent_id FROM sessions WHERE id = j.session_id))))
-                    ORDER BY j.seq LIMIT 1)
-                  RETURNING *`),
-      sessionRunning: p(`UPDATE sessions SET running_job = @job WHERE id = @session`),
-      served: p(`UPDATE owner_queue SET served = (SELECT MAX(served) FROM owner_queue) + 1 WHERE owner = ?`),
-      waitingOwners: p(`SELECT owner, running FROM owner_queue WHERE queued > 0`),
-      finish: p(`UPDATE jobs SET status = @status, result = @result, error = @error, error_code = @errorCode,
-                   stats = @stats, completed_at = @now, retrying = NULL
-                 WHERE id = @id AND status = 'processing' AND attempts = @attempts
-                 RETURNING *`),
-      cancel: p(`UPDATE jobs SET status = 'cancelled', error = 'job cancelled by user', error_code = 'cancelled',
-                   completed_at = @now, retrying = NULL
-                 WHERE id = @id AND status IN ('queued', 'processing')
-                 RETURNING *`),
-      setRetrying: p(`UPDATE jobs SET retrying = @retrying WHERE id = @id AND status = 'processing' AND attempts = @attempts`),
-      requeueRun: p(`UPDATE jobs SET status = 'queued', started_at = NULL, attempts = attempts - 1, retrying = NULL
-                     WHERE id = @id AND status = 'processing' AND attempts = @attempts`),
-      delete: p(`DELETE FROM jobs WHERE id = ?`),
-      recoverRequeue: p(`UPDATE jobs SET status = 'queued', started_at = NULL, retrying = NULL
-                         WHERE status = 'processing' AND attempts < @maxAttempts
-                         RETURNING id, request_id, attempts`),
-      recoverFail: p(`UPDATE jobs SET status = 'failed', error_code = 'interrupted', completed_at = @now, retrying = NULL,
-                        error = 'job interrupted ' || attempts || ' times by a server stop; giving up'
-                      WHERE status = 'processing' AND attempts >= @maxAttempts
-                      RETURNING *`),
-      deleteExpired: p(`DELETE FROM jobs WHERE status IN ('completed', 'failed', 'cancelled')
-                          AND completed_at IS NOT NULL AND completed_at < ?`),
-      countByStatus: p(`SELECT status, n FROM job_counts`),
-      countAll: p(`SELECT SUM(n) FROM job_counts`).pluck(),
-      lifeSpans: p(`SELECT status, created_at, started_at, completed_at FROM jobs WHERE status IN ('queued', 'processing')
-                    UNION ALL
-                    SELECT status, created_at, started_at, completed_at FROM jobs
-                    WHERE status IN ('completed', 'failed', 'cancelled') AND completed_at >= ?`),
-      // `owner != ''` lets SQLite use the partial index jobs_owner_created (only tenants' jobs are in it).
-      countOwner: p(`SELECT COUNT(*) FROM jobs WHERE owner = ? AND owner != ''`).pluck(),
-      countOwnerStatus: p(`SELECT COUNT(*) FROM jobs WHERE owner = ? AND owner != '' AND status = ?`).pluck(),
-      queuedOf: p(`SELECT id FROM jobs WHERE owner = ? AND owner != '' AND status = 'queued' ORDER BY seq`).pluck(),
-      ping: p(`SELECT 1`),
-    };
+  constructor(
+    readonly sql: Sql,
+    /** Gives the space of deleted rows back to the file system (SQLite's incremental vacuum; nothing on PostgreSQL). */
+    private readonly reclaim: () => void = () => {},
+  ) {
+    this.sessions = new SessionStore(sql, reclaim);
+  }
+
+  /** The same store inside transaction `tx`. */
+  in(tx: Sql): JobStore {
+    return new JobStore(tx, this.reclaim);
+  }
+
+  /** Runs `work` in one transaction, with the store bound to it. */
+  transaction<T>(work: (store: JobStore) => Promise<T>): Promise<T> {
+    return this.sql.transaction((tx) => work(this.in(tx)));
   }
 
   /**
    * Inserts a queued job; or refuses it, leaving no row, when `queueSize` jobs are already waiting
-   * (`queue_full`) or its owner has `maxQueued` waiting (`key_queue_full`).
+   * (`queue_full`) or its owner has `maxQueued` waiting (`key_queue_full`). The cap is checked in the same
+   * statement as the insert.
    */
-  insert(job: NewJob, queueSize: number, maxQueued?: number): undefined | "queue_full" | "key_queue_full" {
-    const inserted = this.q.insert.run({
-      ...job,
-      webhookEvents: JSON.stringify(job.webhookEvents),
-      metadata: job.metadata ?? null,
-      jsonSchema: job.jsonSchema ?? null,
-      timeoutSeconds: job.timeoutSeconds ?? null,
-      fork: job.fork ? 1 : 0,
-      options: job.options ? JSON.stringify(job.options) : null,
-      queueSize,
-      maxQueued: maxQueued ?? null,
-    }).changes === 1;
-    if (inserted) return undefined;
-    return this.q.queueFull.get(queueSize) ? "queue_full" : "key_queue_full";
+  async insert(job: NewJob, queueSize: number, maxQueued?: number): Promise<undefined | "queue_full" | "key_queue_full"> {
+    const inserted = await this.sql.run(
+      `INSERT INTO jobs (id, prompt, system_prompt, model, status, callback_url, webhook_events, metadata,
+         response_format, json_schema, timeout_seconds, request_id, created_at, owner, session_id, fork, options)
+       SELECT @id, @prompt, @systemPrompt, @model, 'queued', @callbackUrl, @webhookEvents, @metadata,
+         @responseFormat, @jsonSchema, @timeoutSeconds, @requestId, @createdAt, @owner, @sessionId, @fork, @options
+       WHERE (SELECT n FROM job_counts WHERE status = 'queued') < @queueSize
+         AND (CAST(@maxQueued AS INTEGER) IS NULL
+              OR COALESCE((SELECT queued FROM owner_queue WHERE owner = @owner), 0) < @maxQueued)`,
+      {
+        id: job.id,
+        prompt: job.prompt,
+        systemPrompt: job.systemPrompt,
+        model: job.model,
+        callbackUrl: job.callbackUrl,
+        webhookEvents: JSON.stringify(job.webhookEvents),
+        metadata: job.metadata ?? null,
+        responseFormat: job.responseFormat,
+        jsonSchema: job.jsonSchema ?? null,
+        timeoutSeconds: job.timeoutSeconds ?? null,
+        requestId: job.requestId,
+        createdAt: job.createdAt,
+        owner: job.owner,
+        sessionId: job.sessionId,
+        fork: job.fork ? 1 : 0,
+        options: job.options ? JSON.stringify(job.options) : null,
+        queueSize,
+        maxQueued: maxQueued ?? null,
+      },
+    );
+    if (inserted === 1) return undefined;
+    const full = await this.sql.value<number | boolean>(`SELECT (SELECT n FROM job_counts WHERE status = 'queued') >= ?`, [queueSize]);
+    return full ? "queue_full" : "key_queue_full";
   }
 
-  get(id: string): Job | undefined {
-    const row = this.q.get.get(id) as JobRow | undefined;
+  async get(id: string): Promise<Job | undefined> {
+    const row = await this.sql.get<JobRow>(`SELECT * FROM jobs WHERE id = ?`, [id]);
     return row && rowToJob(row);
   }
 
   /** The job's owner ('' for an operator key's), or undefined when there is no such job: no large column is read. */
-  ownerOf(id: string): string | undefined {
-    return this.q.owner.get(id) as string | undefined;
+  ownerOf(id: string): Promise<string | undefined> {
+    return this.sql.value<string>(`SELECT owner FROM jobs WHERE id = ?`, [id]);
   }
 
   /**
    * The ids of a page of the job list, newest first (the list response reads each job as it writes it);
    * `owner` restricts it to one tenant's (undefined: everyone's).
    */
-  listIds(opts: { limit: number; offset: number; status?: JobStatus; owner?: string }): { ids: string[]; total: number } {
+  async listIds(opts: { limit: number; offset: number; status?: JobStatus; owner?: string }): Promise<{ ids: string[]; total: number }> {
     const where: string[] = [];
     const args: string[] = [];
     // `owner != ''` lets SQLite use the partial index jobs_owner_created (only tenants' jobs are in it).
     if (opts.owner !== undefined) where.push("owner = ? AND owner != ''"), args.push(opts.owner);
     if (opts.status) where.push("status = ?"), args.push(opts.status);
-    const ids = this.db
-      .prepare(`SELECT id FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`)
-      .pluck()
-      .all(...args, opts.limit, opts.offset) as string[];
-    return { ids, total: this.listTotal(opts) };
+    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const rows = await this.sql.all<{ id: string }>(
+      `SELECT id FROM jobs ${filter} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`,
+      [...args, opts.limit, opts.offset],
+    );
+    return { ids: rows.map((r) => r.id), total: await this.listTotal(opts, filter, args) };
   }
 
-  private listTotal(opts: { status?: JobStatus; owner?: string }): number {
-    if (opts.owner !== undefined) {
-      return (opts.status ? this.q.countOwnerStatus.get(opts.owner, opts.status) : this.q.countOwner.get(opts.owner)) as number;
-    }
-    return opts.status ? this.countByStatus()[opts.status] : ((this.q.countAll.get() as number | null) ?? 0);
+  private async listTotal(opts: { status?: JobStatus; owner?: string }, filter: string, args: string[]): Promise<number> {
+    if (opts.owner !== undefined) return (await this.sql.value<number>(`SELECT COUNT(*) FROM jobs ${filter}`, args)) ?? 0;
+    if (opts.status) return (await this.countByStatus())[opts.status];
+    return (await this.sql.value<number | null>(`SELECT SUM(n) FROM job_counts`)) ?? 0;
   }
 
   /** Ids of one owner's queued jobs, oldest first. */
-  queuedOf(owner: string): string[] {
-    return this.q.queuedOf.all(owner) as string[];
+  async queuedOf(owner: string): Promise<string[]> {
+    const rows = await this.sql.all<{ id: string }>(`SELECT id FROM jobs WHERE owner = ? AND owner != '' AND status = 'queued' ORDER BY seq`, [owner]);
+    return rows.map((r) => r.id);
   }
 
   /**
-   * Atomically moves the next queued job to `processing` and counts the attempt: round robin between the
-   * owners with waiting jobs, except the `held` ones (at their max_running or out of budget), FIFO within one,
-   * never a turn of a session whose run is alive; marks the job's session as running it.
+   * Atomically moves the next queued job to `processing`, counts the attempt and gives it a lease: round robin
+   * between the owners with waiting jobs, except the `held` ones (at their max_running or out of budget), FIFO
+   * within one, never a turn of a session whose run is alive; marks the job's session as running it.
    */
-  claimNext(now = Date.now(), held: readonly string[] = []): Job | undefined {
-    return this.db.transaction(() => {
-      const skipped = [...held];
-      for (;;) {
-        const owner = this.q.pickOwner.get({ held: JSON.stringify(skipped) }) as string | undefined;
-        if (owner === undefined) return undefined;
-        const row = this.q.claimOf.get({ now, owner }) as JobRow | undefined;
-        if (!row) {
-          skipped.push(owner); // every waiting job of this owner is a turn of a session that is running
-          continue;
-        }
-        this.q.served.run(row.owner);
-        this.q.sessionRunning.run({ job: row.id, session: row.session_id });
-        return rowToJob(row);
+  async claimNext(claimant: Claimant, held: readonly string[] = [], now = Date.now()): Promise<Claimed | undefined> {
+    for (let race = 0; ; race++) {
+      try {
+        return await this.transaction((s) => s.claimIn(claimant, held, now));
+      } catch (err) {
+        if (!(err instanceof TurnTaken) || race >= 5) throw err;
       }
-    })();
+    }
+  }
+
+  private async claimIn(claimant: Claimant, held: readonly string[], now: number): Promise<Claimed | undefined> {
+    const d = this.sql.dialect;
+    const skipped = [...held];
+    for (;;) {
+      // Fair across owners: the waiting owner served longest ago (never served: the first to arrive) gets a turn.
+      const owner = await this.sql.value<string>(
+        `SELECT o.owner FROM owner_queue o WHERE o.queued > 0 ${skipped.length ? `AND o.owner NOT IN (${placeholders(skipped.length)})` : ""}
+         ORDER BY o.served, o.arrived LIMIT 1`,
+        skipped,
+      );
+      if (owner === undefined) return undefined;
+      // Within an owner, first in first out, skipping the turns of sessions whose previous turn still runs (one
+      // CLI per session at a time) and a fork's first turn while its parent's runs. On PostgreSQL a row another
+      // instance is claiming right now is skipped, not waited for.
+      const row = await this.sql.get<JobRow & { last_seq: number | null }>(
+        `UPDATE jobs SET status = 'processing', started_at = @now, attempts = attempts + 1, retrying = NULL,
+           lease_owner = @instance, lease_expires_at = ${clockMs(d)} + @leaseMs
+         WHERE seq = (
+           SELECT j.seq FROM jobs j
+           WHERE j.status = 'queued' AND j.owner = @owner
+             AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.running_job IS NOT NULL AND (s.id = j.session_id
+               OR (j.fork = 1 AND s.id = (SELECT parent_id FROM sessions WHERE id = j.session_id))))
+           ORDER BY j.seq LIMIT 1 ${skipLocked(d)})
+         RETURNING *, (SELECT MAX(seq) FROM job_events e WHERE e.job_id = jobs.id) AS last_seq`,
+        { now, owner, instance: claimant.instance, leaseMs: claimant.leaseMs },
+      );
+      if (!row) {
+        skipped.push(owner); // every waiting job of this owner is a turn of a session that is running
+        continue;
+      }
+      await this.sql.run(`UPDATE owner_queue SET served = (SELECT MAX(served) FROM owner_queue) + 1 WHERE owner = ?`, [row.owner]);
+      // Another instance may have claimed a turn of the same session a moment ago: only one marks it.
+      const marked = await this.sql.run(`UPDATE sessions SET running_job = @job WHERE id = @session AND running_job IS NULL`, {
+        job: row.id,
+        session: row.session_id,
+      });
+      if (marked !== 1) throw new TurnTaken();
+      return { job: rowToJob(row), lastSeq: row.last_seq ?? 0 };
+    }
   }
 
   /** Owners with queued jobs, and how many of theirs run. */
-  waitingOwners(): { owner: string; running: number }[] {
-    return this.q.waitingOwners.all() as { owner: string; running: number }[];
+  waitingOwners(): Promise<{ owner: string; running: number }[]> {
+    return this.sql.all<{ owner: string; running: number }>(`SELECT owner, running FROM owner_queue WHERE queued > 0`);
   }
 
-  /** Ends the run `attempts` of a processing job; undefined if the job moved on meanwhile (cancelled, deleted). */
-  finish(id: string, attempts: number, f: Finish, now = Date.now()): Job | undefined {
-    const row = this.q.finish.get({
-      id,
-      attempts,
-      status: f.status,
-      result: f.result,
-      error: f.error,
-      errorCode: f.errorCode,
-      stats: f.stats && Object.keys(f.stats).length ? JSON.stringify(f.stats) : null,
-      now,
-    }) as JobRow | undefined;
+  /** Ends the run `attempts` of a processing job; undefined if the job moved on meanwhile (cancelled, deleted, reclaimed). */
+  async finish(id: string, attempts: number, f: Finish, now = Date.now()): Promise<Job | undefined> {
+    const row = await this.sql.get<JobRow>(
+      `UPDATE jobs SET status = @status, result = @result, error = @error, error_code = @errorCode,
+         stats = @stats, completed_at = @now, retrying = NULL, lease_owner = NULL, lease_expires_at = NULL
+       WHERE id = @id AND status = 'processing' AND attempts = @attempts
+       RETURNING *`,
+      {
+        id,
+        attempts,
+        status: f.status,
+        result: f.result,
+        error: f.error,
+        errorCode: f.errorCode,
+        stats: f.stats && Object.keys(f.stats).length ? JSON.stringify(f.stats) : null,
+        now,
+      },
+    );
     return row && rowToJob(row);
   }
 
   /** Cancels a queued or processing job; undefined when it is unknown or already terminal. */
-  cancel(id: string, now = Date.now()): Job | undefined {
-    const row = this.q.cancel.get({ id, now }) as JobRow | undefined;
+  async cancel(id: string, now = Date.now()): Promise<Job | undefined> {
+    const row = await this.sql.get<JobRow>(
+      `UPDATE jobs SET status = 'cancelled', error = 'job cancelled by user', error_code = 'cancelled',
+         completed_at = @now, retrying = NULL, lease_owner = NULL, lease_expires_at = NULL
+       WHERE id = @id AND status IN ('queued', 'processing')
+       RETURNING *`,
+      { id, now },
+    );
     return row && rowToJob(row);
   }
 
   /** Records the CLI's latest retry report on the job of run `attempts`. */
-  setRetrying(id: string, attempts: number, retrying: object): void {
-    this.q.setRetrying.run({ id, attempts, retrying: JSON.stringify(retrying) });
+  async setRetrying(id: string, attempts: number, retrying: object): Promise<void> {
+    await this.sql.run(`UPDATE jobs SET retrying = @retrying WHERE id = @id AND status = 'processing' AND attempts = @attempts`, {
+      id,
+      attempts,
+      retrying: JSON.stringify(retrying),
+    });
   }
 
   /** Puts a run that we stopped ourselves (graceful shutdown) back in the queue without spending its attempt. */
-  requeueRun(id: string, attempts: number): boolean {
-    return this.q.requeueRun.run({ id, attempts }).changes === 1;
+  async requeueRun(id: string, attempts: number): Promise<boolean> {
+    const n = await this.sql.run(
+      `UPDATE jobs SET status = 'queued', started_at = NULL, attempts = attempts - 1, retrying = NULL, lease_owner = NULL, lease_expires_at = NULL
+       WHERE id = @id AND status = 'processing' AND attempts = @attempts`,
+      { id, attempts },
+    );
+    return n === 1;
   }
 
   /** Deletes a job with everything of it (events, webhook deliveries, idempotency records: see the migrations). */
-  delete(id: string): boolean {
-    const deleted = this.q.delete.run(id).changes === 1;
-    if (deleted) reclaimSpace(this.db);
+  async delete(id: string): Promise<boolean> {
+    const deleted = (await this.sql.run(`DELETE FROM jobs WHERE id = ?`, [id])) === 1;
+    if (deleted) this.reclaim();
     return deleted;
   }
 
   /**
-   * Start-up recovery: a `processing` row means the last server died mid-run. It goes back to the queue, or
-   * fails `interrupted` once it has used its attempts; the jobs failed so are returned, for their `result`
-   * event and webhook (call it inside the transaction that writes those).
+   * Extends the leases of this instance's running jobs; returns the ids that still hold one. A running job
+   * missing from the answer was cancelled, deleted or reclaimed meanwhile: its CLI must stop.
    */
-  recoverInterrupted(maxAttempts: number, now = Date.now()): { requeued: Pick<Job, "id" | "requestId" | "attempts">[]; failed: Job[] } {
-    return this.db.transaction(() => {
-      const failed = (this.q.recoverFail.all({ maxAttempts, now }) as JobRow[]).map(rowToJob);
-      const rows = this.q.recoverRequeue.all({ maxAttempts }) as { id: string; request_id: string; attempts: number }[];
-      const requeued = rows.map((r) => ({ id: r.id, requestId: r.request_id, attempts: r.attempts }));
-      return { requeued, failed };
-    })();
+  async renewLeases(claimant: Claimant): Promise<string[]> {
+    const rows = await this.sql.all<{ id: string }>(
+      `UPDATE jobs SET lease_expires_at = ${clockMs(this.sql.dialect)} + @leaseMs
+       WHERE lease_owner = @instance AND status = 'processing' RETURNING id`,
+      { instance: claimant.instance, leaseMs: claimant.leaseMs },
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Recovery: a `processing` row whose lease ran out (`expiredOnly`), or any `processing` row (a single
+   * gateway starting on its SQLite file: no run survives a server), lost its run. It goes back to the queue
+   * with the attempt counted, or fails `interrupted` once it has used its attempts; the failed ones are
+   * returned, for their `result` event and webhook (call it inside the transaction that writes those).
+   */
+  async recoverInterrupted(
+    maxAttempts: number,
+    expiredOnly: boolean,
+    now = Date.now(),
+  ): Promise<{ requeued: Pick<Job, "id" | "requestId" | "attempts" | "sessionId">[]; failed: Job[] }> {
+    const lost = expiredOnly ? `AND lease_expires_at < ${clockMs(this.sql.dialect)}` : "";
+    const failed = (
+      await this.sql.all<JobRow>(
+        `UPDATE jobs SET status = 'failed', error_code = 'interrupted', completed_at = @now, retrying = NULL,
+           lease_owner = NULL, lease_expires_at = NULL,
+           error = 'job interrupted ' || attempts || ' times by a server stop; giving up'
+         WHERE status = 'processing' AND attempts >= @maxAttempts ${lost}
+         RETURNING *`,
+        { maxAttempts, now },
+      )
+    ).map(rowToJob);
+    const rows = await this.sql.all<{ id: string; request_id: string; attempts: number; session_id: string }>(
+      `UPDATE jobs SET status = 'queued', started_at = NULL, retrying = NULL, lease_owner = NULL, lease_expires_at = NULL
+       WHERE status = 'processing' AND attempts < @maxAttempts ${lost}
+       RETURNING id, request_id, attempts, session_id`,
+      { maxAttempts },
+    );
+    const requeued = rows.map((r) => ({ id: r.id, requestId: r.request_id, attempts: r.attempts, sessionId: r.session_id }));
+    // Their runs are gone: their sessions' next turns may run.
+    for (const j of [...requeued, ...failed]) await this.sessions.release(j.sessionId, j.id);
+    return { requeued, failed };
   }
 
   /** The TTL cleanup: deletes jobs that ended before `cutoff`, with everything of them, as `delete` does. */
-  deleteTerminalBefore(cutoff: number): number {
-    const n = this.q.deleteExpired.run(cutoff).changes;
-    if (n > 0) reclaimSpace(this.db);
+  async deleteTerminalBefore(cutoff: number): Promise<number> {
+    const n = await this.sql.run(`DELETE FROM jobs WHERE status IN ${TERMINAL_SQL} AND completed_at IS NOT NULL AND completed_at < ?`, [cutoff]);
+    if (n > 0) this.reclaim();
     return n;
   }
 
-  countByStatus(): Record<JobStatus, number> {
+  async countByStatus(): Promise<Record<JobStatus, number>> {
     const counts: Record<JobStatus, number> = { queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 };
-    for (const r of this.q.countByStatus.all() as { status: JobStatus; n: number }[]) counts[r.status] = r.n;
+    for (const r of await this.sql.all<{ status: JobStatus; n: number }>(`SELECT status, n FROM job_counts`)) counts[r.status] = r.n;
     return counts;
   }
 
+  /** Running jobs per instance holding their leases. */
+  runningByInstance(): Promise<{ instance: string; running: number }[]> {
+    return this.sql.all(
+      `SELECT lease_owner AS instance, COUNT(*) AS running FROM jobs WHERE status = 'processing' AND lease_owner IS NOT NULL
+       GROUP BY lease_owner ORDER BY lease_owner`,
+    );
+  }
+
   /** The times of every job that is waiting, running, or ended at `since` or later (the status timeline). */
-  lifeSpansSince(since: number): LifeSpan[] {
-    const rows = this.q.lifeSpans.all(since) as { status: JobStatus; created_at: number; started_at: number | null; completed_at: number | null }[];
+  async lifeSpansSince(since: number): Promise<LifeSpan[]> {
+    const rows = await this.sql.all<{ status: JobStatus; created_at: number; started_at: number | null; completed_at: number | null }>(
+      `SELECT status, created_at, started_at, completed_at FROM jobs WHERE status IN ('queued', 'processing')
+       UNION ALL
+       SELECT status, created_at, started_at, completed_at FROM jobs WHERE status IN ${TERMINAL_SQL} AND completed_at >= ?`,
+      [since],
+    );
     return rows.map((r) => ({ status: r.status, createdAt: r.created_at, startedAt: r.started_at, completedAt: r.completed_at }));
   }
 
-  /** Runs `fn` in one database transaction (nested calls join the outer one). */
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
-
-  ping(): void {
-    this.q.ping.get();
+  async ping(): Promise<void> {
+    await this.sql.value(`SELECT 1`);
   }
 }

@@ -1,8 +1,7 @@
 // A job read without its large text columns, and those columns read in slices: what responses that must stay
 // small per connection (one job, the job list, a stream's opening snapshot) use instead of `SELECT *`, which
 // would hold a 10 MiB result and a 1 MiB prompt in memory for every connection that asked.
-import type BetterSqlite3 from "better-sqlite3";
-import type { Sqlite } from "./database";
+import type { Sql } from "./sql/sql";
 import { rowToJob, type JobRow } from "./job-row";
 import type { Job } from "../job/job";
 import { INLINE_CHARS } from "../http/paced-write";
@@ -20,26 +19,36 @@ export interface LeanJob {
 }
 
 export class JobText {
-  private readonly lean;
-  private readonly slices: Record<string, BetterSqlite3.Statement>;
+  private lean: Promise<string> | undefined;
 
   constructor(
-    db: Sqlite,
+    private readonly sql: Sql,
     private readonly inlineChars = INLINE_CHARS,
-  ) {
-    // Every column of the table (so a column added later is read too), the large ones only when short.
-    const columns = (db.prepare("PRAGMA table_info(jobs)").all() as { name: string }[]).map((c) => c.name);
-    const select = columns.map((c) =>
-      isLarge(c) ? `CASE WHEN length(${c}) > ${inlineChars} THEN NULL ELSE ${c} END AS ${c}, length(${c}) AS ${c}__len` : c,
-    );
-    this.lean = db.prepare(`SELECT ${select.join(", ")} FROM jobs WHERE id = ?`);
-    this.slices = Object.fromEntries(
-      Object.keys(LARGE_COLUMNS).map((c) => [c, db.prepare(`SELECT substr(${c}, ?, ?) FROM jobs WHERE id = ?`).pluck()]),
-    );
+  ) {}
+
+  /** Every column of the table (so a column added later is read too), the large ones only when short. */
+  private leanSelect(): Promise<string> {
+    this.lean ??= this.columns().then((columns) => {
+      const select = columns.map((c) =>
+        isLarge(c) ? `CASE WHEN length(${c}) > ${this.inlineChars} THEN NULL ELSE ${c} END AS ${c}, length(${c}) AS ${c}__len` : c,
+      );
+      return `SELECT ${select.join(", ")} FROM jobs WHERE id = ?`;
+    });
+    return this.lean;
   }
 
-  get(id: string): LeanJob | undefined {
-    const row = this.lean.get(id) as (JobRow & Record<string, unknown>) | undefined;
+  private async columns(): Promise<string[]> {
+    const rows =
+      this.sql.dialect === "sqlite"
+        ? await this.sql.all<{ name: string }>(`SELECT name FROM pragma_table_info('jobs')`)
+        : await this.sql.all<{ name: string }>(
+            `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'jobs' ORDER BY ordinal_position`,
+          );
+    return rows.map((r) => r.name);
+  }
+
+  async get(id: string): Promise<LeanJob | undefined> {
+    const row = await this.sql.get<JobRow & Record<string, unknown>>(await this.leanSelect(), [id]);
     if (!row) return undefined;
     const omitted: LeanJob["omitted"] = {};
     for (const c of Object.keys(LARGE_COLUMNS) as LargeColumn[]) {
@@ -53,7 +62,8 @@ export class JobText {
   }
 
   /** `count` characters of a column from `start` (1-based); undefined once the job is gone. */
-  slice(id: string, column: LargeColumn, start: number, count: number): string | undefined {
-    return (this.slices[column]!.get(start, count, id) as string | null | undefined) ?? undefined;
+  async slice(id: string, column: LargeColumn, start: number, count: number): Promise<string | undefined> {
+    if (!isLarge(column)) throw new Error(`not a large column: ${column}`);
+    return (await this.sql.value<string | null>(`SELECT substr(${column}, ?, ?) FROM jobs WHERE id = ?`, [start, count, id])) ?? undefined;
   }
 }

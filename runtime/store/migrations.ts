@@ -1,5 +1,7 @@
 // Versioned schema. Append only: a database records the versions it has applied, so each step runs once.
 // Times are epoch milliseconds (INTEGER), so ordering and TTL comparisons are numeric, not textual.
+import { CLUSTER_MIGRATIONS } from "./migrations-cluster";
+
 export const MIGRATIONS: { version: number; sql: string }[] = [
   {
     version: 1,
@@ -336,4 +338,5 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX jobs_conversation ON jobs(conversation) WHERE conversation IS NOT NULL;
     `,
   },
+  ...CLUSTER_MIGRATIONS.map((m) => ({ version: m.version, sql: m.sqlite })),
 ];

@@ -7,12 +7,12 @@ import type { TenantKey } from "./key-store";
 import { budgetStatus } from "./limits";
 import type { UsageLedger } from "./usage-ledger";
 
-export function admit(ledger: UsageLedger, key: TenantKey, model: Model, now = Date.now()): void {
+export async function admit(ledger: UsageLedger, key: TenantKey, model: Model, now = Date.now()): Promise<void> {
   const { models } = key.limits;
   if (models && !models.includes(model)) {
     throw httpError(403, `model "${model}" is not allowed for this key (policy.models: ${models.join(", ")})`);
   }
-  const budget = budgetStatus(ledger, key, now);
+  const budget = await budgetStatus(ledger, key, now);
   if (budget?.exhausted) {
     const resets = new Date(budget.resetsAt).toISOString();
     throw httpError(

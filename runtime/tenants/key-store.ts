@@ -1,12 +1,12 @@
 // Tenant keys: the api_keys table, and an in-memory copy of it that authentication reads, so a request costs
 // no database read. Every change goes through this class, which updates the copy in the same step: a revoked
 // key is refused by the very next request on this process.
-// Several processes on one database (PostgreSQL, later) will need to hear of each other's changes (LISTEN/
-// NOTIFY, or a short re-read interval); with SQLite there is one process per database.
+// Several instances on one PostgreSQL database tell each other of a change (`onChange`: NOTIFY), and each
+// re-reads the table then (`reload`) and every few seconds, in case a notification was lost.
 import { randomBytes } from "node:crypto";
 // Keys are 32 random bytes: a plain SHA-256 identifies one without exposing it (no salt or KDF is needed).
 import { sha256 } from "../job/idempotency";
-import type { Sqlite } from "../store/database";
+import type { Sql } from "../store/sql/sql";
 import { newWebhookSecret } from "../webhooks/signer";
 import type { KeyPolicy } from "./policy";
 
@@ -40,22 +40,20 @@ export class KeyStore {
   /** Active keys by the hash of their secret. */
   private readonly active = new Map<string, TenantKey>();
   private readonly hashes = new Map<string, string>();
-  private readonly q;
 
   constructor(
-    db: Sqlite,
+    private readonly sql: Sql,
     private readonly defaults: KeyPolicy = {},
-  ) {
-    const p = (sql: string) => db.prepare(sql);
-    this.q = {
-      all: p(`SELECT * FROM api_keys ORDER BY created_at, id`),
-      insert: p(`INSERT INTO api_keys (id, name, secret_hash, policy, webhook_secret, created_at)
-                 VALUES (@id, @name, @hash, @policy, @webhookSecret, @createdAt) ON CONFLICT (name) DO NOTHING`),
-      nameTaken: p(`SELECT 1 FROM api_keys WHERE name = ? AND id != ?`).pluck(),
-      update: p(`UPDATE api_keys SET name = @name, policy = @policy, webhook_secret = @webhookSecret WHERE id = @id`),
-      revoke: p(`UPDATE api_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL`),
-    };
-    for (const r of this.q.all.all() as KeyRow[]) this.remember(r);
+    private readonly onChange: () => Promise<void> = async () => {},
+  ) {}
+
+  /** Reads every key into memory: at start-up, and when another instance changed one. */
+  async reload(): Promise<void> {
+    const rows = await this.sql.all<KeyRow>(`SELECT * FROM api_keys ORDER BY created_at, id`);
+    this.byId.clear();
+    this.active.clear();
+    this.hashes.clear();
+    for (const r of rows) this.remember(r);
   }
 
   private remember(r: KeyRow): TenantKey {
@@ -100,7 +98,7 @@ export class KeyStore {
   }
 
   /** Creates a key; its secret is returned here and never again. */
-  create(name: string, policy: KeyPolicy, now = Date.now()): KeyChange<{ key: TenantKey; secret: string }> {
+  async create(name: string, policy: KeyPolicy, now = Date.now()): Promise<KeyChange<{ key: TenantKey; secret: string }>> {
     const secret = `cg_${randomBytes(32).toString("base64url")}`;
     const row: KeyRow = {
       id: `key_${randomBytes(8).toString("hex")}`,
@@ -111,37 +109,50 @@ export class KeyStore {
       created_at: now,
       revoked_at: null,
     };
-    const ok = this.q.insert.run({ ...row, hash: row.secret_hash, webhookSecret: row.webhook_secret, createdAt: now }).changes === 1;
-    if (!ok) return "name_taken";
-    return { key: this.remember(row), secret };
+    const inserted = await this.sql.run(
+      `INSERT INTO api_keys (id, name, secret_hash, policy, webhook_secret, created_at)
+       VALUES (@id, @name, @hash, @policy, @webhookSecret, @createdAt) ON CONFLICT (name) DO NOTHING`,
+      { id: row.id, name, hash: row.secret_hash, policy: row.policy, webhookSecret: row.webhook_secret, createdAt: now },
+    );
+    if (inserted !== 1) return "name_taken";
+    const key = this.remember(row);
+    await this.onChange();
+    return { key, secret };
   }
 
   /** Renames, replaces the policy, and/or gives the key a new webhook secret (used from the next attempt on). */
-  update(id: string, change: { name?: string; policy?: KeyPolicy; rotate_webhook_secret?: boolean }): KeyChange<TenantKey> {
+  async update(id: string, change: { name?: string; policy?: KeyPolicy; rotate_webhook_secret?: boolean }): Promise<KeyChange<TenantKey>> {
     const key = this.byId.get(id);
     if (!key) return "not_found";
     if (key.revokedAt !== null) return "revoked";
     const name = change.name ?? key.name;
-    if (this.q.nameTaken.get(name, id)) return "name_taken";
+    if ((await this.sql.value(`SELECT 1 FROM api_keys WHERE name = ? AND id != ?`, [name, id])) !== undefined) return "name_taken";
     const policy = change.policy ?? key.policy;
     const webhookSecret = change.rotate_webhook_secret ? newWebhookSecret() : key.webhookSecret;
-    this.q.update.run({ id, name, policy: JSON.stringify(policy), webhookSecret });
+    await this.sql.run(`UPDATE api_keys SET name = @name, policy = @policy, webhook_secret = @webhookSecret WHERE id = @id`, {
+      id,
+      name,
+      policy: JSON.stringify(policy),
+      webhookSecret,
+    });
     // Replaced, not mutated: a request holding the old object keeps a consistent view of it.
     const next: TenantKey = { ...key, name, policy, limits: this.withDefaults(policy), webhookSecret };
     this.byId.set(id, next);
     this.active.set(this.hashes.get(id)!, next);
+    await this.onChange();
     return next;
   }
 
   /** Revokes a key at once; revoking a revoked key changes nothing and returns it. */
-  revoke(id: string, now = Date.now()): KeyChange<TenantKey> {
+  async revoke(id: string, now = Date.now()): Promise<KeyChange<TenantKey>> {
     const key = this.byId.get(id);
     if (!key) return "not_found";
     if (key.revokedAt !== null) return key;
-    this.q.revoke.run({ id, now });
     const next: TenantKey = { ...key, revokedAt: now };
     this.byId.set(id, next);
     this.active.delete(this.hashes.get(id)!);
+    await this.sql.run(`UPDATE api_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL`, { id, now });
+    await this.onChange();
     return next;
   }
 }

@@ -13,11 +13,11 @@ export interface BudgetStatus {
 }
 
 /** The key's budget in the current period, or undefined when it has none. */
-export function budgetStatus(ledger: UsageLedger, key: TenantKey, now = Date.now()): BudgetStatus | undefined {
+export async function budgetStatus(ledger: UsageLedger, key: TenantKey, now = Date.now()): Promise<BudgetStatus | undefined> {
   const { budget_usd: budget, budget_period: period } = key.limits;
   if (budget === undefined || period === undefined) return undefined;
   const { from, resetsAt } = currentPeriod(period, now);
-  const spent = ledger.spentSince(key.id, from);
+  const spent = await ledger.spentSince(key.id, from);
   return { spent, budget, period, resetsAt, exhausted: spent >= budget };
 }
 
@@ -25,13 +25,13 @@ export function budgetStatus(ledger: UsageLedger, key: TenantKey, now = Date.now
  * Owners whose queued jobs must wait now: at their key's max_running, or out of budget for the period. They
  * are not failed; the dispatcher looks again when a run ends, a policy changes, or a new UTC day begins.
  */
-export function heldOwners(deps: { keys: KeyStore; store: JobStore; ledger: UsageLedger }, now = Date.now()): string[] {
+export async function heldOwners(deps: { keys: KeyStore; store: JobStore; ledger: UsageLedger }, now = Date.now()): Promise<string[]> {
   const held: string[] = [];
-  for (const { owner, running } of deps.store.waitingOwners()) {
+  for (const { owner, running } of await deps.store.waitingOwners()) {
     const key = owner === "" ? undefined : deps.keys.get(owner);
     if (!key) continue;
     const max = key.limits.max_running;
-    if ((max !== undefined && running >= max) || budgetStatus(deps.ledger, key, now)?.exhausted) held.push(owner);
+    if ((max !== undefined && running >= max) || (await budgetStatus(deps.ledger, key, now))?.exhausted) held.push(owner);
   }
   return held;
 }

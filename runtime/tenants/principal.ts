@@ -30,7 +30,7 @@ export function requireOperator(event: H3Event): void {
 }
 
 /** Whether the job exists and the principal may see it: another tenant's job is as unknown as a missing one. */
-export function canSeeJob(store: { ownerOf(id: string): string | undefined }, p: Principal, id: string): boolean {
-  const owner = store.ownerOf(id);
+export async function canSeeJob(store: { ownerOf(id: string): Promise<string | undefined> }, p: Principal, id: string): Promise<boolean> {
+  const owner = await store.ownerOf(id);
   return owner !== undefined && canSee(p, owner);
 }

@@ -4,14 +4,14 @@ import type { Gateway } from "../gateway";
 import { cancelJob } from "../job/commands";
 import type { KeyChange, TenantKey } from "./key-store";
 
-export function revokeKey(
+export async function revokeKey(
   g: Pick<Gateway, "keys" | "store" | "jobs">,
   id: string,
   queued: "cancel" | "keep",
-): KeyChange<{ key: TenantKey; cancelled: number }> {
-  const key = g.keys.revoke(id);
+): Promise<KeyChange<{ key: TenantKey; cancelled: number }>> {
+  const key = await g.keys.revoke(id);
   if (typeof key === "string") return key;
   let cancelled = 0;
-  if (queued === "cancel") for (const jobId of g.store.queuedOf(id)) if (cancelJob(g.jobs, jobId).ok) cancelled++;
+  if (queued === "cancel") for (const jobId of await g.store.queuedOf(id)) if ((await cancelJob(g.jobs, jobId)).ok) cancelled++;
   return { key, cancelled };
 }

@@ -14,12 +14,12 @@ function figures(rows: UsageRow[]) {
 }
 
 /** `owner` limits the report to one tenant's usage (undefined: everyone's, for operators). */
-export function usageReport(
+export async function usageReport(
   deps: { ledger: UsageLedger; keys: KeyStore },
   q: { from: string; to: string; group_by: UsageGroup },
   owner?: string,
 ) {
-  const rows = deps.ledger.report(q.from, q.to, q.group_by, owner);
+  const rows = await deps.ledger.report(q.from, q.to, q.group_by, owner);
   const label = (r: UsageRow) => {
     if (q.group_by === "day") return { day: r.group };
     if (q.group_by === "model") return { model: r.group };

@@ -11,6 +11,9 @@ import type { WebhookSigner } from "./signer";
 /** The signer of a delivery's owner: the operator secret for '', a tenant key's own secret otherwise. */
 export type SignerFor = (owner: string) => WebhookSigner;
 
+/** How long past an attempt's timeout a taken delivery stays with the instance that took it. */
+const LEASE_MARGIN_MS = 30_000;
+
 export interface SenderOptions {
   timeoutMs: number;
   scheduleMs: readonly number[];
@@ -23,6 +26,8 @@ export class WebhookSender {
   private readonly inflight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private ticking = false;
+  private tickAgain = false;
 
   constructor(
     private readonly outbox: WebhookOutbox,
@@ -45,15 +50,34 @@ export class WebhookSender {
   }
 
   private tick(): void {
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    this.ticking = true;
+    void this.takeDue()
+      .catch((err: unknown) => {
+        log("warn", "webhook: could not read the outbox", { error: String((err as Error)?.message ?? err) });
+        this.arm(1000);
+      })
+      .finally(() => {
+        this.ticking = false;
+        if (this.tickAgain) {
+          this.tickAgain = false;
+          this.arm(0);
+        }
+      });
+  }
+
+  private async takeDue(): Promise<void> {
     if (this.stopped) return;
     // One clock reading for the whole tick: a timer may fire a millisecond early, and reading the clock twice
     // could then find nothing due yet but the next row already past, and sleep through it.
     const now = Date.now();
     const free = (this.opts.concurrency ?? 8) - this.inflight.size;
     if (free > 0) {
-      for (const d of this.outbox.due(now, free + this.inflight.size)) {
-        if (this.inflight.size >= (this.opts.concurrency ?? 8)) break;
-        if (this.inflight.has(d.id)) continue;
+      // Taken for one attempt: due again after the attempt's timeout and a margin if this instance dies meanwhile.
+      for (const d of await this.outbox.take(now, free, this.opts.timeoutMs + LEASE_MARGIN_MS)) {
         const p = this.send(d).finally(() => {
           this.inflight.delete(d.id);
           this.wake();
@@ -61,9 +85,10 @@ export class WebhookSender {
         this.inflight.set(d.id, p);
       }
     }
-    // A due row we did not start is in flight or waits for a free slot: a finishing send wakes us for it.
-    const next = this.outbox.nextDueAt();
-    this.arm(next === null || next <= now ? Number.MAX_SAFE_INTEGER : next - now);
+    // A due row we did not start waits for a free slot: a finishing send wakes us for it.
+    const next = await this.outbox.nextDueAt();
+    const later = Date.now();
+    this.arm(next === null ? Number.MAX_SAFE_INTEGER : next <= later ? (this.inflight.size >= (this.opts.concurrency ?? 8) ? Number.MAX_SAFE_INTEGER : 0) : next - later);
   }
 
   private async send(d: Delivery): Promise<void> {
@@ -81,7 +106,7 @@ export class WebhookSender {
     const next = nextStep(outcome, n, d.maxAttempts, this.opts.scheduleMs);
     const { statusCode, error } = describeOutcome(outcome);
     const durationMs = Date.now() - started;
-    this.outbox.record(d, n, { at: started, statusCode, error, durationMs }, next);
+    await this.outbox.record(d, n, { at: started, statusCode, error, durationMs }, next);
     webhookAttempt(outcome, next, durationMs);
     const fields = { job_id: d.jobId, request_id: d.requestId, delivery_id: d.id, type: d.type, attempt: n, status_code: statusCode ?? undefined, duration_ms: durationMs };
     if (next.state === "delivered") log("info", "webhook delivered", fields);

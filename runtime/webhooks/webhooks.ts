@@ -4,6 +4,7 @@ import type { Job } from "../job/job";
 import type { WebhookOutbox } from "./outbox";
 import { webhookPayload, webhookType } from "./payload";
 import type { WebhookSender } from "./sender";
+import type { Sql } from "../store/sql/sql";
 
 export class Webhooks {
   constructor(
@@ -12,17 +13,25 @@ export class Webhooks {
     private readonly maxAttempts: number,
   ) {}
 
-  jobStarted(job: Job): void {
-    if (job.callbackUrl && job.webhookEvents.includes("started")) this.enqueue(job, true);
+  /** The `started` delivery of a job just claimed (written by the root handle `sql`, or in a transaction). */
+  async jobStarted(sql: Sql, job: Job): Promise<void> {
+    if (job.callbackUrl && job.webhookEvents.includes("started")) {
+      await this.enqueue(sql, job, true);
+      this.wake();
+    }
   }
 
-  jobFinished(job: Job): void {
-    if (job.callbackUrl && job.webhookEvents.includes("completed")) this.enqueue(job, false);
+  /** The end's delivery, in the transaction `tx` that ends the job; call wake() once it has committed. */
+  async jobFinished(tx: Sql, job: Job): Promise<void> {
+    if (job.callbackUrl && job.webhookEvents.includes("completed")) await this.enqueue(tx, job, false);
   }
 
-  private enqueue(job: Job, started: boolean): void {
+  wake(): void {
+    this.sender.wake();
+  }
+
+  private async enqueue(sql: Sql, job: Job, started: boolean): Promise<void> {
     const type = webhookType(job, started);
-    this.outbox.enqueue(job.id, type, job.callbackUrl, webhookPayload(job, type), this.maxAttempts, job.owner);
-    this.sender.wake(); // a timer: it looks after this transaction has committed
+    await this.outbox.in(sql).enqueue(job.id, type, job.callbackUrl, webhookPayload(job, type), this.maxAttempts, job.owner);
   }
 }

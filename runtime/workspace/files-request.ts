@@ -9,8 +9,8 @@ import { workspacePathError } from "./workspace-path";
 import type { WorkspaceFile } from "./workspace-store";
 import { isTerminal } from "../job/job";
 
-export function sessionOf(g: Pick<Gateway, "store">, event: H3Event): Session {
-  const s = g.store.sessions.get(getRouterParam(event, "id", { decode: true })!);
+export async function sessionOf(g: Pick<Gateway, "store">, event: H3Event): Promise<Session> {
+  const s = await g.store.sessions.get(getRouterParam(event, "id", { decode: true })!);
   if (!s || !canSee(principalOf(event), s.owner)) throw httpError(404, "session not found");
   return s;
 }
@@ -39,8 +39,8 @@ const SETTLE_MS = 10_000;
  */
 export async function waitForTurnToSettle(g: Pick<Gateway, "store">, s: Session, change = true): Promise<void> {
   const deadline = Date.now() + SETTLE_MS;
-  for (let running = s.runningJob; running; running = g.store.sessions.get(s.id)?.runningJob) {
-    const job = g.store.get(running);
+  for (let running = s.runningJob; running; running = (await g.store.sessions.get(s.id))?.runningJob) {
+    const job = await g.store.get(running);
     if (job && !isTerminal(job.status)) {
       if (!change) return;
       throw httpError(409, "a turn of this session is running; change its files when it has ended");

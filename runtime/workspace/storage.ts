@@ -4,7 +4,7 @@
 import { createStorage, type Storage } from "unstorage";
 import db0Driver from "unstorage/drivers/db0";
 import fsDriver from "unstorage/drivers/fs";
-import type { Db0 } from "../store/database";
+import type { Db0 } from "../store/sql/db0-connector";
 import type { WorkspaceStorageSpec } from "./storage-spec";
 
 

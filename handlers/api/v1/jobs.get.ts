@@ -8,6 +8,6 @@ import { principalOf, tenantOf } from "../../../runtime/tenants/principal";
 export default defineEventHandler(async (event) => {
   const q = parseOrThrow(listQuerySchema, getQuery(event));
   const g = useGateway();
-  const { ids, total } = g.store.listIds({ ...q, owner: tenantOf(principalOf(event))?.id });
+  const { ids, total } = await g.store.listIds({ ...q, owner: tenantOf(principalOf(event))?.id });
   await writeJobList(event.node.res, g, { ids, total, limit: q.limit, offset: q.offset });
 });

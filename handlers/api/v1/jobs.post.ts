@@ -11,7 +11,7 @@ export default defineEventHandler(async (event) => {
   const apiKey: string = event.context.apiKey;
   const principal = principalOf(event);
   // Counted here rather than in the middleware, so every path the router sends to this handler counts.
-  limitSubmitRate(g, apiKey, principal);
+  await limitSubmitRate(g, apiKey, principal);
 
   const idempotencyKey = getRequestHeader(event, "idempotency-key");
   if (idempotencyKey !== undefined && !isValidIdempotencyKey(idempotencyKey)) {

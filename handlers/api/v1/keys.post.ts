@@ -10,7 +10,7 @@ import { requireOperator } from "../../../runtime/tenants/principal";
 export default defineEventHandler(async (event) => {
   requireOperator(event);
   const body = parseOrThrow(createKeySchema, await readJsonObject(event));
-  const { key, secret } = keyChangeOrThrow(useGateway().keys.create(body.name, body.policy ?? {}), body.name);
+  const { key, secret } = keyChangeOrThrow(await useGateway().keys.create(body.name, body.policy ?? {}), body.name);
   setResponseStatus(event, 201);
   setResponseHeader(event, "Location", `/api/v1/keys/${key.id}`);
   return { ...keyToJson(key), key: secret };

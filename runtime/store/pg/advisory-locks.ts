@@ -6,4 +6,10 @@ export const ADVISORY_NAMESPACE = 0x43474154; // "CGAT"
 export const ADVISORY_KEYS = {
   /** Held for a whole migration run, so gateways that start together apply each migration once. */
   migrate: 1,
+  /** Re-queueing (or failing) jobs whose lease ran out, one instance at a time. */
+  recover: 2,
+  /** The TTL cleanup of jobs and sessions. */
+  cleanup: 3,
+  /** Pruning idempotency records older than their 24 hours. */
+  pruneIdempotency: 4,
 } as const satisfies Record<string, number>;

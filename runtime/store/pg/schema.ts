@@ -14,6 +14,8 @@
 //   read inside JSON cast to jsonb at that point.
 // - seq is an identity column BY DEFAULT, so a copy from SQLite can keep its values (then setval the sequence).
 // - SQLite's row triggers become FOR EACH ROW triggers calling plpgsql functions, with the same WHEN conditions.
+import { CLUSTER_MIGRATIONS } from "../migrations-cluster";
+
 export const PG_MIGRATIONS: { version: number; sql: string }[] = [
   {
     version: 11,
@@ -311,4 +313,5 @@ export const PG_MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX jobs_conversation ON jobs(conversation) WHERE conversation IS NOT NULL;
     `,
   },
+  ...CLUSTER_MIGRATIONS.map((m) => ({ version: m.version, sql: m.postgres })),
 ];

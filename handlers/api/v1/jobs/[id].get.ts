@@ -8,7 +8,7 @@ import { canSee, principalOf } from "../../../../runtime/tenants/principal";
 // Written with its large columns (a 10 MiB result) in slices, so a client that does not read holds little.
 export default defineEventHandler(async (event) => {
   const g = useGateway();
-  const lean = g.jobText.get(getRouterParam(event, "id", { decode: true })!);
+  const lean = await g.jobText.get(getRouterParam(event, "id", { decode: true })!);
   if (!lean || !canSee(principalOf(event), lean.job.owner)) throw httpError(404, "job not found");
   const res = event.node.res;
   if (!startBody(res, { "Content-Type": "application/json" })) return;

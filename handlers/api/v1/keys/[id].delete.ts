@@ -7,9 +7,9 @@ import { requireOperator } from "../../../../runtime/tenants/principal";
 import { revokeKey } from "../../../../runtime/tenants/revoke";
 
 // Revokes a key at once. `?queued=cancel` (the default) cancels its queued jobs, `keep` lets them run.
-export default defineEventHandler((event) => {
+export default defineEventHandler(async (event) => {
   requireOperator(event);
   const { queued } = parseOrThrow(revokeQuerySchema, getQuery(event));
-  const r = keyChangeOrThrow(revokeKey(useGateway(), getRouterParam(event, "id", { decode: true })!, queued));
+  const r = keyChangeOrThrow(await revokeKey(useGateway(), getRouterParam(event, "id", { decode: true })!, queued));
   return { ...keyToJson(r.key), cancelled_jobs: r.cancelled };
 });

@@ -11,7 +11,7 @@ export default defineEventHandler(async (event) => {
   requireOperator(event);
   const body = parseOrThrow(updateKeySchema, await readJsonObject(event));
   const g = useGateway();
-  const key = keyChangeOrThrow(g.keys.update(getRouterParam(event, "id", { decode: true })!, body), body.name);
+  const key = keyChangeOrThrow(await g.keys.update(getRouterParam(event, "id", { decode: true })!, body), body.name);
   g.dispatcher.pump(); // a raised max_running or budget may let queued jobs of the key start
   return keyToJson(key);
 });

@@ -10,5 +10,5 @@ export default defineEventHandler(async (event) => {
   requireOperator(event);
   const body = parseOrThrow(pauseSchema, await readJsonObject(event, { allowEmpty: true }));
   const until = body.seconds === undefined ? null : Date.now() + body.seconds * 1000;
-  return pauseToJson(useGateway().pause.pause(until, body.reason ?? "paused by an operator", "operator"));
+  return pauseToJson(await useGateway().pause.pause(until, body.reason ?? "paused by an operator", "operator"));
 });

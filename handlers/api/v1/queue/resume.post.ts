@@ -4,10 +4,10 @@ import { pauseToJson } from "../../../../runtime/queue/pause-schema";
 import { requireOperator } from "../../../../runtime/tenants/principal";
 
 // Ends a pause, whoever set it (an operator, or a usage limit the operator knows has been lifted).
-export default defineEventHandler((event) => {
+export default defineEventHandler(async (event) => {
   requireOperator(event);
   const g = useGateway();
-  g.pause.resume();
+  await g.pause.resume();
   g.dispatcher.pump();
   return pauseToJson(undefined);
 });

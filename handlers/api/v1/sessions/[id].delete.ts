@@ -7,7 +7,7 @@ import { canSee, principalOf } from "../../../../runtime/tenants/principal";
 export default defineEventHandler(async (event) => {
   const g = useGateway();
   const id = getRouterParam(event, "id", { decode: true })!;
-  const s = g.store.sessions.get(id);
+  const s = await g.store.sessions.get(id);
   if (!s || !canSee(principalOf(event), s.owner) || !(await deleteSession(g.jobs, g.workspaces, id))) throw httpError(404, "session not found");
   return sendNoContent(event, 204);
 });

@@ -13,7 +13,7 @@ export default defineEventHandler(async (event) => {
   const g = useGateway();
   const id = getRouterParam(event, "id", { decode: true })!;
   const q = parseOrThrow(eventsQuerySchema, getQuery(event));
-  const lean = g.jobText.get(id);
+  const lean = await g.jobText.get(id);
   if (!lean || !canSee(principalOf(event), lean.job.owner)) throw httpError(404, "job not found");
   // The job is read before its events: a job seen terminal has all its events stored (its result is written
   // in the transaction that ends it), so the last page of a terminal job is the end, result event or not.

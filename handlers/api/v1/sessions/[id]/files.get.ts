@@ -4,8 +4,8 @@ import { fileJson, sessionOf, waitForTurnToSettle } from "../../../../../runtime
 
 export default defineEventHandler(async (event) => {
   const g = useGateway();
-  const s = sessionOf(g, event);
+  const s = await sessionOf(g, event);
   await waitForTurnToSettle(g, s, false);
-  const files = g.workspaces.list(s.id);
+  const files = await g.workspaces.list(s.id);
   return { session_id: s.id, files: files.map(fileJson), total_bytes: files.reduce((n, f) => n + f.size, 0) };
 });

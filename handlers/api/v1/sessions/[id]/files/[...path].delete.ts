@@ -5,7 +5,7 @@ import { pathOf, waitForTurnToSettle, sessionOf } from "../../../../../../runtim
 
 export default defineEventHandler(async (event) => {
   const g = useGateway();
-  const s = sessionOf(g, event);
+  const s = await sessionOf(g, event);
   const path = pathOf(event);
   await waitForTurnToSettle(g, s);
   if (!(await g.workspaces.remove(s.id, path))) throw httpError(404, "file not found");

@@ -5,7 +5,7 @@ import { pathOf, sessionOf, waitForTurnToSettle } from "../../../../../../runtim
 
 export default defineEventHandler(async (event) => {
   const g = useGateway();
-  const s = sessionOf(g, event);
+  const s = await sessionOf(g, event);
   const path = pathOf(event);
   await waitForTurnToSettle(g, s, false);
   const data = await g.workspaces.read(s.id, path);

@@ -5,14 +5,14 @@ import { canSee, principalOf } from "../../../../../../../runtime/tenants/princi
 import { deliveryToJson } from "../../../../../../../runtime/webhooks/delivery-json";
 
 // Sends a delivered or given-up delivery once more (same webhook-id, so receivers can tell it is the same).
-export default defineEventHandler((event) => {
+export default defineEventHandler(async (event) => {
   const g = useGateway();
   const jobId = getRouterParam(event, "id", { decode: true })!;
   const id = getRouterParam(event, "deliveryId", { decode: true })!;
-  const delivery = g.outbox.get(jobId, id);
+  const delivery = await g.outbox.get(jobId, id);
   if (!delivery || !canSee(principalOf(event), delivery.owner)) throw httpError(404, "delivery not found");
-  if (!g.outbox.retry(jobId, id)) throw httpError(409, "delivery is still pending");
+  if (!(await g.outbox.retry(jobId, id))) throw httpError(409, "delivery is still pending");
   g.webhookSender.wake();
   setResponseStatus(event, 202);
-  return deliveryToJson(g.outbox.get(jobId, id)!);
+  return deliveryToJson((await g.outbox.get(jobId, id))!);
 });

@@ -1,0 +1,32 @@
+// The submit rate for a cluster: the same bucket as MemoryRateLimiter, kept as one row per key in the shared
+// database and taken in one statement (GCRA: the row holds the "theoretical arrival time" of the next request;
+// a request passes when that time is at most one second ahead, and moves it on by 1/N s). Keys are stored
+// hashed: the table never holds an API key.
+import { sha256 } from "../job/idempotency";
+import type { Sql } from "../store/sql/sql";
+import { greatest } from "../store/sql/dialect";
+import type { RateLimiter } from "./rate-limiter";
+
+export class SharedRateLimiter implements RateLimiter {
+  constructor(
+    private readonly sql: Sql,
+    private readonly perSecond: number,
+  ) {}
+
+  async take(key: string, now = Date.now(), perSecond = this.perSecond): Promise<number> {
+    if (perSecond <= 0) return 0;
+    const interval = Math.max(1, Math.round(1000 / perSecond)); // whole milliseconds: the column is an integer
+    const d = this.sql.dialect;
+    const id = sha256(key);
+    const taken = await this.sql.value(
+      `INSERT INTO rate_limits (key, tat) VALUES (@id, @now + @interval)
+       ON CONFLICT (key) DO UPDATE SET tat = ${greatest(d, "rate_limits.tat", "@now")} + @interval
+         WHERE ${greatest(d, "rate_limits.tat", "@now")} + @interval - @now <= 1000
+       RETURNING tat`,
+      { id, now, interval },
+    );
+    if (taken !== undefined) return 0;
+    const tat = (await this.sql.value<number>(`SELECT tat FROM rate_limits WHERE key = ?`, [id])) ?? now;
+    return Math.max(1, Math.ceil((Math.max(tat, now) + interval - now - 1000) / 1000));
+  }
+}

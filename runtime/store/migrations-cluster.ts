@@ -1,0 +1,52 @@
+// Schema versions from 17 on, for both engines side by side (runtime/store/migrations.ts holds SQLite's 1-16,
+// runtime/store/pg/schema.ts PostgreSQL's baseline and 12-16). Each entry is one version in both lists.
+export const CLUSTER_MIGRATIONS: { version: number; sqlite: string; postgres: string }[] = [
+  {
+    version: 17,
+    // Cluster members (issue 12). A running job's lease: the instance running it and until when (the
+    // database's clock, epoch ms); the instance renews it while the CLI runs, another instance re-queues the
+    // job once it has run out. `instances`: every gateway sharing the database, with its last heartbeat.
+    // `rate_limits`: the submit rate per API key (hashed), shared by every instance. `cluster_secrets`: the
+    // webhook and stream secrets the first instance generated when none was configured, so all sign alike.
+    sqlite: `
+      ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+      ALTER TABLE jobs ADD COLUMN lease_expires_at INTEGER;
+      CREATE INDEX jobs_lease ON jobs(lease_owner) WHERE lease_owner IS NOT NULL;
+      CREATE TABLE instances (
+        id            TEXT PRIMARY KEY,
+        host          TEXT NOT NULL,
+        pid           INTEGER NOT NULL,
+        started_at    INTEGER NOT NULL,
+        heartbeat_at  INTEGER NOT NULL
+      );
+      CREATE TABLE rate_limits (
+        key  TEXT PRIMARY KEY,
+        tat  INTEGER NOT NULL
+      );
+      CREATE TABLE cluster_secrets (
+        name   TEXT PRIMARY KEY,
+        value  TEXT NOT NULL
+      );
+    `,
+    postgres: `
+      ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+      ALTER TABLE jobs ADD COLUMN lease_expires_at BIGINT;
+      CREATE INDEX jobs_lease ON jobs(lease_owner) WHERE lease_owner IS NOT NULL;
+      CREATE TABLE instances (
+        id            TEXT PRIMARY KEY,
+        host          TEXT NOT NULL,
+        pid           INTEGER NOT NULL,
+        started_at    BIGINT NOT NULL,
+        heartbeat_at  BIGINT NOT NULL
+      );
+      CREATE TABLE rate_limits (
+        key  TEXT PRIMARY KEY,
+        tat  BIGINT NOT NULL
+      );
+      CREATE TABLE cluster_secrets (
+        name   TEXT PRIMARY KEY,
+        value  TEXT NOT NULL
+      );
+    `,
+  },
+];
