@@ -1,7 +1,7 @@
 // The built server as a process, killed and stopped under load: no job is lost, none finishes twice, no CLI
 // process outlives the server.
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withDatabase } from "../support/database";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
 import { readSse } from "../support/sse-client";
@@ -47,9 +47,8 @@ describe("crash and restart", () => {
       for (let i = 0; i < 4; i++) expect(fake.requests.filter((r) => r.kind === "main" && r.prompt.endsWith(`kill9-q${i}`)).length).toBe(1);
       expect((await again.json("GET", "/api/v1/jobs")).body.total).toBe(5);
       // The per-status counts the triggers keep agree with the rows, across the crash.
-      const db = new Database(`${gw.dataDir}/claudegate.db`, { readonly: true });
-      const counted = Object.fromEntries(db.prepare("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status").all().map((r: any) => [r.status, r.n]));
-      db.close();
+      const rows = await withDatabase(again, (db) => db.all<{ status: string; n: number }>("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status"));
+      const counted = Object.fromEntries(rows.map((r) => [r.status, r.n]));
       expect((await again.json("GET", "/api/v1/stats")).body.queue).toEqual({ queued: 0, processing: 0, completed: 5, failed: 0, cancelled: 0, ...counted });
       // The interrupted run spent an attempt: the metrics count it as a crash-recovery requeue.
       expect(await again.metric('claudegate_jobs_requeued_total{reason="crash_recovery"}')).toBe(1);
@@ -92,9 +91,8 @@ describe("crash and restart", () => {
       const blocked = await GatewayProcess.start({ dataDir: first.dataDir, env: { ...env, CLAUDEGATE_LISTEN_ADDR: `127.0.0.1:${port}` }, waitListening: false });
       expect((await blocked.exited).code).toBe(1);
       expect(blocked.output).toContain(`cannot listen on 127.0.0.1:${port}`);
-      const db = new Database(`${first.dataDir}/claudegate.db`, { readonly: true });
-      expect(db.prepare("SELECT status, attempts FROM jobs WHERE id = ?").get(job.job_id)).toEqual({ status: "queued", attempts: 1 });
-      db.close();
+      const row = await withDatabase(first, (db) => db.get("SELECT status, attempts FROM jobs WHERE id = ?", job.job_id));
+      expect(row).toEqual({ status: "queued", attempts: 1 });
     } finally {
       await holder.stop();
     }
@@ -111,11 +109,11 @@ describe("crash and restart", () => {
     const waiting = await gw.submit({ prompt: "ttl-queued" });
     await gw.stop();
     // Age one finished job and the queued one by two days.
-    const db = new Database(`${gw.dataDir}/claudegate.db`);
     const twoDaysAgo = Date.now() - 48 * 3600_000;
-    db.prepare("UPDATE jobs SET completed_at = ?, created_at = ? WHERE id = ?").run(twoDaysAgo, twoDaysAgo, old.job_id);
-    db.prepare("UPDATE jobs SET created_at = ? WHERE id = ?").run(twoDaysAgo, waiting.job_id);
-    db.close();
+    await withDatabase(gw, async (db) => {
+      await db.run("UPDATE jobs SET completed_at = ?, created_at = ? WHERE id = ?", twoDaysAgo, twoDaysAgo, old.job_id);
+      await db.run("UPDATE jobs SET created_at = ? WHERE id = ?", twoDaysAgo, waiting.job_id);
+    }, { readonly: false });
     const again = await GatewayProcess.start({ dataDir: gw.dataDir, env: { ...env, CLAUDEGATE_JOB_TTL_HOURS: "24" } });
     try {
       expect((await again.json("GET", `/api/v1/jobs/${old.job_id}`)).status).toBe(404);
@@ -123,9 +121,7 @@ describe("crash and restart", () => {
       expect((await again.json("GET", `/api/v1/jobs/${recent.job_id}`)).body.status).toBe("completed");
       expect((await again.json("GET", `/api/v1/jobs/${waiting.job_id}`)).body.status).toBe("queued"); // never deleted
       expect(again.output).toMatch(/"msg":"cleanup: deleted old jobs","count":1/);
-      const check = new Database(`${gw.dataDir}/claudegate.db`, { readonly: true });
-      expect(check.prepare("SELECT COUNT(*) FROM job_events WHERE job_id = ?").pluck().get(old.job_id)).toBe(0);
-      check.close();
+      expect(await withDatabase(again, (db) => db.value("SELECT COUNT(*) FROM job_events WHERE job_id = ?", old.job_id))).toBe(0);
     } finally {
       await again.stop();
     }

@@ -52,7 +52,7 @@ async function escapeAttempts(env: Record<string, string>, signals: string[], ui
     // The CLI's cwd is its run's workspace/; the run's folder (prompt files, config/) is the one above it.
     const otherDir = dirname(readlinkSync(`/proc/${proc!.pid}/cwd`));
     const files = [
-      join(gw.dataDir, "claudegate.db"),
+      ...(gw.database.backend === "sqlite" ? [gw.database.path] : []), // on PostgreSQL there is no database file to reach
       dotEnv,
       join(gw.dataDir, "claudegate.webhook-secret"),
       join(gw.dataDir, "claudegate.stream-secret"),

@@ -1,9 +1,9 @@
 // Streams you can join late, lose and resume: the durable event log behind SSE, with the real CLI.
 import { connect } from "node:net";
-import Database from "better-sqlite3";
 import { EventSource } from "eventsource";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StreamTokens } from "../../runtime/events/stream-token";
+import { withDatabase } from "../support/database";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { API_KEY, GatewayProcess, waitUntil } from "../support/gateway-process";
 import { readSse } from "../support/sse-client";
@@ -184,17 +184,10 @@ describe("durable streams", () => {
   it("deletes a job's events with the job", async () => {
     const job = await gw.submit({ prompt: "[[reply:x|y]] delete-events" });
     await gw.waitJob(job.job_id);
-    const count = () => {
-      const db = new Database(`${gw.dataDir}/claudegate.db`, { readonly: true });
-      try {
-        return db.prepare("SELECT COUNT(*) FROM job_events WHERE job_id = ?").pluck().get(job.job_id) as number;
-      } finally {
-        db.close();
-      }
-    };
-    await waitUntil(() => count() > 3, 5_000, "events to be flushed");
+    const count = () => withDatabase(gw, (db) => db.value<number>("SELECT COUNT(*) FROM job_events WHERE job_id = ?", job.job_id));
+    await waitUntil(async () => (await count()) > 3, 5_000, "events to be flushed");
     expect((await gw.request("DELETE", `/api/v1/jobs/${job.job_id}`)).status).toBe(204);
-    expect(count()).toBe(0);
+    expect(await count()).toBe(0);
     expect((await gw.json("GET", `/api/v1/jobs/${job.job_id}/events`)).status).toBe(404);
   });
 });

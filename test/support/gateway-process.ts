@@ -1,10 +1,12 @@
-// Runs the BUILT gateway (.output/server/index.mjs) as a real process on a real port with its own SQLite
-// file, and talks to it over HTTP. Everything a test needs to drive it end to end lives here.
+// Runs the BUILT gateway (.output/server/index.mjs) as a real process on a real port with its own database (an
+// SQLite file in its data directory, or in the `postgres` test project a PostgreSQL database of its own, see
+// test/support/test-backend.ts), and talks to it over HTTP. Everything a test needs to drive it end to end lives here.
 import { spawn, type ChildProcess } from "node:child_process";
 import { chownSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { databaseUrlFor, testBackend, type Backend } from "./test-backend";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const SERVER_ENTRY = join(ROOT, ".output/server/index.mjs");
@@ -20,6 +22,12 @@ export interface GatewayOptions {
   waitListening?: boolean;
   /** Run the gateway as this uid (and gid), owning its data directory: an unprivileged service (needs root). */
   uid?: number;
+  /**
+   * The database backend; default: the test project's (testBackend()). On postgres the gateway gets
+   * CLAUDEGATE_DATABASE_URL for a database keyed by its data directory (a restart on the same dataDir gets the same
+   * database), unless `env` sets one. "sqlite" forces the file, for tests about SQLite itself.
+   */
+  backend?: Backend;
 }
 
 export class GatewayProcess {
@@ -30,6 +38,8 @@ export class GatewayProcess {
   private constructor(
     readonly child: ChildProcess,
     readonly dataDir: string,
+    /** Where this gateway keeps its data: the SQLite file's path, or the PostgreSQL URL it was given. */
+    readonly database: { backend: "sqlite"; path: string } | { backend: "postgres"; url: string },
   ) {
     child.stdout!.on("data", (d) => (this.output += d));
     child.stderr!.on("data", (d) => (this.output += d));
@@ -54,10 +64,14 @@ export class GatewayProcess {
       CLAUDEGATE_WARM_PROCESSES: "0",
       ...opts.env,
     };
+    const backend = opts.env?.CLAUDEGATE_DATABASE_URL ? "postgres" : (opts.backend ?? testBackend());
+    if (backend === "postgres") env.CLAUDEGATE_DATABASE_URL ??= await databaseUrlFor(dataDir);
+    const database =
+      backend === "postgres" ? { backend, url: env.CLAUDEGATE_DATABASE_URL! } : { backend, path: resolve(dataDir, env.CLAUDEGATE_DB_PATH!) };
     if (opts.uid !== undefined) chownSync(dataDir, opts.uid, opts.uid);
     const ids = opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {};
     const child = spawn(process.execPath, [SERVER_ENTRY], { cwd: dataDir, env, stdio: ["ignore", "pipe", "pipe"], ...ids });
-    const gw = new GatewayProcess(child, dataDir);
+    const gw = new GatewayProcess(child, dataDir, database);
     if (opts.waitListening !== false) await gw.listening();
     return gw;
   }

@@ -1,12 +1,12 @@
 // The throwaway PostgreSQL of test/support/postgres.ts: it serves real connections, and it never outlives the
 // process that started it, even when that process is killed with SIGKILL (as vitest does to a stuck worker).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { build } from "esbuild";
 import pg from "pg";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test } from "vitest";
 import { ROOT } from "./gateway-process";
 import { isAlive } from "./processes";
 import { startPostgres, type TestPostgres } from "./postgres";
@@ -35,7 +35,7 @@ async function canConnect(url: string): Promise<boolean> {
 
 // A plain node process that starts a server through the same module and then waits: the stand-in for a vitest
 // worker. The module is bundled to JS next to node_modules so its package imports resolve.
-async function childScript(): Promise<string> {
+async function childScript(beforeReady = ""): Promise<string> {
   const dir = join(ROOT, "node_modules/.cache/claudegate-test");
   mkdirSync(dir, { recursive: true });
   const outfile = join(dir, `pg-child-${process.pid}.mjs`);
@@ -43,6 +43,7 @@ async function childScript(): Promise<string> {
     stdin: {
       contents: `import { startPostgres } from "./postgres";
         const pg = await startPostgres();
+        ${beforeReady}
         console.log(JSON.stringify({ pid: pg.pid, url: await pg.createDatabase() }));
         setInterval(() => {}, 1 << 30);`,
       resolveDir: import.meta.dirname,
@@ -60,7 +61,10 @@ async function childScript(): Promise<string> {
 
 describe("test PostgreSQL server", () => {
   let server: TestPostgres | undefined;
-  afterAll(() => server?.stop());
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
 
   test("starts, hands out separate databases, and stops with its data directory removed", async () => {
     server = await startPostgres();
@@ -83,8 +87,55 @@ describe("test PostgreSQL server", () => {
     expect(dirs()).toHaveLength(0);
   });
 
-  test("a server whose starting process is SIGKILLed goes down, and the next start removes its directory", async () => {
-    const script = await childScript();
+  test("halt() takes the database away with its data kept; resume() brings it back on the same port", async () => {
+    server = await startPostgres();
+    const a = await server.createDatabase();
+    const c = new pg.Client(a);
+    await c.connect();
+    await c.query("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('before the outage')");
+    await c.end();
+    const first = server.pid;
+    const dir = join(tmpdir(), readdirSync(tmpdir()).find((n) => n.startsWith(`cg-pg-${process.pid}-`))!);
+
+    await server.halt();
+    expect(isAlive(first)).toBe(false);
+    expect(await canConnect(a)).toBe(false);
+    expect(existsSync(join(dir, "PG_VERSION"))).toBe(true);
+
+    await server.resume();
+    expect(server.pid).not.toBe(first);
+    expect(isAlive(server.pid)).toBe(true);
+    // The new postmaster is the one in the data directory's lock file: the pid a test would kill is the live one.
+    expect(Number(readFileSync(join(dir, "postmaster.pid"), "utf8").split("\n")[0])).toBe(server.pid);
+    const again = new pg.Client(a);
+    await again.connect();
+    const { rows } = await again.query<{ v: string }>("SELECT v FROM kept");
+    await again.end();
+    expect(rows).toEqual([{ v: "before the outage" }]);
+
+    const pid = server.pid;
+    await server.stop();
+    server = undefined;
+    expect(isAlive(pid)).toBe(false);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  test("stop() on a halted server removes its data directory", async () => {
+    server = await startPostgres();
+    const dirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`cg-pg-${process.pid}-`));
+    expect(dirs()).toHaveLength(1);
+    await server.halt();
+    expect(dirs()).toHaveLength(1);
+    await server.stop();
+    server = undefined;
+    expect(dirs()).toHaveLength(0);
+  });
+
+  test.each([
+    ["a server", ""],
+    ["a halted and resumed server", "await pg.halt(); await pg.resume();"],
+  ])("%s whose starting process is SIGKILLed goes down, and the next start removes its directory", async (_, beforeReady) => {
+    const script = await childScript(beforeReady);
     const child = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "inherit"] });
     const line = await new Promise<string>((res, rej) => {
       let out = "";

@@ -5,6 +5,7 @@
 //
 //   const pg = await startPostgres();          // beforeAll
 //   const url = await pg.createDatabase();     // postgres://postgres:…@127.0.0.1:port/t_…
+//   await pg.halt(); await pg.resume();        // the database goes away and comes back (outage tests)
 //   await pg.stop();                           // afterAll
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -29,10 +30,14 @@ export interface TestPostgres {
   timings: { prepareMs: number; startMs: number };
   /** Creates an empty database and returns its connection string. */
   createDatabase(name?: string): Promise<string>;
-  /** Stops the server (fast shutdown) and deletes its data directory. */
+  /** Stops the server (fast shutdown) and deletes its data directory. Works running or halted. */
   stop(): Promise<void>;
-  /** The postmaster's pid (for tests that kill it). */
-  pid: number;
+  /** Stops the server (fast shutdown: clients are disconnected) but keeps its data directory: connections fail until resume(). */
+  halt(): Promise<void>;
+  /** Starts the server again on the same data directory and port, under the same death signal; no-op when running. */
+  resume(): Promise<void>;
+  /** The running postmaster's pid (for tests that kill it); after resume() the new one's. */
+  readonly pid: number;
 }
 
 export async function startPostgres(): Promise<TestPostgres> {
@@ -49,15 +54,31 @@ export async function startPostgres(): Promise<TestPostgres> {
       const port = await freePort();
       const t1 = performance.now();
       try {
-        const child = await launch(dataDir, port, asRoot);
+        let child: ChildProcess | undefined = await launch(dataDir, port, asRoot);
         const adminUrl = url(tpl.password, port, "postgres");
+        let lastPid = child.pid!;
         return {
           port,
           adminUrl,
-          pid: child.pid!,
+          get pid() {
+            return lastPid;
+          },
           timings: { prepareMs, startMs: Math.round(performance.now() - t1) },
           createDatabase: (name) => createDatabase(adminUrl, tpl.password, port, name),
-          stop: () => stop(child, dataDir),
+          stop: async () => {
+            if (child) await halt(child);
+            child = undefined;
+            rmSync(dataDir, { recursive: true, force: true });
+          },
+          halt: async () => {
+            if (child) await halt(child);
+            child = undefined;
+          },
+          resume: async () => {
+            // The port was ours until halt(); nobody else binds it in the meantime on a test machine, so no retry.
+            child ??= await launch(dataDir, port, asRoot);
+            lastPid = child.pid!;
+          },
         };
       } catch (e) {
         if (attempt === 3 || !/could not bind|Address already in use/i.test(String(e))) throw e;
@@ -175,7 +196,7 @@ async function launch(dataDir: string, port: number, asRoot: boolean): Promise<C
   });
 }
 
-async function stop(child: ChildProcess, dataDir: string): Promise<void> {
+async function halt(child: ChildProcess): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {
     const exited = new Promise<void>((res) => child.once("exit", () => res()));
     child.kill("SIGINT"); // fast shutdown: disconnect clients, no checkpoint wait worth having
@@ -183,7 +204,6 @@ async function stop(child: ChildProcess, dataDir: string): Promise<void> {
     await exited;
     clearTimeout(timer);
   }
-  rmSync(dataDir, { recursive: true, force: true });
 }
 
 async function createDatabase(adminUrl: string, password: string, port: number, name?: string): Promise<string> {
