@@ -1,7 +1,7 @@
 // `migrate-to-postgres` as a user runs it (the built command, as a child process): a SQLite database written by a
 // real gateway (tenant, sessions, a workspace file, a webhook delivery, an idempotency key, a paused queue, a
 // deleted job) is copied into a real PostgreSQL, every table compared row by row; then the refusals.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,19 +45,23 @@ function pool(url: string): pg.Pool {
 
 interface Run {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   ms: number;
 }
 
-function run(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Run> {
+/** Runs the built command as a user would; `onStderr` sees the child and its stderr so far after each write. */
+function run(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = [], onStderr?: (child: ChildProcess, stderr: string) => void): Promise<Run> {
   const t0 = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, COMMAND, ...args], { env: { PATH: process.env.PATH ?? "", ...env } });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  return new Promise((res) => child.on("close", (code) => res({ code, stdout, stderr, ms: Math.round(performance.now() - t0) })));
+  child.stderr.on("data", (d) => ((stderr += d), onStderr?.(child, stderr)));
+  return new Promise((res) =>
+    child.on("close", (code, signal) => res({ code, signal, stdout, stderr, ms: Math.round(performance.now() - t0) })),
+  );
 }
 
 /** Every data table of the SQLite file (what the copy must carry). */
@@ -244,6 +248,19 @@ describe("migrate-to-postgres: refusals, one line on stderr and exit 1", () => {
     );
   });
 
+  test("a file whose gateway did not stop cleanly (a run still marked processing)", async () => {
+    const crashed = join(tempDir(), "crashed.db");
+    copyFileSync(file, crashed);
+    const w = new Database(crashed);
+    w.prepare("INSERT INTO jobs (id, prompt, model, status, created_at, attempts) VALUES ('j1', 'p', 'haiku', 'processing', 1, 1)").run();
+    w.close();
+    const r = await run(["--from", crashed, "--to", await server.createDatabase()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split("\n").at(-2)).toBe(
+      `migrate-to-postgres: ${crashed} has runs its gateway did not end (1 jobs processing, 0 sessions running): it did not stop cleanly; start it once on the file and stop it (start-up recovery ends them), then copy`,
+    );
+  });
+
   test("an INSERT trigger the copy does not know, which might count copied rows twice", async () => {
     const url = await server.createDatabase();
     const p = pool(url);
@@ -271,7 +288,13 @@ describe("migrate-to-postgres: a large copy", () => {
     })();
     db.close();
     const url = await server.createDatabase();
-    const r = await run(["--from", file, "--to", url], {}, ["--max-old-space-size=48"]);
+    const args = ["--from", file, "--to", url];
+    // Killed once the jobs are in and the events (a second of work) are under way: the transaction never commits,
+    // so the target is left empty and the same command simply runs again (no resume: a copy is all or nothing).
+    const killed = await run(args, {}, [], (child, err) => /^migrate-to-postgres: jobs: 200 rows/m.test(err) && child.kill("SIGKILL"));
+    expect(killed.signal, killed.stderr).toBe("SIGKILL");
+    expect(killed.stdout).toBe("");
+    const r = await run(args, {}, ["--max-old-space-size=48"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^  job_events +20000$/m);
     const p = pool(url);

@@ -7,6 +7,10 @@
 // - The target gets the PostgreSQL migrations first, then everything is copied in ONE transaction with its tables
 //   locked: a failure or an interrupted copy leaves the target as empty as it was, and the copy is simply run
 //   again (there is no resume: a copy is all or nothing). A target holding any data is refused before anything.
+// - A file left by a gateway that did not stop cleanly (jobs still `processing`, sessions marked running) is
+//   refused: those runs are gone, and ending them (requeue counting the attempt, or fail) is the SQLite gateway's
+//   start-up recovery, which one start and stop of it performs. Copied as they are, they would wait for a run
+//   that no instance has.
 // - Counter tables are recomputed by the jobs triggers, not copied (copy-plan.ts, DERIVED).
 // - Identity sequences (jobs.seq) continue after the highest value SQLite ever handed out, and every table's row
 //   count is checked against SQLite's before COMMIT.
@@ -58,6 +62,7 @@ export async function copyFromSqlite(o: CopyOptions): Promise<CopySummary> {
     const sqlite = new Database(file, { readonly: true, fileMustExist: true });
     try {
       const version = sqliteVersion(sqlite, file);
+      refuseInterruptedRuns(sqlite, file);
       const pool = createPool(o.to, { max: 1, statementTimeoutMs: STATEMENT_MS, idleInTransactionTimeoutMs: IDLE_IN_TRANSACTION_MS });
       try {
         await refuseIfJobs(pool);
@@ -107,6 +112,16 @@ function sqliteVersion(sqlite: Database.Database, file: string): number {
   if (version > expected) throw new CopyRefused(`${file} is at schema version ${version}, newer than this ClaudeGate's ${expected}: copy with the ClaudeGate that wrote it`);
   if (PG_MIGRATIONS.at(-1)!.version !== expected) throw new Error(`PostgreSQL schema ends at ${PG_MIGRATIONS.at(-1)!.version}, SQLite's at ${expected}`);
   return version;
+}
+
+function refuseInterruptedRuns(sqlite: Database.Database, file: string): void {
+  const jobs = sqlite.prepare("SELECT COUNT(*) FROM jobs WHERE status = 'processing'").pluck().get() as number;
+  const sessions = sqlite.prepare("SELECT COUNT(*) FROM sessions WHERE running_job IS NOT NULL").pluck().get() as number;
+  if (jobs || sessions) {
+    throw new CopyRefused(
+      `${file} has runs its gateway did not end (${jobs} jobs processing, ${sessions} sessions running): it did not stop cleanly; start it once on the file and stop it (start-up recovery ends them), then copy`,
+    );
+  }
 }
 
 async function refuseIfJobs(pool: pg.Pool): Promise<void> {
