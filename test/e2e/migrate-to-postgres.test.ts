@@ -209,6 +209,19 @@ describe("migrate-to-postgres: refusals, one line on stderr and exit 1", () => {
     openDatabase(file).close();
   });
 
+  test("the npm script, as the README writes it, copies an empty deployment", async () => {
+    const url = await server.createDatabase();
+    const child = spawn("npm", ["run", "-s", "migrate-to-postgres", "--", "--from", file, "--to", url], { cwd: ROOT, env: process.env });
+    let stdout = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    const code = await new Promise((res) => child.on("close", res));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^copied in \d+ ms:\n/);
+    expect(stdout).toMatch(/^  jobs +0$/m);
+    expect(stdout).toMatch(/^  job_counts +5$/m);
+    expect(stdout).toContain("next job seq: 1\n");
+  });
+
   test.each([
     ["no target", ["--from", "x.db"], {}, "migrate-to-postgres: no target database: pass --to postgres://... or set CLAUDEGATE_DATABASE_URL"],
     ["a bad option", ["--form", "x.db"], {}, "migrate-to-postgres: Unknown option '--form' (--help for usage)"],

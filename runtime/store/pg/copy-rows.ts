@@ -45,7 +45,12 @@ export async function copyRows(
     const tuples = Array.from({ length: n }, (_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(", ")})`);
     const text = head + tuples.join(", ") + (copy.suffix ? ` ${copy.suffix}` : "");
     // A full batch always has the same text: a named statement is parsed and planned once per table.
-    await pg.query(n === maxRows ? { name: `copy_${copy.table}_${n}`, text, values } : { text, values });
+    try {
+      await pg.query(n === maxRows ? { name: `copy_${copy.table}_${n}`, text, values } : { text, values });
+    } catch (e) {
+      // Say where: PostgreSQL refuses some values SQLite keeps (a NUL character in TEXT, for one).
+      throw new Error(`table ${copy.table}, rows ${copied + 1}-${copied + n}: ${(e as Error).message}`, { cause: e });
+    }
     copied += n;
     values = [];
     bytes = 0;
