@@ -274,6 +274,22 @@ describe("migrate-to-postgres: refusals, one line on stderr and exit 1", () => {
     );
   });
 
+  test("a value PostgreSQL refuses (NUL in TEXT) fails the copy naming the rows, and nothing of it stays", async () => {
+    const nul = join(tempDir(), "nul.db");
+    copyFileSync(file, nul);
+    const w = new Database(nul);
+    // The job goes in (and is counted by the triggers) before its event fails: all of it must go again.
+    w.prepare("INSERT INTO jobs (id, prompt, model, status, created_at) VALUES ('j', 'a prompt', 'haiku', 'completed', 1)").run();
+    w.prepare("INSERT INTO job_events (job_id, seq, event, data, created_at) VALUES ('j', 1, 'chunk', ?, 1)").run("a\u0000b");
+    w.close();
+    const url = await server.createDatabase();
+    const r = await run(["--from", nul, "--to", url]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split("\n").at(-2)).toMatch(/^migrate-to-postgres: table job_events, rows 1-1: invalid byte sequence for encoding "UTF8": 0x00$/);
+    const p = pool(url);
+    expect((await p.query("SELECT (SELECT count(*) FROM jobs) AS jobs, (SELECT sum(n) FROM job_counts) AS counted")).rows[0]).toEqual({ jobs: 0, counted: 0 });
+  });
+
   test("an INSERT trigger the copy does not know, which might count copied rows twice", async () => {
     const url = await server.createDatabase();
     const p = pool(url);
