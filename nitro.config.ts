@@ -22,8 +22,30 @@ const workerBundles = {
       logLevel: "error",
     });
     this.emitFile({ type: "asset", fileName: "workers/cli-task.mjs", source: out.outputFiles[0]!.text });
+    this.emitFile({ type: "asset", fileName: "commands/migrate-to-postgres.mjs", source: await bundleCommand("runtime/server/migrate-to-postgres.ts") });
   },
 };
+
+/**
+ * A command run beside the server (`node .output/server/commands/<name>.mjs`), bundled on its own so that running
+ * it never boots the gateway (the server entry's Nitro plugins do at import). better-sqlite3 is native: it stays
+ * external and resolves to .output/server/node_modules, where Nitro traces it for the server. Everything else
+ * (pg, zod) is bundled; pg's CommonJS needs a `require` in an ES module.
+ */
+async function bundleCommand(entry: string): Promise<string> {
+  const out = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    external: ["better-sqlite3", "pg-native"],
+    banner: { js: 'import { createRequire as __cgCreateRequire } from "node:module"; const require = __cgCreateRequire(import.meta.url);' },
+    write: false,
+    logLevel: "error",
+  });
+  return out.outputFiles[0]!.text;
+}
 
 export default defineNitroConfig({
   compatibilityDate: "2026-11-01",
