@@ -6,6 +6,10 @@ import { cliExists } from "../config/claude-path";
 import type { Gateway } from "../gateway";
 import { readAuthInfo } from "./credentials";
 
+/** Health's `status`: "degraded" when the database does not answer or the CLI binary is missing. */
+export const HEALTH_STATUSES = ["ok", "degraded"] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+
 export function checkHealth(g: Gateway, withDetails: boolean): Record<string, string> {
   const problems: string[] = [];
   try {
@@ -14,7 +18,7 @@ export function checkHealth(g: Gateway, withDetails: boolean): Record<string, st
     problems.push(`database unreachable: ${(err as Error).message}`);
   }
   if (!cliExists(g.config.claudePath)) problems.push(`claude CLI not found at "${g.config.claudePath}"`);
-  const status = problems.length ? "degraded" : "ok";
+  const status: HealthStatus = problems.length ? "degraded" : "ok";
   const auth = readAuthInfo();
   if (!withDetails) return { status, ...auth };
   // A paused queue is not unhealthy (it is on purpose, or waiting out a usage limit), but an operator
