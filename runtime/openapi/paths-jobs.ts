@@ -12,6 +12,7 @@ import {
   RESPONSE_FORMAT_ERROR,
   SYSTEM_PROMPT_NUL_ERROR,
 } from "../job/submit-schema";
+import { RESTARTING_EVENT } from "../sse/open-streams";
 import { EVENT_SCHEMA_NAMES } from "./schemas";
 import {
   AUTH_ERRORS,
@@ -189,6 +190,7 @@ const sse = {
     "Server-Sent Events: the job's history, then live events, ending after `result`. Events: " +
     EVENT_NAMES.map((name) => `\`${name}\` (${EVENT_SCHEMA_NAMES[name]})`).join(", ") +
     "; a fresh connection to a running job first gets one unnumbered `status` with the whole job. A `: ping` comment keeps quiet streams open. " +
+    `At shutdown the server ends the stream with \`${RESTARTING_EVENT}\` (no id, \`{"job_id","reason"}\`): reconnect with \`Last-Event-ID\`. ` +
     "Open it with the API key, or with the job's `urls.stream`, whose signed `token` stands in for the key (for `EventSource`).",
   security: [{ ApiKey: [] }, { Bearer: [] }, { StreamToken: [] }],
   parameters: [

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { version } from "../../../package.json";
 import { EFFORTS, PERMISSION_MODES } from "../../../runtime/cli/cli-options";
 import { ANTHROPIC_STOP_REASON } from "../../../runtime/compat/anthropic-answer";
-import { ANTHROPIC_ERROR_TYPES, OPENAI_ERROR_TYPES } from "../../../runtime/compat/errors";
+import { ANTHROPIC_ERROR_TYPES, errorBody, OPENAI_ERROR_TYPES } from "../../../runtime/compat/errors";
 import { OPENAI_FINISH_REASON } from "../../../runtime/compat/openai-answer";
 import { OPENAI_RESPONSE_FORMATS, OPENAI_ROLES } from "../../../runtime/compat/openai-request";
 import { TURN_ROLES } from "../../../runtime/compat/transcript";
@@ -18,6 +18,7 @@ import { ERROR_CODES, type Job, jobToJson, RESPONSE_FORMATS, STATUSES, TERMINAL_
 import { buildOpenApiDocument } from "../../../runtime/openapi/document";
 import { jobSchema } from "../../../runtime/openapi/schemas";
 import { PAUSE_SOURCES } from "../../../runtime/queue/queue-pause";
+import { RESTARTING_EVENT } from "../../../runtime/sse/open-streams";
 import { SANDBOX_MODES_BY_STRENGTH } from "../../../runtime/sandbox/modes";
 import { BUDGET_PERIODS, QUEUED_ON_REVOKE } from "../../../runtime/tenants/policy";
 import { USAGE_GROUPS } from "../../../runtime/tenants/usage-ledger";
@@ -117,6 +118,19 @@ describe("the OpenAPI document's enumerations", () => {
     };
     walk(doc, "#");
     expect(unchecked).toEqual([]);
+  });
+
+  it("names every event of a job stream in the stream's description", () => {
+    const description: string = doc.paths["/api/v1/jobs/{id}/sse"].get.description;
+    for (const name of [...EVENT_NAMES, RESTARTING_EVENT]) expect(description).toContain(`\`${name}\``);
+  });
+
+  it("lists no compatible-API error type that no status answers with", () => {
+    const statuses = Array.from({ length: 200 }, (_, i) => 400 + i);
+    const types = (dialect: "openai" | "anthropic") =>
+      new Set(statuses.map((status) => (errorBody(dialect, { status, message: "m" }).body as { error: { type: string } }).error.type));
+    expect(types("openai")).toEqual(new Set(OPENAI_ERROR_TYPES));
+    expect(types("anthropic")).toEqual(new Set(ANTHROPIC_ERROR_TYPES));
   });
 });
 
