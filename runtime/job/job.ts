@@ -91,7 +91,7 @@ export interface Job extends RunStats {
   options: AgentOptions | undefined;
 }
 
-export const isTerminal = (status: JobStatus) => TERMINAL.has(status);
+export const isTerminal = (status: JobStatus): status is TerminalStatus => TERMINAL.has(status);
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 

@@ -3,7 +3,7 @@
 // generate the OpenAPI document, and the end-to-end tests parse real responses with them so they stay true.
 import { z } from "zod";
 import { MODEL_RULE, modelSchema } from "../config/schema";
-import { ERROR_CODES, RESPONSE_FORMATS, type Retrying, STATUSES, TERMINAL_STATUSES, WEBHOOK_EVENTS } from "../job/job";
+import { ERROR_CODES, RESPONSE_FORMATS, type Retrying, STATUSES, TERMINAL_STATUSES, type TerminalStatus, WEBHOOK_EVENTS } from "../job/job";
 import { DELIVERY_STATUSES, DELIVERY_TYPES } from "../webhooks/outbox";
 import { HEALTH_STATUSES } from "../health/check";
 import { CLAUDE_AUTH_STATES } from "../health/credentials";
@@ -209,9 +209,10 @@ export const timelineSchema = z.object({
         at: timestamp.describe("Start of the minute"),
         queued: count.describe("Jobs waiting at the end of the minute (the last one: now)"),
         running: count.describe("Jobs running at the end of the minute"),
-        completed: count.describe("Jobs that completed during the minute"),
-        failed: count,
-        cancelled: count,
+        ...(Object.fromEntries(TERMINAL_STATUSES.map((s) => [s, count.describe(`Jobs that ended \`${s}\` during the minute`)])) as Record<
+          TerminalStatus,
+          typeof count
+        >),
       }),
     )
     .describe("One per minute, oldest first"),

@@ -120,6 +120,10 @@ describe("the OpenAPI document's enumerations", () => {
     expect(unchecked).toEqual([]);
   });
 
+  it("counts the timeline's ended jobs by each terminal status", () => {
+    expect(Object.keys(schemaAt("Timeline", "buckets", "[]").properties)).toEqual(["at", "queued", "running", ...TERMINAL_STATUSES]);
+  });
+
   it("names every event of a job stream in the stream's description", () => {
     const description: string = doc.paths["/api/v1/jobs/{id}/sse"].get.description;
     for (const name of [...EVENT_NAMES, RESTARTING_EVENT]) expect(description).toContain(`\`${name}\``);
