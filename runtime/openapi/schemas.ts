@@ -32,7 +32,7 @@ export const jobUrlsSchema = z
   })
   .describe("Relative paths; `stream` is fresh on every response.");
 
-/** `satisfies`: the fields the runtime writes (runtime/job/job.ts) and these stay the same. */
+/** `satisfies` keeps these fields those of `Retrying` (runtime/job/job.ts), which the runtime writes. */
 export const retryingSchema = z
   .object({ attempt: z.int(), max_retries: z.int(), delay_ms: z.number(), error_status: z.int().nullable() } satisfies {
     [K in keyof Retrying]-?: z.ZodType<Retrying[K]>;
