@@ -15,6 +15,9 @@ export function anthropicUsage(usage: unknown) {
   };
 }
 
+/** The only `stop_reason` an answer ends with: the CLI's run ended its turn (no tool use, no max_tokens cut). */
+export const ANTHROPIC_STOP_REASON = "end_turn";
+
 const frame = (type: string, body: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...body })}\n\n`;
 
 export function anthropicAnswer(ctx: AnswerContext): Answer {
@@ -30,7 +33,7 @@ export function anthropicAnswer(ctx: AnswerContext): Answer {
   });
   return {
     dialect: "anthropic",
-    complete: (o: Outcome) => message([{ type: "text", text: o.result }], "end_turn", anthropicUsage(o.usage)),
+    complete: (o: Outcome) => message([{ type: "text", text: o.result }], ANTHROPIC_STOP_REASON, anthropicUsage(o.usage)),
     // The usage is known only when the run ends: message_start has zeros, message_delta the CLI's figures.
     start: () =>
       frame("message_start", { message: message([], null, anthropicUsage(undefined)) }) +
@@ -39,7 +42,7 @@ export function anthropicAnswer(ctx: AnswerContext): Answer {
     delta: (text) => frame("content_block_delta", { index: 0, delta: { type: "text_delta", text } }),
     finish: (o) =>
       frame("content_block_stop", { index: 0 }) +
-      frame("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: anthropicUsage(o.usage) }) +
+      frame("message_delta", { delta: { stop_reason: ANTHROPIC_STOP_REASON, stop_sequence: null }, usage: anthropicUsage(o.usage) }) +
       frame("message_stop", {}),
     fail: (f) => `event: error\ndata: ${JSON.stringify(errorBody("anthropic", f).body)}\n\n`,
     heartbeat: frame("ping", {}),

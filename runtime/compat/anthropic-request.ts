@@ -5,7 +5,7 @@
 import { refuse, type Parsed } from "./errors";
 import { resolveModel } from "./models";
 import { isObject, positiveInt, present, textOf, type CompatRequest } from "./request";
-import { promptFromTurns, type Turn } from "./transcript";
+import { isTurnRole, promptFromTurns, TURN_ROLES, type Turn } from "./transcript";
 
 const TOOLS = "tool use is not supported by this gateway";
 const BLOCK_REFUSALS: Record<string, string> = {
@@ -71,7 +71,7 @@ function conversation(messages: unknown): Parsed<Turn[]> {
   const turns: Turn[] = [];
   for (const [i, m] of messages.entries()) {
     const param = `messages.${i}`;
-    if (!isObject(m) || (m.role !== "user" && m.role !== "assistant")) return refuse(`${param}.role must be user or assistant`, `${param}.role`);
+    if (!isObject(m) || !isTurnRole(m.role)) return refuse(`${param}.role must be ${TURN_ROLES.join(" or ")}`, `${param}.role`);
     const text = textOf(m.content, `${param}.content`, BLOCK_REFUSALS);
     if (!text.ok) return text;
     turns.push({ role: m.role, text: text.value });

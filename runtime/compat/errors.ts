@@ -34,7 +34,20 @@ export function dialectOf(path: string, anthropicVersion: string | undefined): D
   return anthropicVersion !== undefined ? "anthropic" : "openai";
 }
 
-const ANTHROPIC_TYPES: Record<number, string> = {
+/** Anthropic's `error.type`s, and the status each answers with. */
+export const ANTHROPIC_ERROR_TYPES = [
+  "invalid_request_error",
+  "authentication_error",
+  "permission_error",
+  "not_found_error",
+  "request_too_large",
+  "rate_limit_error",
+  "api_error",
+  "overloaded_error",
+] as const;
+type AnthropicErrorType = (typeof ANTHROPIC_ERROR_TYPES)[number];
+
+const ANTHROPIC_TYPES: Record<number, AnthropicErrorType> = {
   400: "invalid_request_error",
   401: "authentication_error",
   403: "permission_error",
@@ -44,6 +57,10 @@ const ANTHROPIC_TYPES: Record<number, string> = {
   500: "api_error",
   529: "overloaded_error",
 };
+
+/** OpenAI's `error.type`s: rate limits, server faults, and everything else the client got wrong. */
+export const OPENAI_ERROR_TYPES = ["invalid_request_error", "requests", "server_error"] as const;
+type OpenAIErrorType = (typeof OPENAI_ERROR_TYPES)[number];
 
 const OPENAI_CODES: Record<number, string> = {
   401: "invalid_api_key",
@@ -58,7 +75,7 @@ export function errorBody(dialect: Dialect, f: CompatFault): { status: number; b
     const type = ANTHROPIC_TYPES[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
     return { status, body: { type: "error", error: { type, message: f.message } } };
   }
-  const type = f.status === 429 ? "requests" : f.status >= 500 ? "server_error" : "invalid_request_error";
+  const type: OpenAIErrorType = f.status === 429 ? "requests" : f.status >= 500 ? "server_error" : "invalid_request_error";
   const code = f.code ?? OPENAI_CODES[f.status] ?? null;
   return { status: f.status, body: { error: { message: f.message, type, param: f.param ?? null, code } } };
 }

@@ -17,6 +17,9 @@ export function openaiUsage(usage: unknown) {
   };
 }
 
+/** The only `finish_reason` an answer ends with: the CLI's run ended its turn (no tool calls, no length cut). */
+export const OPENAI_FINISH_REASON = "stop";
+
 const data = (o: object | string) => `data: ${typeof o === "string" ? o : JSON.stringify(o)}\n\n`;
 
 export function openaiAnswer(ctx: AnswerContext): Answer {
@@ -32,13 +35,13 @@ export function openaiAnswer(ctx: AnswerContext): Answer {
     complete: (o: Outcome) => ({
       ...head,
       object: "chat.completion",
-      choices: [{ index: 0, message: { role: "assistant", content: o.result, refusal: null }, logprobs: null, finish_reason: "stop" }],
+      choices: [{ index: 0, message: { role: "assistant", content: o.result, refusal: null }, logprobs: null, finish_reason: OPENAI_FINISH_REASON }],
       usage: openaiUsage(o.usage),
     }),
     start: () => data(chunk({ role: "assistant", content: "" }, null)),
     delta: (text) => data(chunk({ content: text }, null)),
     finish: (o) =>
-      data(chunk({}, "stop")) +
+      data(chunk({}, OPENAI_FINISH_REASON)) +
       (ctx.includeUsage ? data({ ...head, object: "chat.completion.chunk", choices: [], usage: openaiUsage(o.usage) }) : "") +
       data("[DONE]"),
     // The openai SDKs raise a data line with an `error` member as an APIError.

@@ -5,7 +5,14 @@
 import { refuse, type Parsed } from "./errors";
 import { resolveModel } from "./models";
 import { isObject, positiveInt, present, textOf, type CompatRequest } from "./request";
-import { promptFromTurns, type Turn } from "./transcript";
+import { isTurnRole, promptFromTurns, TURN_ROLES, type Turn } from "./transcript";
+
+/** Message roles taken: the system ones make the system prompt, the others the turns. */
+const SYSTEM_ROLES = ["system", "developer"] as const;
+export const OPENAI_ROLES = [...SYSTEM_ROLES, ...TURN_ROLES] as const;
+/** `response_format.type`s taken: `text` changes nothing, `json_object` is json mode, `json_schema` structured output. */
+export const OPENAI_RESPONSE_FORMATS = ["text", "json_object", "json_schema"] as const;
+const oneOf = (values: readonly string[]) => `${values.slice(0, -1).join(", ")} or ${values.at(-1)}`;
 
 const TOOLS = "tool and function calling is not supported by this gateway";
 const PART_REFUSALS: Record<string, string> = {
@@ -75,7 +82,7 @@ function responseFormat(rf: unknown): Parsed<{ response_format?: "json"; json_sc
     if (!isObject(schema)) return refuse("response_format.json_schema.schema must be a JSON Schema object", "response_format");
     return { ok: true, value: { json_schema: schema } };
   }
-  return refuse("response_format.type must be text, json_object or json_schema", "response_format");
+  return refuse(`response_format.type must be ${oneOf(OPENAI_RESPONSE_FORMATS)}`, "response_format");
 }
 
 /** System and developer messages become the system prompt; user and assistant messages the turns. */
@@ -90,9 +97,9 @@ function conversation(messages: unknown): Parsed<{ system: string[]; turns: Turn
     if (m.role === "assistant" && (m.content === null || m.content === undefined)) return refuse(`${param}.content must not be empty`, `${param}.content`);
     const text = textOf(m.content, `${param}.content`, PART_REFUSALS);
     if (!text.ok) return text;
-    if (m.role === "system" || m.role === "developer") system.push(text.value);
-    else if (m.role === "user" || m.role === "assistant") turns.push({ role: m.role, text: text.value });
-    else return refuse(`${param}.role must be one of system, developer, user, assistant`, `${param}.role`);
+    if ((SYSTEM_ROLES as readonly unknown[]).includes(m.role)) system.push(text.value);
+    else if (isTurnRole(m.role)) turns.push({ role: m.role, text: text.value });
+    else return refuse(`${param}.role must be one of ${OPENAI_ROLES.join(", ")}`, `${param}.role`);
   }
   return { ok: true, value: { system, turns } };
 }

@@ -3,8 +3,13 @@
 // sent as it is.
 import { refuse, type Parsed } from "./errors";
 
+/** The roles of a conversation's turns: Anthropic's message roles, and OpenAI's besides its system ones. */
+export const TURN_ROLES = ["user", "assistant"] as const;
+export type TurnRole = (typeof TURN_ROLES)[number];
+export const isTurnRole = (v: unknown): v is TurnRole => (TURN_ROLES as readonly unknown[]).includes(v);
+
 export interface Turn {
-  role: "user" | "assistant";
+  role: TurnRole;
   text: string;
 }
 

@@ -18,12 +18,17 @@ export const MODEL_ID_PATTERN = /^claude-[a-z0-9][a-z0-9.-]{0,98}$/;
 export const isModel = (v: string): v is Model => (MODELS as readonly string[]).includes(v) || MODEL_ID_PATTERN.test(v);
 export const MODEL_RULE = `${MODELS.join(", ")} or a full model id (claude-...)`;
 
+/**
+ * A model name as a schema: an alias or a full id, refused with `message`. A union rather than a refinement (and
+ * no transform), so the API document lists the aliases and the id pattern, for requests and responses alike.
+ */
+export const modelSchema = (message: string): z.ZodType<Model, string> => {
+  const id = z.string({ error: message }).regex(MODEL_ID_PATTERN, message) as z.ZodType<`claude-${string}`, string>;
+  return z.union([z.enum(MODELS, { error: message }), id], { error: message });
+};
+
 /** A field holding a model: an alias or a full id (which ones the operator allows is checked apart). */
-export const modelField = (field: string) =>
-  z
-    .string({ error: `${field} must be one of: ${MODEL_RULE}` })
-    .refine(isModel, `${field} must be one of: ${MODEL_RULE}`)
-    .transform((v) => v as Model);
+export const modelField = (field: string) => modelSchema(`${field} must be one of: ${MODEL_RULE}`);
 
 const int = (name: string, min: number, def: number, max = Number.MAX_SAFE_INTEGER) =>
   z

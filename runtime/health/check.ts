@@ -6,6 +6,10 @@ import { cliExists } from "../config/claude-path";
 import type { Gateway } from "../gateway";
 import { readAuthInfo } from "./credentials";
 
+/** Health's `status`: "degraded" when the database does not answer or the CLI binary is missing. */
+export const HEALTH_STATUSES = ["ok", "degraded"] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+
 /** The longest health waits for the database: a health check that hangs is no health check. */
 const PING_BOUND_MS = 2_000;
 
@@ -31,7 +35,7 @@ export async function checkHealth(g: Gateway, withDetails: boolean): Promise<Rec
   // Without its listener an instance does not hear other instances' events, cancels and pauses.
   if (g.cluster && !g.cluster.listening) problems.push("not listening to the other instances (reconnecting)");
   if (!cliExists(g.config.claudePath)) problems.push(`claude CLI not found at "${g.config.claudePath}"`);
-  const status = problems.length ? "degraded" : "ok";
+  const status: HealthStatus = problems.length ? "degraded" : "ok";
   const auth = readAuthInfo();
   if (!withDetails) return { status, ...auth };
   // A paused queue is not unhealthy (it is on purpose, or waiting out a usage limit), but an operator

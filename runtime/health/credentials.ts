@@ -3,8 +3,12 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
+/** Health's `claude_auth`: whether the CLI's OAuth token has expired ("unknown": no expiry on file). */
+export const CLAUDE_AUTH_STATES = ["unknown", "valid", "expired"] as const;
+export type ClaudeAuthState = (typeof CLAUDE_AUTH_STATES)[number];
+
 export interface AuthInfo {
-  claude_auth: "unknown" | "valid" | "expired";
+  claude_auth: ClaudeAuthState;
   token_expires_at?: string;
   token_expires_in?: string;
 }

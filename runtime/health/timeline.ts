@@ -3,7 +3,7 @@
 // (the last one now) from the jobs' own timestamps, so the figures are the database's, whichever instance answers.
 // A job that was put back in the queue shows only its latest run (its row keeps only that start).
 import { z } from "zod";
-import type { JobStatus } from "../job/job";
+import { isTerminal, TERMINAL_STATUSES, type JobStatus, type TerminalStatus } from "../job/job";
 
 export const MINUTE_MS = 60_000;
 export const MAX_TIMELINE_MINUTES = 1440;
@@ -31,16 +31,16 @@ export interface LifeSpan {
   completedAt: number | null;
 }
 
-export interface TimelineBucket {
+/** Jobs that ended in the minute are counted by their terminal status: one field per status. */
+export type TimelineBucket = {
   /** Start of the minute (epoch ms). */
   at: number;
   /** Jobs waiting, and jobs running, at the end of the minute (the last one: now). */
   queued: number;
   running: number;
-  completed: number;
-  failed: number;
-  cancelled: number;
-}
+} & Record<TerminalStatus, number>;
+
+const noneEnded = () => Object.fromEntries(TERMINAL_STATUSES.map((s) => [s, 0])) as Record<TerminalStatus, number>;
 
 /** The first minute-aligned `from` of a window of `minutes` that ends with the minute holding `now`. */
 export const windowStart = (now: number, minutes: number) => (Math.floor(now / MINUTE_MS) + 1 - minutes) * MINUTE_MS;
@@ -51,9 +51,7 @@ export function bucketTimeline(spans: readonly LifeSpan[], now: number, minutes:
     at: from + i * MINUTE_MS,
     queued: 0,
     running: 0,
-    completed: 0,
-    failed: 0,
-    cancelled: 0,
+    ...noneEnded(),
   }));
   // Sample i is taken at the end of minute i, the last at `now`; an interval [a, b) holds at the samples
   // from firstAt(a) to firstAt(b) - 1. Counted with difference arrays: one pass over the jobs.
@@ -78,7 +76,7 @@ export function bucketTimeline(spans: readonly LifeSpan[], now: number, minutes:
     if (s.startedAt !== null) add(running, s.startedAt, s.completedAt);
     if (s.completedAt !== null && s.completedAt >= from && s.completedAt <= now) {
       const b = buckets[Math.floor((s.completedAt - from) / MINUTE_MS)];
-      if (b && (s.status === "completed" || s.status === "failed" || s.status === "cancelled")) b[s.status] += 1;
+      if (b && isTerminal(s.status)) b[s.status] += 1;
     }
   }
   let q = 0;

@@ -5,7 +5,10 @@ import { AGENT_OPTION_FIELDS, type AgentOptions } from "./agent-options";
 
 export const STATUSES = ["queued", "processing", "completed", "failed", "cancelled"] as const;
 export type JobStatus = (typeof STATUSES)[number];
-export const TERMINAL: ReadonlySet<JobStatus> = new Set(["completed", "failed", "cancelled"]);
+/** The statuses a job ends in: the `result` event's and the webhooks' `status`. */
+export const TERMINAL_STATUSES = ["completed", "failed", "cancelled"] as const satisfies readonly JobStatus[];
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+export const TERMINAL: ReadonlySet<JobStatus> = new Set(TERMINAL_STATUSES);
 
 /** Every `error_code` a job can end with; the type, the API schema and the docs derive from this list. */
 export const ERROR_CODES = [
@@ -25,10 +28,20 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export type ResponseFormat = "" | "text" | "json";
+/** `response_format` of a job; "" (not given) is stored as such and left out of the job's JSON. */
+export const RESPONSE_FORMATS = ["text", "json"] as const;
+export type ResponseFormat = "" | (typeof RESPONSE_FORMATS)[number];
 
 export const WEBHOOK_EVENTS = ["started", "completed"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** The CLI's report that it is retrying a failed API call: the job's `retrying` and its `status` event's. */
+export interface Retrying {
+  attempt: number;
+  max_retries: number;
+  delay_ms: number;
+  error_status: number | null;
+}
 
 /** Figures the CLI's `result` line reports about a run. */
 export interface RunStats {
@@ -64,7 +77,7 @@ export interface Job extends RunStats {
   requestId: string;
   attempts: number;
   /** The CLI's latest API retry report while the run is retrying. */
-  retrying?: { attempt: number; max_retries: number; delay_ms: number; error_status: number | null };
+  retrying?: Retrying;
   createdAt: number;
   startedAt: number | undefined;
   completedAt: number | undefined;
@@ -78,7 +91,7 @@ export interface Job extends RunStats {
   options: AgentOptions | undefined;
 }
 
-export const isTerminal = (status: JobStatus) => TERMINAL.has(status);
+export const isTerminal = (status: JobStatus): status is TerminalStatus => TERMINAL.has(status);
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 

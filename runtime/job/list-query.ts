@@ -3,6 +3,8 @@
 import { z } from "zod";
 import { STATUSES } from "./job";
 
+export const STATUS_FILTER_ERROR = `status must be one of: ${STATUSES.join(", ")}`;
+
 const intOr = (def: number) =>
   z.unknown().optional().transform((v) => {
     const s = Array.isArray(v) ? v[0] : v;
@@ -13,7 +15,7 @@ export const listQuerySchema = z.object({
   limit: intOr(20).transform((n) => (n <= 0 ? 20 : Math.min(n, 100))),
   offset: intOr(0).transform((n) => Math.max(0, Math.min(n, Number.MAX_SAFE_INTEGER))),
   status: z
-    .enum(["", ...STATUSES], { error: `status must be one of: ${STATUSES.join(", ")}` })
+    .enum(["", ...STATUSES], { error: STATUS_FILTER_ERROR })
     .optional()
     .transform((s) => s || undefined),
 });

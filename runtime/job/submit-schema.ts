@@ -2,12 +2,13 @@
 import { z } from "zod";
 import { MODEL_RULE, modelField } from "../config/schema";
 import { positiveIntField } from "../http/validate";
-import { WEBHOOK_EVENTS } from "./job";
+import { RESPONSE_FORMATS, WEBHOOK_EVENTS } from "./job";
 import { agentOptionsShape } from "./agent-options";
 
 const optionalString = (message: string) => z.string({ error: message }).optional();
 
-const FILTER_ERROR = 'webhook_events_filter must be a subset of ["started","completed"]';
+export const FILTER_ERROR = `webhook_events_filter must be a subset of ${JSON.stringify(WEBHOOK_EVENTS)}`;
+export const RESPONSE_FORMAT_ERROR = `response_format must be ${RESPONSE_FORMATS.map((f) => `'${f}'`).join(" or ")}`;
 
 // A NUL byte cannot reach the CLI intact (C strings end at it), so such a prompt is refused, not run altered.
 // Sizes need no rule of their own: the body cap (1 MiB) bounds both, and the CLI takes either whole at that size.
@@ -51,7 +52,7 @@ export const submitSchema = z.object({
     .transform((events) => [...new Set(events)])
     .optional(),
   response_format: z
-    .enum(["", "text", "json"], { error: "response_format must be 'text' or 'json'" })
+    .enum(["", ...RESPONSE_FORMATS], { error: RESPONSE_FORMAT_ERROR })
     .optional(),
   json_schema: z
     .record(z.string(), z.unknown(), { error: "json_schema must be a JSON Schema object" })

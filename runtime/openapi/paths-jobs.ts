@@ -1,8 +1,19 @@
 // The job endpoints of the document: submit, list, read, cancel, delete, stream, events, webhook deliveries.
 import * as ex from "./examples";
+import { STATUS_FILTER_ERROR } from "../job/list-query";
 import { eventsQuery, listQuery } from "./requests";
 import { queryParameters } from "./json-schema";
-import { FORK_WITHOUT_SESSION_ERROR, PROMPT_NUL_ERROR, SYSTEM_PROMPT_NUL_ERROR } from "../job/submit-schema";
+import { MODEL_RULE } from "../config/schema";
+import { EVENT_NAMES } from "../events/job-event";
+import {
+  FILTER_ERROR,
+  FORK_WITHOUT_SESSION_ERROR,
+  PROMPT_NUL_ERROR,
+  RESPONSE_FORMAT_ERROR,
+  SYSTEM_PROMPT_NUL_ERROR,
+} from "../job/submit-schema";
+import { RESTARTING_EVENT } from "../sse/open-streams";
+import { EVENT_SCHEMA_NAMES } from "./schemas";
 import {
   AUTH_ERRORS,
   JOB_NOT_FOUND,
@@ -21,14 +32,14 @@ const SUBMIT_ERRORS = [
   "prompt must not be empty",
   "prompt must be a string",
   PROMPT_NUL_ERROR,
-  "model must be one of: haiku, sonnet, opus or a full model id (claude-...)",
+  `model must be one of: ${MODEL_RULE}`,
   'model "opus" is not allowed (CLAUDEGATE_ALLOWED_MODELS: haiku,claude-sonnet-5)',
   "system_prompt must be a string",
   SYSTEM_PROMPT_NUL_ERROR,
   "callback_url must be a string",
   "callback_url must be an absolute http or https URL",
-  'webhook_events_filter must be a subset of ["started","completed"]',
-  "response_format must be 'text' or 'json'",
+  FILTER_ERROR,
+  RESPONSE_FORMAT_ERROR,
   "json_schema must be a JSON Schema object",
   "json_schema must be at most 100000 bytes as JSON",
   "timeout_seconds must be a positive integer",
@@ -129,7 +140,7 @@ const list = {
   responses: {
     200: jsonResponse("A page of jobs", "JobList", ex.jobList),
     ...errorResponses({
-      400: { description: "Unknown status", messages: ["status must be one of: queued, processing, completed, failed, cancelled"] },
+      400: { description: "Unknown status", messages: [STATUS_FILTER_ERROR] },
       ...AUTH_ERRORS,
     }),
   },
@@ -176,9 +187,10 @@ const sse = {
   tags: ["Streams"],
   summary: "Stream a job's events (SSE)",
   description:
-    "Server-Sent Events: the job's history, then live events, ending after `result`. Events: `status` " +
-    "(StatusEvent; a fresh connection to a running job first gets one unnumbered `status` with the whole job), " +
-    "`chunk` (ChunkEvent), `tool_use` (ToolUseEvent), `tool_result` (ToolResultEvent), `result` (ResultEvent). A `: ping` comment keeps quiet streams open. " +
+    "Server-Sent Events: the job's history, then live events, ending after `result`. Events: " +
+    EVENT_NAMES.map((name) => `\`${name}\` (${EVENT_SCHEMA_NAMES[name]})`).join(", ") +
+    "; a fresh connection to a running job first gets one unnumbered `status` with the whole job. A `: ping` comment keeps quiet streams open. " +
+    `At shutdown the server ends the stream with \`${RESTARTING_EVENT}\` (no id, \`{"job_id","reason"}\`): reconnect with \`Last-Event-ID\`. ` +
     "Open it with the API key, or with the job's `urls.stream`, whose signed `token` stands in for the key (for `EventSource`).",
   security: [{ ApiKey: [] }, { Bearer: [] }, { StreamToken: [] }],
   parameters: [

@@ -1,4 +1,7 @@
 // The tenancy endpoints of the document: create, list, read, update and revoke tenant keys; the usage report.
+import { MODEL_RULE } from "../config/schema";
+import { QUEUED_ON_REVOKE, QUEUED_ON_REVOKE_ERROR, revokeQuerySchema } from "../tenants/policy";
+import { GROUP_BY_ERROR } from "../tenants/usage-query";
 import { queryParameters } from "./json-schema";
 import { usageQuery } from "./requests";
 import {
@@ -27,7 +30,7 @@ const POLICY_ERRORS = [
   "policy.max_queued must be a positive integer",
   "policy.budget_usd must be a positive number",
   "policy.budget_period is required with policy.budget_usd",
-  "policy.models must list only: haiku, sonnet, opus or a full model id (claude-...)",
+  `policy.models must list only: ${MODEL_RULE}`,
 ];
 const ERRORS = { ...AUTH_ERRORS, ...OPERATOR_ONLY };
 
@@ -89,11 +92,11 @@ const revoke = {
     "with `revoked_at`, and its name stays taken.",
   parameters: [
     keyId,
-    { name: "queued", in: "query", required: false, description: "What happens to the key's queued jobs", schema: { type: "string", enum: ["cancel", "keep"], default: "cancel" } },
+    { name: "queued", in: "query", required: false, description: "What happens to the key's queued jobs", schema: { type: "string", enum: [...QUEUED_ON_REVOKE], default: revokeQuerySchema.parse({}).queued } },
   ],
   responses: {
     200: jsonResponse("The revoked key", "RevokedKey", { ...key, revoked_at: "2026-11-25T09:00:00.000Z", cancelled_jobs: 3 }),
-    ...errorResponses({ 400: { description: "Bad `queued`", messages: ["queued must be one of: cancel, keep"] }, ...ERRORS, ...KEY_NOT_FOUND }),
+    ...errorResponses({ 400: { description: "Bad `queued`", messages: [QUEUED_ON_REVOKE_ERROR] }, ...ERRORS, ...KEY_NOT_FOUND }),
   },
 };
 
@@ -119,7 +122,7 @@ const usage = {
     ...errorResponses({
       400: {
         description: "Bad query",
-        messages: ["from must be a date YYYY-MM-DD", "from must not be after to", "from and to must be at most 366 days apart", "group_by must be one of: day, model, key"],
+        messages: ["from must be a date YYYY-MM-DD", "from must not be after to", "from and to must be at most 366 days apart", GROUP_BY_ERROR],
       },
       ...AUTH_ERRORS,
     }),

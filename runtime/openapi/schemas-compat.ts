@@ -2,34 +2,39 @@
 // requests by hand, runtime/compat/*-request.ts, to refuse what they cannot do in each API's own words). Only
 // the fields the gateway reads or writes are described; requests may carry any other field of those APIs.
 import { z } from "zod";
-import { isModel, MODEL_RULE } from "../config/schema";
+import { MODEL_RULE, modelSchema } from "../config/schema";
+import { ANTHROPIC_STOP_REASON } from "../compat/anthropic-answer";
+import { ANTHROPIC_ERROR_TYPES, OPENAI_ERROR_TYPES } from "../compat/errors";
+import { OPENAI_FINISH_REASON } from "../compat/openai-answer";
+import { OPENAI_RESPONSE_FORMATS, OPENAI_ROLES } from "../compat/openai-request";
+import { TURN_ROLES } from "../compat/transcript";
 
 const count = z.int().min(0);
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 const content = z.union([z.string(), z.array(textPart)]);
-const modelName = z.string().describe(`${MODEL_RULE}, as POST /api/v1/jobs takes it (CLAUDEGATE_ALLOWED_MODELS narrows it); passed to the CLI as written`);
+const modelName = modelSchema(MODEL_RULE).describe(`${MODEL_RULE}, as POST /api/v1/jobs takes it (CLAUDEGATE_ALLOWED_MODELS narrows it); passed to the CLI as written`);
 
 export const openaiErrorSchema = z
-  .object({ error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }) })
+  .object({ error: z.object({ message: z.string(), type: z.enum(OPENAI_ERROR_TYPES), param: z.string().nullable(), code: z.string().nullable() }) })
   .describe("OpenAI's error shape");
 
 export const anthropicErrorSchema = z
-  .object({ type: z.literal("error"), error: z.object({ type: z.string(), message: z.string() }) })
+  .object({ type: z.literal("error"), error: z.object({ type: z.enum(ANTHROPIC_ERROR_TYPES), message: z.string() }) })
   .describe("Anthropic's error shape");
 
 export const chatCompletionRequestSchema = z
   .looseObject({
     model: modelName,
     messages: z
-      .array(z.object({ role: z.enum(["system", "developer", "user", "assistant"]), content }))
+      .array(z.object({ role: z.enum(OPENAI_ROLES), content }))
       .min(1)
       .describe("Text only. The turns before the last user message are sent to the CLI as a transcript."),
     stream: z.boolean().optional(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).optional().describe("`include_usage`: a last chunk with the usage"),
     response_format: z
       .union([
-        z.object({ type: z.enum(["text", "json_object"]) }),
-        z.object({ type: z.literal("json_schema"), json_schema: z.looseObject({ schema: z.record(z.string(), z.unknown()) }) }),
+        z.object({ type: z.enum(OPENAI_RESPONSE_FORMATS).exclude(["json_schema"]) }),
+        z.object({ type: z.enum(OPENAI_RESPONSE_FORMATS).extract(["json_schema"]), json_schema: z.looseObject({ schema: z.record(z.string(), z.unknown()) }) }),
       ])
       .optional()
       .describe("`json_object` runs the job in json mode (a result that is not JSON fails it); `json_schema` gives the job its `json_schema` (the CLI's structured output)"),
@@ -58,7 +63,7 @@ export const chatCompletionSchema = z.object({
       index: z.literal(0),
       message: z.object({ role: z.literal("assistant"), content: z.string(), refusal: z.null() }),
       logprobs: z.null(),
-      finish_reason: z.literal("stop"),
+      finish_reason: z.literal(OPENAI_FINISH_REASON),
     }),
   ),
   usage: openaiUsage,
@@ -74,7 +79,7 @@ export const chatCompletionChunkSchema = z.object({
       index: z.literal(0),
       delta: z.object({ role: z.literal("assistant").optional(), content: z.string().optional() }),
       logprobs: z.null(),
-      finish_reason: z.literal("stop").nullable(),
+      finish_reason: z.literal(OPENAI_FINISH_REASON).nullable(),
     }),
   ),
   usage: openaiUsage.nullable().optional().describe("With `stream_options.include_usage`: null, and the figures on the last chunk"),
@@ -86,7 +91,7 @@ export const messagesRequestSchema = z
     max_tokens: z.int().min(1).describe("Required, as by Anthropic's API; accepted, not applied"),
     system: content.optional(),
     messages: z
-      .array(z.object({ role: z.enum(["user", "assistant"]), content }))
+      .array(z.object({ role: z.enum(TURN_ROLES), content }))
       .min(1)
       .describe("Text only. The turns before the last user message are sent to the CLI as a transcript."),
     stream: z.boolean().optional(),
@@ -111,13 +116,13 @@ export const anthropicMessageSchema = z.object({
   role: z.literal("assistant"),
   model: z.string().describe("The model as requested"),
   content: z.array(textPart),
-  stop_reason: z.literal("end_turn").nullable(),
+  stop_reason: z.literal(ANTHROPIC_STOP_REASON).nullable(),
   stop_sequence: z.null(),
   usage: anthropicUsage,
 });
 
 /** A model GET /v1/models lists: CLAUDEGATE_ALLOWED_MODELS when set, else the aliases (narrowed by a key's policy.models). */
-const servedModel = z.string().refine(isModel).meta({ description: `${MODEL_RULE}: CLAUDEGATE_ALLOWED_MODELS when set, else the aliases` });
+const servedModel = modelSchema(MODEL_RULE).meta({ description: `${MODEL_RULE}: CLAUDEGATE_ALLOWED_MODELS when set, else the aliases` });
 
 export const openaiModelListSchema = z.object({
   object: z.literal("list"),

@@ -1,13 +1,15 @@
 // Response schemas of tenant keys and the usage ledger (see schemas.ts for what these schemas are for).
 import { z } from "zod";
-import { policySchema } from "../tenants/policy";
+import { BUDGET_PERIODS, policySchema } from "../tenants/policy";
 import { USAGE_GROUPS } from "../tenants/usage-ledger";
 import { count, timestamp } from "./schema-parts";
 
 export const keyPolicySchema = policySchema.describe(
   "What the key may do; every field optional, absent = no limit of that kind. `models`: allowed models; `tools`: allowed tools " +
     "(among the operator's); `workspace_max_bytes`: bytes of all its sessions' files; `max_queued`: jobs " +
-    "waiting at once; `max_running`: CLIs at once; `rate_limit`: submits per second; `budget_usd` per `budget_period` (UTC day or month).",
+    "waiting at once; `max_running`: CLIs at once; `rate_limit`: submits per second; `budget_usd` per `budget_period` (UTC " +
+    BUDGET_PERIODS.join(" or ") +
+    ").",
 );
 
 export const keySchema = z

@@ -2,9 +2,11 @@
 // text so metadata survives byte for byte), so nothing validates against these at run time: they exist to
 // generate the OpenAPI document, and the end-to-end tests parse real responses with them so they stay true.
 import { z } from "zod";
-import { MODELS } from "../config/schema";
-import { ERROR_CODES, STATUSES, WEBHOOK_EVENTS } from "../job/job";
-import type { DeliveryType } from "../webhooks/outbox";
+import { MODEL_RULE, modelSchema } from "../config/schema";
+import { ERROR_CODES, RESPONSE_FORMATS, type Retrying, STATUSES, TERMINAL_STATUSES, type TerminalStatus, WEBHOOK_EVENTS } from "../job/job";
+import { DELIVERY_STATUSES, DELIVERY_TYPES } from "../webhooks/outbox";
+import { HEALTH_STATUSES } from "../health/check";
+import { CLAUDE_AUTH_STATES } from "../health/credentials";
 import { PAUSE_SOURCES } from "../queue/queue-pause";
 import { agentOptionsShape } from "../job/agent-options";
 import { EVENT_NAMES, type EventName } from "../events/job-event";
@@ -13,14 +15,10 @@ import { count, timestamp } from "./schema-parts";
 import { createdKeySchema, keyListSchema, keyPolicySchema, keySchema, revokedKeySchema, usageReportSchema } from "./schemas-keys";
 import { fileListSchema, sessionListSchema, sessionSchema, sessionSummarySchema, workspaceFileSchema } from "./schemas-sessions";
 
-// `satisfies` keeps this list in step with the type the runtime uses.
-const DELIVERY_TYPES = ["job.started", "job.completed", "job.failed", "job.cancelled"] as const satisfies readonly DeliveryType[];
-
 /** A job shows its agent options as they were accepted (present when given). */
 const agentOptionFields = Object.fromEntries(
   Object.entries(agentOptionsShape).map(([k, v]) => [k, (v as z.ZodType).describe("As accepted at submit (present when given)")]),
 ) as typeof agentOptionsShape;
-
 
 export const errorSchema = z
   .object({ error: z.string().describe("Human-readable reason") })
@@ -34,12 +32,19 @@ export const jobUrlsSchema = z
   })
   .describe("Relative paths; `stream` is fresh on every response.");
 
+/** `satisfies` keeps these fields those of `Retrying` (runtime/job/job.ts), which the runtime writes. */
+export const retryingSchema = z
+  .object({ attempt: z.int(), max_retries: z.int(), delay_ms: z.number(), error_status: z.int().nullable() } satisfies {
+    [K in keyof Retrying]-?: z.ZodType<Retrying[K]>;
+  })
+  .describe("The CLI's report that it is retrying a failed API call");
+
 export const jobSchema = z
   .object({
     job_id: z.uuid(),
     prompt: z.string(),
     system_prompt: z.string().optional().describe("Present when not empty"),
-    model: z.string().describe(`One of ${MODELS.join(", ")}, or a full model id (\`claude-...\`)`),
+    model: modelSchema(MODEL_RULE).describe("An alias, or a full model id (`claude-...`), as submitted (or the server's default)"),
     status: z.enum(STATUSES),
     result: z.string().optional().describe("The CLI's final answer, when not empty"),
     error: z.string().optional().describe("Why the job failed or was cancelled"),
@@ -47,11 +52,12 @@ export const jobSchema = z
     callback_url: z.string().optional(),
     webhook_events_filter: z.array(z.enum(WEBHOOK_EVENTS)).optional().describe("Present with `callback_url`"),
     metadata: z.unknown().optional().describe("Any JSON value, returned as it was sent (present when it was given, `null` included)"),
-    response_format: z.enum(["text", "json"]).optional(),
+    response_format: z.enum(RESPONSE_FORMATS).optional(),
     json_schema: z.record(z.string(), z.unknown()).optional().describe("The structured-output schema, as sent (present when given)"),
-    ...agentOptionFields,
     timeout_seconds: z.int().min(1).optional(),
+    ...agentOptionFields,
     attempts: count.describe("Runs started for this job; 0 while it waits for its first"),
+    retrying: retryingSchema.optional().describe("While `processing`: the CLI is retrying a failed API call (its latest report)"),
     created_at: timestamp,
     started_at: timestamp.optional().describe("When the current run started"),
     completed_at: timestamp.optional(),
@@ -82,10 +88,7 @@ export const statusEventSchema = z
     job_id: z.uuid(),
     status: z.enum(STATUSES),
     attempt: z.int().min(1).optional().describe("With `processing`: which run started"),
-    retrying: z
-      .object({ attempt: z.int(), max_retries: z.int(), delay_ms: z.number(), error_status: z.int().nullable() })
-      .optional()
-      .describe("The CLI is retrying a failed API call"),
+    retrying: retryingSchema.optional().describe("The CLI is retrying a failed API call"),
     reason: z.string().optional().describe("Why the job went back to the queue"),
   })
   .describe("`status` event");
@@ -107,7 +110,7 @@ export const toolResultEventSchema = z
   })
   .describe("`tool_result` event: what a tool call gave back");
 export const resultEventSchema = z
-  .object({ job_id: z.uuid(), status: z.enum(["completed", "failed", "cancelled"]), result: z.string(), error: z.string() })
+  .object({ job_id: z.uuid(), status: z.enum(TERMINAL_STATUSES), result: z.string(), error: z.string() })
   .describe("`result` event: always the last one");
 
 const storedEvent = <N extends string>(event: N, data: z.ZodType) =>
@@ -126,6 +129,15 @@ const EVENT_PAYLOADS = {
   tool_result: toolResultEventSchema,
   result: resultEventSchema,
 } satisfies Record<EventName, z.ZodType>;
+
+/** The component name of each event's payload schema, for the stream's description (every name has one). */
+export const EVENT_SCHEMA_NAMES = {
+  status: "StatusEvent",
+  chunk: "ChunkEvent",
+  tool_use: "ToolUseEvent",
+  tool_result: "ToolResultEvent",
+  result: "ResultEvent",
+} as const satisfies Record<EventName, keyof typeof responseSchemas>;
 
 export const storedEventSchema = z
   .discriminatedUnion(
@@ -147,7 +159,7 @@ export const deliverySchema = z.object({
   job_id: z.uuid(),
   type: z.enum(DELIVERY_TYPES),
   url: z.string(),
-  status: z.enum(["pending", "delivered", "failed"]),
+  status: z.enum(DELIVERY_STATUSES),
   attempt_count: count,
   max_attempts: z.int().min(1),
   next_attempt_at: timestamp.nullable(),
@@ -197,9 +209,10 @@ export const timelineSchema = z.object({
         at: timestamp.describe("Start of the minute"),
         queued: count.describe("Jobs waiting at the end of the minute (the last one: now)"),
         running: count.describe("Jobs running at the end of the minute"),
-        completed: count.describe("Jobs that completed during the minute"),
-        failed: count,
-        cancelled: count,
+        ...(Object.fromEntries(TERMINAL_STATUSES.map((s) => [s, count.describe(`Jobs that ended \`${s}\` during the minute`)])) as Record<
+          TerminalStatus,
+          typeof count
+        >),
       }),
     )
     .describe("One per minute, oldest first"),
@@ -210,9 +223,9 @@ export const timelineSchema = z.object({
 });
 
 export const healthSchema = z.object({
-  status: z.enum(["ok", "degraded"]),
+  status: z.enum(HEALTH_STATUSES),
   reason: z.string().optional().describe("Only when degraded, and only to a request with a valid key"),
-  claude_auth: z.enum(["unknown", "valid", "expired"]),
+  claude_auth: z.enum(CLAUDE_AUTH_STATES),
   token_expires_at: z.string().optional(),
   token_expires_in: z.string().optional().describe("Go duration, e.g. `7h30m0s`; time since expiry once expired"),
   paused_until: z.string().optional().describe("A timestamp, or `until resumed`; only while the queue is paused, to a request with a valid key"),
@@ -228,6 +241,7 @@ export const responseSchemas = {
   Error: errorSchema,
   Job: jobSchema,
   JobUrls: jobUrlsSchema,
+  Retrying: retryingSchema,
   JobList: jobListSchema,
   Cancelled: cancelledSchema,
   StatusEvent: statusEventSchema,

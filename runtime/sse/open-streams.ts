@@ -13,6 +13,9 @@ export function streamOwner(apiKey: string | undefined, jobId: string): string {
   return apiKey === undefined ? `job:${jobId}` : `key:${createHash("sha256").update(apiKey).digest("base64url")}`;
 }
 
+/** The event that ends every job stream at shutdown: not stored, so it has no id and `/events` never shows it. */
+export const RESTARTING_EVENT = "restarting";
+
 /** The headers of every SSE response: no caching, and no buffering by nginx (X-Accel-Buffering). */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
   "Content-Type": "text/event-stream",
@@ -103,7 +106,7 @@ export class OpenStreams {
     for (const [res, { jobId, quiet }] of this.streams) {
       // Mid-frame, the frame is left incomplete (a client drops it and resumes before it) rather than broken.
       if (quiet) res.end();
-      else res.end(`event: restarting\ndata: ${JSON.stringify({ job_id: jobId, reason: "server restarting" })}\n\n`);
+      else res.end(`event: ${RESTARTING_EVENT}\ndata: ${JSON.stringify({ job_id: jobId, reason: "server restarting" })}\n\n`);
     }
     this.streams.clear();
     this.perOwner.clear();

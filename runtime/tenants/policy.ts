@@ -1,7 +1,7 @@
 // What an operator may limit per tenant key. Every field is optional; absent = no limit of that kind. The
 // messages name the field, as the API's other 400s do.
 import { z } from "zod";
-import { MODEL_RULE, isModel } from "../config/schema";
+import { MODEL_RULE, modelSchema } from "../config/schema";
 
 export const BUDGET_PERIODS = ["day", "month"] as const;
 export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
@@ -18,7 +18,7 @@ export const policySchema = z
   .strictObject(
     {
       models: z
-        .array(z.string({ error: `policy.models must list only: ${MODEL_RULE}` }).refine(isModel, `policy.models must list only: ${MODEL_RULE}`), {
+        .array(modelSchema(`policy.models must list only: ${MODEL_RULE}`), {
           error: "policy.models must be an array of model aliases or ids",
         })
         .min(1, "policy.models must not be empty")
@@ -79,6 +79,7 @@ export const updateKeySchema = z.object({
 });
 
 export const QUEUED_ON_REVOKE = ["cancel", "keep"] as const;
+export const QUEUED_ON_REVOKE_ERROR = `queued must be one of: ${QUEUED_ON_REVOKE.join(", ")}`;
 export const revokeQuerySchema = z.object({
-  queued: z.enum(QUEUED_ON_REVOKE, { error: `queued must be one of: ${QUEUED_ON_REVOKE.join(", ")}` }).default("cancel"),
+  queued: z.enum(QUEUED_ON_REVOKE, { error: QUEUED_ON_REVOKE_ERROR }).default("cancel"),
 });

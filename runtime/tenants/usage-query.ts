@@ -3,6 +3,7 @@ import { z } from "zod";
 import { USAGE_GROUPS } from "./usage-ledger";
 
 export const MAX_USAGE_DAYS = 366;
+export const GROUP_BY_ERROR = `group_by must be one of: ${USAGE_GROUPS.join(", ")}`;
 const DAY_MS = 86_400_000;
 
 /** A real calendar date, written YYYY-MM-DD (2026-02-30 is not one). */
@@ -24,7 +25,7 @@ export const usageQuerySchema = z
   .object({
     from: day("from"),
     to: day("to"),
-    group_by: z.enum(USAGE_GROUPS, { error: `group_by must be one of: ${USAGE_GROUPS.join(", ")}` }).default("day"),
+    group_by: z.enum(USAGE_GROUPS, { error: GROUP_BY_ERROR }).default("day"),
   })
   .transform((q, ctx) => {
     const to = q.to ?? new Date().toISOString().slice(0, 10);

@@ -4,7 +4,13 @@ import type { Sql } from "../store/sql/sql";
 import { skipLocked } from "../store/sql/dialect";
 import type { Next } from "./retry-policy";
 
-export type DeliveryType = "job.started" | "job.completed" | "job.failed" | "job.cancelled";
+/** A delivery's `type`: the run started, or the job ended in one of its terminal statuses. */
+export const DELIVERY_TYPES = ["job.started", "job.completed", "job.failed", "job.cancelled"] as const;
+export type DeliveryType = (typeof DELIVERY_TYPES)[number];
+
+/** A delivery's `status`: still being tried, or done either way. */
+export const DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface Delivery {
   id: string;
@@ -12,7 +18,7 @@ export interface Delivery {
   type: DeliveryType;
   url: string;
   payload: string;
-  status: "pending" | "delivered" | "failed";
+  status: DeliveryStatus;
   attempts: number;
   maxAttempts: number;
   nextAttemptAt: number | null;
