@@ -21,7 +21,24 @@ export async function collectStats(g: Gateway) {
     cli_version: (await g.cliVersion) ?? null,
     started_at: new Date(g.startedAt).toISOString(),
     uptime_seconds: Math.floor((Date.now() - g.startedAt) / 1000),
+    database: g.database.engine,
+    instance_id: g.instance.id,
+    instances: await clusterMembers(g),
   };
+}
+
+/** The instances heard from within three leases, with the jobs each holds a lease on. */
+async function clusterMembers(g: Gateway) {
+  const [alive, running] = await Promise.all([g.instances.alive(Date.now() - 3 * g.config.leaseMs), g.store.runningByInstance()]);
+  const byInstance = new Map(running.map((r) => [r.instance, r.running]));
+  return alive.map((i) => ({
+    id: i.id,
+    host: i.host,
+    pid: i.pid,
+    started_at: new Date(i.started_at).toISOString(),
+    last_heartbeat: new Date(i.heartbeat_at).toISOString(),
+    running_jobs: byInstance.get(i.id) ?? 0,
+  }));
 }
 
 /** GET /api/v1/stats/timeline: per minute over the last `minutes`, plus the figures of now. */

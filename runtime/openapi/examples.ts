@@ -127,6 +127,9 @@ export const stats = {
   cli_version: dependencies["@anthropic-ai/claude-code"], // the pinned CLI, so a version bump stays one line
   started_at: "2026-11-24T06:05:02.884Z",
   uptime_seconds: 21,
+  database: "sqlite",
+  instance_id: "gw1-4242-a1b2c3",
+  instances: [{ id: "gw1-4242-a1b2c3", host: "gw1", pid: 4242, started_at: "2026-11-24T06:05:02.884Z", last_heartbeat: "2026-11-24T06:05:20.101Z", running_jobs: 1 }],
 };
 
 export const timeline = {

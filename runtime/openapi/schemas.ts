@@ -12,6 +12,7 @@ import { agentOptionsShape } from "../job/agent-options";
 import { EVENT_NAMES, type EventName } from "../events/job-event";
 import { SANDBOX_MODES_BY_STRENGTH } from "../sandbox/modes";
 import { count, timestamp } from "./schema-parts";
+import { DIALECTS } from "../store/sql/sql";
 import { createdKeySchema, keyListSchema, keyPolicySchema, keySchema, revokedKeySchema, usageReportSchema } from "./schemas-keys";
 import { fileListSchema, sessionListSchema, sessionSchema, sessionSummarySchema, workspaceFileSchema } from "./schemas-sessions";
 
@@ -196,6 +197,20 @@ export const statsSchema = z.object({
   cli_version: z.string().nullable(),
   started_at: timestamp,
   uptime_seconds: count,
+  database: z.enum(DIALECTS).describe("The database every instance shares: `sqlite` (one gateway) or `postgres` (a cluster)"),
+  instance_id: z.string().describe("The instance that answered (running_clis, stream_subscribers, cli_version and uptime are its own)"),
+  instances: z
+    .array(
+      z.object({
+        id: z.string(),
+        host: z.string(),
+        pid: z.int(),
+        started_at: timestamp,
+        last_heartbeat: timestamp,
+        running_jobs: count.describe("Jobs whose lease this instance holds"),
+      }),
+    )
+    .describe("Every instance heard from within three leases, oldest first (one for SQLite)"),
 });
 
 export const timelineSchema = z.object({

@@ -7,14 +7,14 @@ import type BetterSqlite3 from "better-sqlite3";
 import { createPrivateDir, createPrivateFile, restrictIfExists } from "./file-modes";
 import { MIGRATIONS } from "./migrations";
 import { enableIncrementalVacuum, reclaimSpace } from "./reclaim-space";
-import type { Sql } from "./sql/sql";
+import type { Dialect, Sql } from "./sql/sql";
 import { sqliteSql } from "./sql/sqlite-sql";
 
 export type Sqlite = BetterSqlite3.Database;
 
 /** A database the gateway has opened, whichever engine it is. */
 export interface OpenDatabase {
-  engine: "sqlite" | "postgres";
+  engine: Dialect;
   sql: Sql;
   /** Gives the space of deleted rows back (SQLite's incremental vacuum; nothing on PostgreSQL). */
   reclaim: () => void;

@@ -2,7 +2,9 @@
 // transaction is a callback given its own handle. SQL is written once, with `?` or `@name` placeholders; the
 // PostgreSQL implementation numbers them. Where the two dialects differ, runtime/store/sql/dialect.ts gives the
 // fragment for each.
-export type Dialect = "sqlite" | "postgres";
+/** The engines the store runs on: SQLite (embedded, one gateway) and PostgreSQL (CLAUDEGATE_DATABASE_URL, a cluster). */
+export const DIALECTS = ["sqlite", "postgres"] as const;
+export type Dialect = (typeof DIALECTS)[number];
 
 /** Positional (`?`) or named (`@name`) parameters. Booleans are stored as 1/0, undefined as NULL. */
 export type Params = readonly unknown[] | Readonly<Record<string, unknown>>;
