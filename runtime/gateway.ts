@@ -184,7 +184,7 @@ async function build(config: Config, dbLock: DatabaseLock | undefined, sandbox: 
   const cluster = shared
     ? await Cluster.join({ url: config.databaseUrl!, sql, me: instance, instances, store, events, hub, webhooks, dispatcher, pause, keys, jobs, config })
     : undefined;
-  await instances.heartbeat(instance);
+  if (shared) await instances.heartbeat(instance);
   const gateway: Gateway = {
     config,
     sandbox,

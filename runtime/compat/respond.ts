@@ -1,6 +1,7 @@
 // One request of a compatible API, from its body to its answer: the rate limit and the submit path of
 // POST /api/v1/jobs (so the job is validated, queued, counted and visible like any other, with its id in
 // `X-ClaudeGate-Job-ID`), then the answer from the job's events in the API's own dialect.
+import { DomainError } from "../domain-error";
 import { readJsonBody } from "../http/body";
 import type { H3Event } from "h3";
 import { setResponseHeader } from "h3";
@@ -73,7 +74,7 @@ async function continueOrReplay(
   try {
     return await submit({ ...req.submit, prompt: req.conversation.turns.at(-1)!.text, session_id: match.sessionId }, match.jobId);
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    if (!(err instanceof DomainError && err.refusal === "not_found")) throw err;
     return submit(req.submit);
   }
 }

@@ -101,11 +101,13 @@ export class EventLog {
     this.lookups.set(jobId, step);
   }
 
-  /** The first event of a job being created, written in its insert transaction `tx` (published by the caller). */
+  /**
+   * The first event of a job being created, written in its insert transaction `tx` (published by the caller).
+   * Not announced: no stream can be open on the job before its insert commits, and one opened after reads it.
+   */
   async writeFirst(tx: Sql, jobId: string, event: EventName, payload: object): Promise<JobEvent> {
     const ev = makeEvent(jobId, 1, event, payload);
     await tx.run(INSERT, [ev.jobId, ev.seq, ev.event, ev.data, ev.createdAt]);
-    await this.announce?.(tx, [ev]);
     return ev;
   }
 

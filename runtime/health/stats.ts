@@ -27,8 +27,13 @@ export async function collectStats(g: Gateway) {
   };
 }
 
-/** The instances heard from within three leases, with the jobs each holds a lease on. */
+/** The instances heard from within three leases, with the jobs each holds a lease on; one SQLite gateway alone. */
 async function clusterMembers(g: Gateway) {
+  if (!g.cluster) {
+    const i = g.instance;
+    const now = new Date().toISOString();
+    return [{ id: i.id, host: i.host, pid: i.pid, started_at: new Date(i.startedAt).toISOString(), last_heartbeat: now, running_jobs: g.dispatcher.runningCount() }];
+  }
   const [alive, running] = await Promise.all([g.instances.alive(Date.now() - 3 * g.config.leaseMs), g.store.runningByInstance()]);
   const byInstance = new Map(running.map((r) => [r.instance, r.running]));
   return alive.map((i) => ({

@@ -8,10 +8,20 @@ import { handlers } from "#nitro-internal-virtual/server-handlers";
 import { allowedMethods, type RouteEntry } from "./allowed-methods";
 import { log } from "../log";
 import { dialectOf, errorBody } from "../compat/errors";
+import { DomainError, REFUSALS } from "../domain-error";
+
+/** A refusal of the domain's (runtime/domain-error.ts) as the API answers it. */
+function fromDomain(error: H3Error): { status: number; data: { error: string; headers?: Record<string, string> } } | undefined {
+  const d = error instanceof DomainError ? error : error.cause instanceof DomainError ? error.cause : undefined;
+  if (!d) return undefined;
+  const headers = d.retryAfterSeconds === undefined ? undefined : { "Retry-After": String(d.retryAfterSeconds) };
+  return { status: REFUSALS[d.refusal], data: { error: d.message, headers } };
+}
 
 export default function errorHandler(error: H3Error, event: H3Event) {
-  const status = error.statusCode || 500;
-  const data = error.data as { error?: string; headers?: Record<string, string>; code?: string; param?: string } | undefined;
+  const domain = fromDomain(error);
+  const status = domain?.status ?? (error.statusCode || 500);
+  const data = (domain?.data ?? error.data) as { error?: string; headers?: Record<string, string>; code?: string; param?: string } | undefined;
   let message = data?.error;
   if (!message) {
     if (status === 404) message = "not found";

@@ -1,7 +1,7 @@
 // A submit request after its body has been read: an Idempotency-Key replay, or validation and a new job.
 // Returns what the response must carry; throws the API's errors.
 import type { Gateway } from "../gateway";
-import { httpError } from "../http/errors";
+import { refuse } from "../domain-error";
 import { rawJsonMember } from "../http/raw-json-member";
 import { parseOrThrow } from "../http/validate";
 import { submitJob } from "./commands";
@@ -47,11 +47,11 @@ export interface SubmitResponse {
  */
 export async function limitSubmitRate(g: Pick<Gateway, "rateLimiter">, apiKey: string, principal: Principal): Promise<void> {
   const wait = await g.rateLimiter.take(apiKey, Date.now(), tenantOf(principal)?.limits.rate_limit);
-  if (wait > 0) throw httpError(429, "rate limit exceeded, slow down", { "Retry-After": String(wait) });
+  if (wait > 0) throw refuse("too_many", "rate limit exceeded, slow down", wait);
 }
 
 function replayOf(prior: StoredResponse, bodyHash: string): SubmitResponse {
-  if (prior.bodyHash !== bodyHash) throw httpError(422, "Idempotency-Key was already used with a different request body");
+  if (prior.bodyHash !== bodyHash) throw refuse("mismatch", "Idempotency-Key was already used with a different request body");
   return { status: prior.statusCode, jobId: prior.jobId, body: prior.response, replayed: true };
 }
 
@@ -63,13 +63,13 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
     if (prior) return replayOf(prior, bodyHash);
   }
   const { value } = req;
-  if (value !== null && (typeof value !== "object" || Array.isArray(value))) throw httpError(400, "invalid JSON body");
+  if (value !== null && (typeof value !== "object" || Array.isArray(value))) throw refuse("invalid", "invalid JSON body");
   const body = parseOrThrow(submitSchema, value ?? {});
   const tooLong = overOperatorTimeout(body.timeout_seconds, g.config.jobTimeoutMs);
-  if (tooLong) throw httpError(400, tooLong);
-  if (body.fork && body.session_id === undefined) throw httpError(400, FORK_WITHOUT_SESSION_ERROR);
+  if (tooLong) throw refuse("invalid", tooLong);
+  if (body.fork && body.session_id === undefined) throw refuse("invalid", FORK_WITHOUT_SESSION_ERROR);
   const badSchema = body.json_schema && schemaError(body.json_schema);
-  if (badSchema) throw httpError(400, `json_schema is not a valid JSON Schema: ${badSchema}`);
+  if (badSchema) throw refuse("invalid", `json_schema is not a valid JSON Schema: ${badSchema}`);
   // Metadata is stored as the client wrote it (compacted), so big numbers survive.
   const metadata = body.metadata === undefined ? undefined : rawJsonMember(req.text, "metadata");
   const tenant = tenantOf(req.principal);
@@ -83,10 +83,10 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
     keyModels: policy?.models,
     allowedModels: g.config.allowedModels,
   });
-  if (refused) throw httpError(400, refused);
+  if (refused) throw refuse("invalid", refused);
   const model = body.model || g.config.defaultModel;
   if (g.config.allowedModels.length && !g.config.allowedModels.includes(model)) {
-    throw httpError(400, `model "${model}" is not allowed (CLAUDEGATE_ALLOWED_MODELS: ${g.config.allowedModels.join(",")})`);
+    throw refuse("invalid", `model "${model}" is not allowed (CLAUDEGATE_ALLOWED_MODELS: ${g.config.allowedModels.join(",")})`);
   }
   // A key limited to some tools runs with those of the operator's it may use, unless the job names its own.
   const tools = policy?.tools && !options?.tools ? effectiveTools(options, g.config.allowedTools, policy.tools) : undefined;
@@ -113,9 +113,9 @@ export async function handleSubmit(g: Gateway, req: SubmitRequest): Promise<Subm
   });
   if (!submitted.ok && submitted.reason === "replay") return replayOf(submitted.prior, bodyHash);
   if (!submitted.ok && submitted.reason === "key_queue_full") {
-    throw httpError(429, `this key already has ${policy?.max_queued} jobs queued (policy.max_queued)`);
+    throw refuse("too_many", `this key already has ${policy?.max_queued} jobs queued (policy.max_queued)`);
   }
-  if (!submitted.ok && submitted.reason === "session_not_found") throw httpError(404, "session not found");
-  if (!submitted.ok) throw httpError(503, "server busy, retry later");
+  if (!submitted.ok && submitted.reason === "session_not_found") throw refuse("not_found", "session not found");
+  if (!submitted.ok) throw refuse("busy", "server busy, retry later");
   return { status: 202, jobId: submitted.job.id, body: response, replayed: false, createdAt: submitted.job.createdAt };
 }

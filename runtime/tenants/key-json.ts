@@ -1,5 +1,5 @@
 // A tenant key as the API shows it: never its secret (shown once, at creation) nor its hash.
-import { httpError } from "../http/errors";
+import { refuse } from "../domain-error";
 import type { KeyChange, TenantKey } from "./key-store";
 
 export function keyToJson(k: TenantKey) {
@@ -14,8 +14,8 @@ export function keyToJson(k: TenantKey) {
 
 /** Maps a key store refusal to the API's error; the value itself otherwise. */
 export function keyChangeOrThrow<T>(r: KeyChange<T>, name?: string): T {
-  if (r === "not_found") throw httpError(404, "key not found");
-  if (r === "name_taken") throw httpError(400, `name "${name}" is already taken`);
-  if (r === "revoked") throw httpError(409, "key is revoked");
+  if (r === "not_found") throw refuse("not_found", "key not found");
+  if (r === "name_taken") throw refuse("invalid", `name "${name}" is already taken`);
+  if (r === "revoked") throw refuse("conflict", "key is revoked");
   return r;
 }

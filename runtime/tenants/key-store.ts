@@ -40,6 +40,8 @@ export class KeyStore {
   /** Active keys by the hash of their secret. */
   private readonly active = new Map<string, TenantKey>();
   private readonly hashes = new Map<string, string>();
+  /** Changes made through this instance, counted: a reload that overlapped one reads again. */
+  private changes = 0;
 
   constructor(
     private readonly sql: Sql,
@@ -49,7 +51,10 @@ export class KeyStore {
 
   /** Reads every key into memory: at start-up, and when another instance changed one. */
   async reload(): Promise<void> {
+    const before = this.changes;
     const rows = await this.sql.all<KeyRow>(`SELECT * FROM api_keys ORDER BY created_at, id`);
+    // A change made here while the rows were read may be missing from them: read again.
+    if (this.changes !== before) return this.reload();
     this.byId.clear();
     this.active.clear();
     this.hashes.clear();
@@ -115,6 +120,7 @@ export class KeyStore {
       { id: row.id, name, hash: row.secret_hash, policy: row.policy, webhookSecret: row.webhook_secret, createdAt: now },
     );
     if (inserted !== 1) return "name_taken";
+    this.changes++;
     const key = this.remember(row);
     await this.onChange();
     return { key, secret };
@@ -135,6 +141,7 @@ export class KeyStore {
       policy: JSON.stringify(policy),
       webhookSecret,
     });
+    this.changes++;
     // Replaced, not mutated: a request holding the old object keeps a consistent view of it.
     const next: TenantKey = { ...key, name, policy, limits: this.withDefaults(policy), webhookSecret };
     this.byId.set(id, next);
@@ -149,6 +156,7 @@ export class KeyStore {
     if (!key) return "not_found";
     if (key.revokedAt !== null) return key;
     const next: TenantKey = { ...key, revokedAt: now };
+    this.changes++;
     this.byId.set(id, next);
     this.active.delete(this.hashes.get(id)!);
     await this.sql.run(`UPDATE api_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL`, { id, now });

@@ -1,7 +1,7 @@
 // Who a request acts for. Operator keys (CLAUDEGATE_API_KEYS, or the generated key) see and manage everything;
 // a tenant key sees only the jobs it submitted. A job's `owner` is the tenant key's id, '' for operator keys.
 import type { H3Event } from "h3";
-import { httpError } from "../http/errors";
+import { refuse } from "../domain-error";
 import type { TenantKey } from "./key-store";
 
 export type Principal = { kind: "operator" } | { kind: "tenant"; key: TenantKey };
@@ -20,13 +20,13 @@ export const canSee = (p: Principal, owner: string): boolean => p.kind === "oper
 /** Set by the auth middleware on every keyed request (absent only on a stream opened with a signed token). */
 export function principalOf(event: H3Event): Principal {
   const p = event.context.principal as Principal | undefined;
-  if (!p) throw httpError(401, "missing X-API-Key header");
+  if (!p) throw refuse("unauthenticated", "missing X-API-Key header");
   return p;
 }
 
 /** For endpoints that act on the whole gateway: queue pause, key management, cluster-wide figures. */
 export function requireOperator(event: H3Event): void {
-  if (principalOf(event).kind !== "operator") throw httpError(403, "operator key required");
+  if (principalOf(event).kind !== "operator") throw refuse("forbidden", "operator key required");
 }
 
 /** Whether the job exists and the principal may see it: another tenant's job is as unknown as a missing one. */

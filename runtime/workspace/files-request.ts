@@ -2,7 +2,7 @@
 // unknown one) and, for one file, its confined path (else a 400 saying why).
 import { getRouterParam, type H3Event } from "h3";
 import type { Gateway } from "../gateway";
-import { httpError } from "../http/errors";
+import { refuse } from "../domain-error";
 import type { Session } from "../store/session-store";
 import { canSee, principalOf } from "../tenants/principal";
 import { workspacePathError } from "./workspace-path";
@@ -11,7 +11,7 @@ import { isTerminal } from "../job/job";
 
 export async function sessionOf(g: Pick<Gateway, "store">, event: H3Event): Promise<Session> {
   const s = await g.store.sessions.get(getRouterParam(event, "id", { decode: true })!);
-  if (!s || !canSee(principalOf(event), s.owner)) throw httpError(404, "session not found");
+  if (!s || !canSee(principalOf(event), s.owner)) throw refuse("not_found", "session not found");
   return s;
 }
 
@@ -21,10 +21,10 @@ export function pathOf(event: H3Event): string {
   try {
     path = decodeURIComponent(getRouterParam(event, "path") ?? "");
   } catch {
-    throw httpError(400, "path is not valid percent-encoding");
+    throw refuse("invalid", "path is not valid percent-encoding");
   }
   const bad = workspacePathError(path);
-  if (bad) throw httpError(400, bad);
+  if (bad) throw refuse("invalid", bad);
   return path;
 }
 
@@ -43,9 +43,9 @@ export async function waitForTurnToSettle(g: Pick<Gateway, "store">, s: Session,
     const job = await g.store.get(running);
     if (job && !isTerminal(job.status)) {
       if (!change) return;
-      throw httpError(409, "a turn of this session is running; change its files when it has ended");
+      throw refuse("conflict", "a turn of this session is running; change its files when it has ended");
     }
-    if (Date.now() > deadline) throw httpError(409, "the session's last turn is still storing its files; try again");
+    if (Date.now() > deadline) throw refuse("conflict", "the session's last turn is still storing its files; try again");
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -33,13 +33,22 @@ export function translate(text: string): Translated {
   return t;
 }
 
+/**
+ * A value as PostgreSQL takes it. TEXT cannot hold NUL (SQLite's can): one in a CLI's output would fail the
+ * statement that ends its job, so it is stored as U+FFFD instead. Submits refuse NUL before this point.
+ */
+function toPgValue(v: unknown): unknown {
+  const d = toDriverValue(v);
+  return typeof d === "string" && d.includes("\0") ? d.replaceAll("\0", "\uFFFD") : d;
+}
+
 function values(t: Translated, params: Params | undefined): unknown[] {
   if (params === undefined) return [];
-  if (Array.isArray(params)) return params.map(toDriverValue);
+  if (Array.isArray(params)) return params.map(toPgValue);
   const named = params as Record<string, unknown>;
   return (t.names ?? []).map((n) => {
     if (!(n in named)) throw new Error(`missing SQL parameter @${n}`);
-    return toDriverValue(named[n]);
+    return toPgValue(named[n]);
   });
 }
 
