@@ -68,6 +68,17 @@ describe("claiming turns of sessions", () => {
     expect(await claim()).toBe("f1");
   });
 
+  it("claims a turn whose session row is gone (a session being deleted) instead of failing every claim", async () => {
+    const { store, add, claim } = fresh();
+    await add("g1", "GONE", { owner: "key_g" });
+    await add("h1", "H", { owner: "key_h" });
+    // DELETE of a session removes the row first, then cancels and deletes its turns one by one.
+    expect(await store.sessions.delete("GONE")).toBe(true);
+    expect(await claim()).toBe("g1");
+    expect(await claim()).toBe("h1");
+    expect(await claim()).toBeUndefined();
+  });
+
   it("deletes, by the TTL, sessions whose last turn is gone and that were not used since", async () => {
     const { store, add, finish, claim } = fresh();
     await add("o1", "OLD");
