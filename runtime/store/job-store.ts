@@ -176,12 +176,14 @@ export class JobStore {
         continue;
       }
       await this.sql.run(`UPDATE owner_queue SET served = (SELECT MAX(served) FROM owner_queue) + 1 WHERE owner = ?`, [row.owner]);
-      // Another instance may have claimed a turn of the same session a moment ago: only one marks it.
+      // Another instance may have claimed a turn of the same session a moment ago: only one marks it. A session
+      // that is gone (DELETE of a session removes its row before its turns) has nothing to mark: its turn is
+      // claimed as before sessions were marked, and its deletion cancels it; failing here would stop every claim.
       const marked = await this.sql.run(`UPDATE sessions SET running_job = @job WHERE id = @session AND running_job IS NULL`, {
         job: row.id,
         session: row.session_id,
       });
-      if (marked !== 1) throw new TurnTaken();
+      if (marked !== 1 && (await this.sql.value(`SELECT 1 FROM sessions WHERE id = ?`, [row.session_id])) !== undefined) throw new TurnTaken();
       return { job: rowToJob(row), lastSeq: row.last_seq ?? 0 };
     }
   }

@@ -61,13 +61,10 @@ class SqliteHandle implements Sql {
     private readonly inTransaction: boolean,
   ) {}
 
-  private async ready(): Promise<void> {
-    if (this.inTransaction) return;
-    while (this.c.gate) await this.c.gate;
-  }
-
+  // The gate is checked again right before acting, with no await in between: several waiters wake when it
+  // opens, and the first one may open a transaction before the others resume.
   async all<T>(text: string, params?: Params): Promise<T[]> {
-    if (this.c.gate && !this.inTransaction) await this.ready();
+    while (this.c.gate && !this.inTransaction) await this.c.gate;
     return this.c.all<T>(text, params);
   }
 
@@ -81,13 +78,13 @@ class SqliteHandle implements Sql {
   }
 
   async run(text: string, params?: Params): Promise<number> {
-    if (this.c.gate && !this.inTransaction) await this.ready();
+    while (this.c.gate && !this.inTransaction) await this.c.gate;
     return this.c.run(text, params);
   }
 
   async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
     if (this.inTransaction) return this.savepoint(work);
-    await this.ready();
+    while (this.c.gate) await this.c.gate;
     let open!: () => void;
     this.c.gate = new Promise<void>((resolve) => (open = resolve));
     const db = this.c.db;

@@ -88,7 +88,7 @@ describe("the CLI's environment", () => {
       ["MY_VAR", "CLAUDEGATE_API_KEYS"],
       "job-1",
     );
-    expect(env).toEqual({ PATH: "/bin", HOME: "/h", LC_ALL: "C", ANTHROPIC_API_KEY: "a", CLAUDE_CODE_OAUTH_TOKEN: "t", MY_VAR: "y", CG_JOB_ID: "job-1" });
+    expect(env).toEqual({ PATH: "/bin", HOME: "/h", LC_ALL: "C", ANTHROPIC_API_KEY: "a", CLAUDE_CODE_OAUTH_TOKEN: "t", MY_VAR: "y", CG_JOB_ID: "job-1", CG_GATEWAY_PID: String(process.pid) });
   });
 });
 

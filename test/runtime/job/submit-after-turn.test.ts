@@ -6,23 +6,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Config } from "../../../runtime/config";
-import type { EventLog } from "../../../runtime/events/event-log";
+import { EventLog } from "../../../runtime/events/event-log";
+import { EventHub } from "../../../runtime/events/hub";
 import { submitJob, type JobDeps } from "../../../runtime/job/commands";
 import type { Dispatcher } from "../../../runtime/queue/dispatcher";
-import { openDatabase } from "../../../runtime/store/database";
+import { openSqlite } from "../../../runtime/store/database";
 import { JobStore } from "../../../runtime/store/job-store";
 import { WriteBatcher } from "../../../runtime/store/write-batcher";
 import type { Webhooks } from "../../../runtime/webhooks/webhooks";
 
 function deps(): JobDeps {
-  const db = openDatabase(join(mkdtempSync(join(tmpdir(), "cg-after-turn-")), "a.db"));
+  const { sql } = openSqlite(join(mkdtempSync(join(tmpdir(), "cg-after-turn-")), "a.db"));
   return {
     config: { queueSize: 100, defaultModel: "haiku" } as Config,
-    store: new JobStore(db),
-    events: { appendFirst: () => undefined } as unknown as EventLog,
+    store: new JobStore(sql),
+    events: new EventLog(sql, new EventHub()),
     dispatcher: { pump: () => undefined } as unknown as Dispatcher,
     webhooks: {} as Webhooks,
-    writes: new WriteBatcher(db),
+    writes: new WriteBatcher(sql),
   };
 }
 
@@ -36,7 +37,7 @@ describe("submitJob with afterTurn", () => {
     const a = await submitJob(d, body, { owner: "", afterTurn: first.job.id });
     expect(a).toMatchObject({ ok: true, job: { sessionId: session } });
     expect(await submitJob(d, body, { owner: "", afterTurn: first.job.id })).toEqual({ ok: false, reason: "session_not_found" });
-    expect(d.store.sessions.latestTurn(session)).toBe(a.ok && a.job.id);
+    expect(await d.store.sessions.latestTurn(session)).toBe(a.ok && a.job.id);
   });
 
   it("lets only the first of two continuations submitted in one batch (one transaction) through", async () => {

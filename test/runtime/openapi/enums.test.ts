@@ -20,6 +20,7 @@ import { jobSchema } from "../../../runtime/openapi/schemas";
 import { PAUSE_SOURCES } from "../../../runtime/queue/queue-pause";
 import { RESTARTING_EVENT } from "../../../runtime/sse/open-streams";
 import { SANDBOX_MODES_BY_STRENGTH } from "../../../runtime/sandbox/modes";
+import { DIALECTS } from "../../../runtime/store/sql/sql";
 import { BUDGET_PERIODS, QUEUED_ON_REVOKE } from "../../../runtime/tenants/policy";
 import { USAGE_GROUPS } from "../../../runtime/tenants/usage-ledger";
 import { DELIVERY_STATUSES, DELIVERY_TYPES } from "../../../runtime/webhooks/outbox";
@@ -86,6 +87,7 @@ const ENUMERATIONS: [string, readonly unknown[], Node[]][] = [
   ["delivery statuses", DELIVERY_STATUSES, [schemaAt("Delivery", "status")]],
   ["pause sources", PAUSE_SOURCES, [deref(schemaAt("PauseState").anyOf[1]).properties.source]],
   ["health statuses", HEALTH_STATUSES, [schemaAt("Health", "status")]],
+  ["database engines", DIALECTS, [schemaAt("Stats", "database")]],
   ["Claude auth states", CLAUDE_AUTH_STATES, [schemaAt("Health", "claude_auth")]],
   ["sandbox modes", SANDBOX_MODES_BY_STRENGTH, [schemaAt("Health", "sandbox")]],
   ["budget periods", BUDGET_PERIODS, [schemaAt("KeyPolicy", "budget_period"), schemaAt("CreateKeyRequest", "policy", "budget_period"), schemaAt("UpdateKeyRequest", "policy", "budget_period")]],

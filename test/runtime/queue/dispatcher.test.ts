@@ -15,7 +15,7 @@ import type { CliPool } from "../../../runtime/queue/cli-pool";
 import { Dispatcher } from "../../../runtime/queue/dispatcher";
 import { QueuePause } from "../../../runtime/queue/queue-pause";
 import type { WorkerMessage } from "../../../runtime/queue/run-protocol";
-import { openDatabase, type Sqlite } from "../../../runtime/store/database";
+import { openSqlite, type Sqlite } from "../../../runtime/store/database";
 import { JobStore } from "../../../runtime/store/job-store";
 import type { Webhooks } from "../../../runtime/webhooks/webhooks";
 import { waitUntil } from "../../support/gateway-process";
@@ -51,13 +51,18 @@ let deps: JobDeps;
 beforeEach(() => {
   const dir = mkdtempSync(join(tmpdir(), "cg-dispatch-"));
   const config = loadConfig({ CLAUDEGATE_API_KEYS: "k", CLAUDEGATE_DB_PATH: join(dir, "db"), CLAUDEGATE_CLAUDE_PATH: "/bin/true" });
-  db = openDatabase(join(dir, "db"));
-  store = new JobStore(db);
-  events = new EventLog(db, new EventHub(), 1);
+  const database = openSqlite(join(dir, "db"));
+  db = database.db;
+  store = new JobStore(database.sql);
+  events = new EventLog(database.sql, new EventHub(), 1);
   pool = new FakePool();
   finished = [];
-  const webhooks = { jobStarted: () => {}, jobFinished: (job: Job) => finished.push(job) } as unknown as Webhooks;
-  dispatcher = new Dispatcher(config, store, events, pool as unknown as CliPool, new QueuePause(db), webhooks);
+  const webhooks = {
+    jobStarted: async () => {},
+    jobFinished: async (_tx: unknown, job: Job) => void finished.push(job),
+    wake: () => {},
+  } as unknown as Webhooks;
+  dispatcher = new Dispatcher(config, store, events, pool as unknown as CliPool, new QueuePause(database.sql), webhooks);
   deps = { config, store, events, dispatcher, webhooks, writes: undefined as never };
 });
 afterEach(() => {
@@ -65,59 +70,65 @@ afterEach(() => {
   db.close();
 });
 
-function startJob(id = "job-1"): FakeRun {
+async function startJob(id = "job-1"): Promise<FakeRun> {
   const row = { id, prompt: "hi", systemPrompt: "", model: "sonnet" as const, callbackUrl: "", webhookEvents: ["completed" as const], owner: "", sessionId: id, fork: false };
-  store.insert({ ...row, metadata: undefined, responseFormat: "", timeoutSeconds: undefined, requestId: "", createdAt: Date.now() }, 10);
-  events.appendFirst(id, "status", { status: "queued" });
+  // As submitJob does: the row, its session and its first event in one transaction.
+  await store.transaction(async (s) => {
+    expect(await s.insert({ ...row, metadata: undefined, responseFormat: "", timeoutSeconds: undefined, requestId: "", createdAt: Date.now() }, 10)).toBeUndefined();
+    await s.sessions.create({ id, owner: "" });
+    await events.writeFirst(s.sql, id, "status", { status: "queued" });
+  });
+  const runs = pool.runs.length;
   dispatcher.pump();
-  expect(store.get(id)!.status).toBe("processing");
+  await waitUntil(() => pool.runs.length === runs + 1, 5_000, "the job's run to start");
+  expect((await store.get(id))!.status).toBe("processing");
   return pool.runs.at(-1)!;
 }
 
-const names = (id: string) => events.history(id, 0).map((e) => e.event);
+const names = async (id: string) => (await events.history(id, 0)).map((e) => e.event);
 
 describe("a run that ends without an outcome", () => {
   it("fails its job at once as run_lost when the worker thread dies", async () => {
-    const run = startJob();
+    const run = await startJob();
     run.reject(new Error("Worker terminated due to reaching memory limit: JS heap out of memory"));
     await waitUntil(() => dispatcher.runningCount() === 0, 5_000, "the slot to be freed");
-    expect(store.get("job-1")).toMatchObject({
+    expect(await store.get("job-1")).toMatchObject({
       status: "failed",
       errorCode: "run_lost",
       error: "the worker thread supervising the CLI died: Worker terminated due to reaching memory limit: JS heap out of memory",
     });
-    expect(names("job-1")).toEqual(["status", "status", "result"]);
+    expect(await names("job-1")).toEqual(["status", "status", "result"]);
     expect(finished.map((j) => j.id)).toEqual(["job-1"]);
   });
 
   it("fails its job at once as run_lost when the worker says end without an outcome", async () => {
-    const run = startJob();
+    const run = await startJob();
     run.post({ t: "chunk", text: "partial" });
     run.post({ t: "end" });
     run.resolve();
     await waitUntil(() => dispatcher.runningCount() === 0, 5_000, "the slot to be freed");
-    expect(store.get("job-1")).toMatchObject({ status: "failed", errorCode: "run_lost", error: "the CLI run ended without reporting an outcome" });
-    expect(names("job-1")).toEqual(["status", "status", "chunk", "result"]);
+    expect(await store.get("job-1")).toMatchObject({ status: "failed", errorCode: "run_lost", error: "the CLI run ended without reporting an outcome" });
+    expect(await names("job-1")).toEqual(["status", "status", "chunk", "result"]);
     expect(finished).toHaveLength(1);
   });
 
   it("does not touch a job whose outcome arrived before end", async () => {
-    const run = startJob();
+    const run = await startJob();
     run.post({ t: "outcome", finish: { status: "completed", result: "ok", error: "", errorCode: "" } });
     run.post({ t: "end" });
     run.resolve();
     await waitUntil(() => dispatcher.runningCount() === 0, 5_000, "the slot to be freed");
-    expect(store.get("job-1")).toMatchObject({ status: "completed", result: "ok", errorCode: "" });
+    expect(await store.get("job-1")).toMatchObject({ status: "completed", result: "ok", errorCode: "" });
     expect(finished).toHaveLength(1);
   });
 });
 
 describe("a closed run's late messages", () => {
   it("are dropped once the job is cancelled: the result stays its last event", async () => {
-    const run = startJob();
+    const run = await startJob();
     run.post({ t: "chunk", text: "before" });
-    await waitUntil(() => names("job-1").includes("chunk"), 5_000, "the first chunk");
-    expect(cancelJob(deps, "job-1").ok).toBe(true);
+    await waitUntil(async () => (await names("job-1")).includes("chunk"), 5_000, "the first chunk");
+    expect((await cancelJob(deps, "job-1")).ok).toBe(true);
     // What the worker had already posted when the cancel reached it, then its own cancelled outcome.
     run.post({ t: "chunk", text: "late" });
     run.post({ t: "tool_use", name: "Bash", id: "t1", input: "{}" });
@@ -126,21 +137,21 @@ describe("a closed run's late messages", () => {
     run.post({ t: "end" });
     run.resolve();
     await waitUntil(() => dispatcher.runningCount() === 0, 5_000, "the slot to be freed");
-    events.flush();
-    expect(names("job-1")).toEqual(["status", "status", "chunk", "result"]);
-    expect(store.get("job-1")).toMatchObject({ status: "cancelled", errorCode: "cancelled" });
-    expect(store.get("job-1")!.retrying).toBeUndefined();
+    await events.flush();
+    expect(await names("job-1")).toEqual(["status", "status", "chunk", "result"]);
+    expect(await store.get("job-1")).toMatchObject({ status: "cancelled", errorCode: "cancelled" });
+    expect((await store.get("job-1"))!.retrying).toBeUndefined();
     expect(finished).toHaveLength(1);
   });
 });
 
 describe("the event log", () => {
-  it("stores nothing after a job's result", () => {
-    startJob();
+  it("stores nothing after a job's result", async () => {
+    await startJob();
     events.append("job-1", "result", { status: "completed", result: "", error: "" });
-    expect(events.append("job-1", "chunk", { text: "after the end" })).toBeUndefined();
-    expect(events.append("job-1", "result", { status: "failed", result: "", error: "again" })).toBeUndefined();
-    events.flush();
-    expect(names("job-1")).toEqual(["status", "status", "result"]);
+    events.append("job-1", "chunk", { text: "after the end" });
+    events.append("job-1", "result", { status: "failed", result: "", error: "again" });
+    await events.settle("job-1");
+    expect(await names("job-1")).toEqual(["status", "status", "result"]);
   });
 });

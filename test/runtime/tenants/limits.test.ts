@@ -4,7 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { openDatabase } from "../../../runtime/store/database";
+import { openSqlite } from "../../../runtime/store/database";
 import { JobStore } from "../../../runtime/store/job-store";
 import { KeyStore } from "../../../runtime/tenants/key-store";
 import { budgetStatus, heldOwners } from "../../../runtime/tenants/limits";
@@ -13,62 +13,66 @@ import { UsageLedger } from "../../../runtime/tenants/usage-ledger";
 
 const T = (iso: string) => Date.parse(iso);
 
-function setup(policy: KeyPolicy) {
-  const db = openDatabase(join(mkdtempSync(join(tmpdir(), "cg-limits-")), "l.db"));
-  const store = new JobStore(db);
-  const keys = new KeyStore(db);
-  const ledger = new UsageLedger(db);
-  const created = keys.create("k", policy);
+const claimant = { instance: "i1", leaseMs: 60_000 };
+
+async function setup(policy: KeyPolicy) {
+  const { sql } = openSqlite(join(mkdtempSync(join(tmpdir(), "cg-limits-")), "l.db"));
+  const store = new JobStore(sql);
+  const keys = new KeyStore(sql);
+  await keys.reload();
+  const ledger = new UsageLedger(sql);
+  const created = await keys.create("k", policy);
   if (typeof created === "string") throw new Error(created);
   const key = created.key;
   let n = 0;
-  const queue = () => {
+  const queue = async () => {
     const id = `j${n++}`;
-    store.insert({ id, prompt: "p", systemPrompt: "", model: "haiku", callbackUrl: "", webhookEvents: ["completed"], metadata: undefined, responseFormat: "", timeoutSeconds: undefined, requestId: "", createdAt: 0, owner: key.id, sessionId: id, fork: false }, 1e6);
+    await store.sessions.create({ id, owner: key.id });
+    await store.insert({ id, prompt: "p", systemPrompt: "", model: "haiku", callbackUrl: "", webhookEvents: ["completed"], metadata: undefined, responseFormat: "", timeoutSeconds: undefined, requestId: "", createdAt: 0, owner: key.id, sessionId: id, fork: false }, 1e6);
     return id;
   };
   /** Queues a job, and runs the key's oldest queued one to the end at `at`, costing `cost`. */
-  const spend = (cost: number, at: number) => {
-    queue();
-    const job = store.claimNext(at - 1000)!;
-    store.finish(job.id, 1, { status: "completed", result: "", error: "", errorCode: "", stats: { cost_usd: cost } }, at);
+  const spend = async (cost: number, at: number) => {
+    await queue();
+    const { job } = (await store.claimNext(claimant, [], at - 1000))!;
+    await store.finish(job.id, 1, { status: "completed", result: "", error: "", errorCode: "", stats: { cost_usd: cost } }, at);
   };
   return { store, keys, ledger, key, queue, spend, deps: { keys, store, ledger } };
 }
 
 describe("budgets", () => {
-  it("holds a key out of its daily budget until the next UTC day", () => {
-    const { key, ledger, queue, spend, deps } = setup({ budget_usd: 1, budget_period: "day" });
-    spend(0.6, T("2026-11-29T08:00:00Z"));
-    queue();
-    expect(heldOwners(deps, T("2026-11-29T09:00:00Z"))).toEqual([]);
-    spend(0.6, T("2026-11-29T10:00:00Z"));
+  it("holds a key out of its daily budget until the next UTC day", async () => {
+    const { key, ledger, queue, spend, deps } = await setup({ budget_usd: 1, budget_period: "day" });
+    await spend(0.6, T("2026-11-29T08:00:00Z"));
+    await queue();
+    expect(await heldOwners(deps, T("2026-11-29T09:00:00Z"))).toEqual([]);
+    await spend(0.6, T("2026-11-29T10:00:00Z"));
     const noon = T("2026-11-29T12:00:00Z");
-    expect(budgetStatus(ledger, key, noon)).toEqual({ spent: 1.2, budget: 1, period: "day", resetsAt: T("2026-11-30T00:00:00Z"), exhausted: true });
-    expect(heldOwners(deps, noon)).toEqual([key.id]);
-    expect(heldOwners(deps, T("2026-11-29T23:59:59.999Z"))).toEqual([key.id]);
-    expect(heldOwners(deps, T("2026-11-30T00:00:00Z"))).toEqual([]);
-    expect(budgetStatus(ledger, key, T("2026-11-30T00:00:00Z"))!.spent).toBe(0);
+    expect(await budgetStatus(ledger, key, noon)).toEqual({ spent: 1.2, budget: 1, period: "day", resetsAt: T("2026-11-30T00:00:00Z"), exhausted: true });
+    expect(await heldOwners(deps, noon)).toEqual([key.id]);
+    expect(await heldOwners(deps, T("2026-11-29T23:59:59.999Z"))).toEqual([key.id]);
+    expect(await heldOwners(deps, T("2026-11-30T00:00:00Z"))).toEqual([]);
+    expect((await budgetStatus(ledger, key, T("2026-11-30T00:00:00Z")))!.spent).toBe(0);
   });
 
-  it("sums a monthly budget over the month's days, and resets on the 1st", () => {
-    const { key, ledger, queue, spend, deps } = setup({ budget_usd: 1, budget_period: "month" });
-    spend(0.5, T("2026-11-02T08:00:00Z"));
-    spend(0.5, T("2026-11-20T08:00:00Z"));
-    queue();
-    expect(budgetStatus(ledger, key, T("2026-11-29T00:00:00Z"))!.exhausted).toBe(true);
-    expect(heldOwners(deps, T("2026-11-30T23:00:00Z"))).toEqual([key.id]);
-    expect(heldOwners(deps, T("2026-12-01T00:00:00Z"))).toEqual([]);
+  it("sums a monthly budget over the month's days, and resets on the 1st", async () => {
+    const { key, ledger, queue, spend, deps } = await setup({ budget_usd: 1, budget_period: "month" });
+    await spend(0.5, T("2026-11-02T08:00:00Z"));
+    await spend(0.5, T("2026-11-20T08:00:00Z"));
+    await queue();
+    expect((await budgetStatus(ledger, key, T("2026-11-29T00:00:00Z")))!.exhausted).toBe(true);
+    expect(await heldOwners(deps, T("2026-11-30T23:00:00Z"))).toEqual([key.id]);
+    expect(await heldOwners(deps, T("2026-12-01T00:00:00Z"))).toEqual([]);
   });
 
-  it("has no budget status without a budget, and holds only for max_running", () => {
-    const { key, ledger, store, queue, deps } = setup({ max_running: 1 });
-    expect(budgetStatus(ledger, key)).toBeUndefined();
-    queue();
-    queue();
-    expect(heldOwners(deps)).toEqual([]);
-    store.claimNext(Date.now(), heldOwners(deps));
-    expect(heldOwners(deps)).toEqual([key.id]);
-    expect(store.claimNext(Date.now(), heldOwners(deps))).toBeUndefined();
+  it("has no budget status without a budget, and holds only for max_running", async () => {
+    const { key, ledger, store, queue, deps } = await setup({ max_running: 1 });
+    expect(await budgetStatus(ledger, key)).toBeUndefined();
+    await queue();
+    await queue();
+    expect(await heldOwners(deps)).toEqual([]);
+    expect(await store.claimNext(claimant, await heldOwners(deps))).toMatchObject({ job: { id: "j0" } });
+    expect(await heldOwners(deps)).toEqual([key.id]);
+    expect(await store.claimNext(claimant, await heldOwners(deps))).toBeUndefined();
   });
 });
