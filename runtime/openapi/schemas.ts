@@ -247,6 +247,8 @@ export const healthSchema = z.object({
   paused_reason: z.string().optional().describe("Only while the queue is paused, to a request with a valid key"),
   sandbox: z.enum(SANDBOX_MODES_BY_STRENGTH).optional().describe("The sandbox every CLI run starts in (`CLAUDEGATE_SANDBOX`); only to a request with a valid key"),
   sandbox_reason: z.string().optional().describe("Why that mode: the start-up probe's verdict; only to a request with a valid key"),
+  database: z.enum(DIALECTS).optional().describe("The database this gateway keeps everything in; only to a request with a valid key"),
+  instance_id: z.string().optional().describe("The gateway that answered (one of several behind a load balancer); only to a request with a valid key"),
 });
 
 export const webhookSecretSchema = z.object({ secret: z.string().describe("`whsec_<base64>`") });

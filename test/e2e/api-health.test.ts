@@ -60,7 +60,14 @@ describe("GET /api/v1/health", () => {
     mkdirSync(join(gws.main.dataDir, "home", ".claude"), { recursive: true });
     writeFileSync(credentials(), "{ not json");
     // With a key: the sandbox fields too (the harness runs with CLAUDEGATE_SANDBOX=off).
-    const keyed = { status: "ok", claude_auth: "unknown", sandbox: "off", sandbox_reason: "CLAUDEGATE_SANDBOX=off" };
+    const keyed = {
+      status: "ok",
+      claude_auth: "unknown",
+      sandbox: "off",
+      sandbox_reason: "CLAUDEGATE_SANDBOX=off",
+      database: gws.main.database.backend,
+      instance_id: (await gws.main.json("GET", "/api/v1/stats")).body.instance_id,
+    };
     expect((await gws.main.json("GET", "/api/v1/health")).body).toStrictEqual(keyed);
     writeFileSync(credentials(), JSON.stringify({ claudeAiOauth: {} }));
     expect((await gws.main.json("GET", "/api/v1/health")).body).toStrictEqual(keyed);

@@ -223,6 +223,8 @@ describe("what anyone can see", () => {
       paused_reason: "<a href=//evil.example>call us</a>",
       sandbox: "off",
       sandbox_reason: "CLAUDEGATE_SANDBOX=off",
+      database: gw.database.backend,
+      instance_id: (await gw.json("GET", "/api/v1/stats")).body.instance_id,
     });
   });
 
