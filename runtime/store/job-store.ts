@@ -251,14 +251,20 @@ export class JobStore {
   }
 
   /**
-   * Extends the leases of this instance's running jobs; returns the ids that still hold one. A running job
-   * missing from the answer was cancelled, deleted or reclaimed meanwhile: its CLI must stop.
+   * Extends the leases of `jobIds`, the jobs whose runs this instance has now; returns the ids that still hold
+   * one. A running job missing from the answer was cancelled, deleted or reclaimed meanwhile: its CLI must stop.
+   * Only those: a job this instance still owns but no longer runs (its run ended while the database was away, so
+   * its outcome was never stored) must let its lease run out, so that recovery runs it again; renewing every
+   * owned row kept such a job `processing` for ever (test/e2e/cluster-outage.test.ts).
    */
-  async renewLeases(claimant: Claimant): Promise<string[]> {
+  async renewLeases(claimant: Claimant, jobIds: readonly string[]): Promise<string[]> {
+    if (jobIds.length === 0) return [];
+    const ids = Object.fromEntries(jobIds.map((id, i) => [`id${i}`, id]));
     const rows = await this.sql.all<{ id: string }>(
       `UPDATE jobs SET lease_expires_at = ${clockMs(this.sql.dialect)} + @leaseMs
-       WHERE lease_owner = @instance AND status = 'processing' RETURNING id`,
-      { instance: claimant.instance, leaseMs: claimant.leaseMs },
+       WHERE lease_owner = @instance AND status = 'processing' AND id IN (${Object.keys(ids).map((k) => `@${k}`).join(", ")})
+       RETURNING id`,
+      { instance: claimant.instance, leaseMs: claimant.leaseMs, ...ids },
     );
     return rows.map((r) => r.id);
   }
