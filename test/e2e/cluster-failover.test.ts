@@ -14,6 +14,7 @@ import { cliProcesses } from "../support/processes";
 
 const JOBS = 90;
 const LEASE_MS = 3_000;
+const CONCURRENCY = 4;
 /** One run: 6 deltas 150 ms apart, plus a Node start. */
 const RUN_PROMPT = "[[reply:a|b|c|d|e|f]][[delay:150]]";
 const RUN_MS = 5 * 150 + 400;
@@ -64,7 +65,7 @@ describe("three instances, one killed mid-run", () => {
     cluster = await startCluster(3, {
       env: {
         CLAUDEGATE_CLAUDE_PATH: FAKE_CLI,
-        CLAUDEGATE_CONCURRENCY: "4",
+        CLAUDEGATE_CONCURRENCY: String(CONCURRENCY),
         CLAUDEGATE_LEASE_SECONDS: String(LEASE_MS / 1000),
         CLAUDEGATE_CLI_ENV: "FAKE_CLAUDE_LIVES",
         FAKE_CLAUDE_LIVES: lives,
@@ -99,12 +100,17 @@ describe("three instances, one killed mid-run", () => {
       "every job to end",
     );
 
-    // The jobs table: each job once, completed; the orphans on their second attempt, every other job on its first.
+    // The jobs table: each job once, completed, on its first attempt or, recovered from the victim, its second.
+    // Every orphan was recovered. A claim the victim sent just before it died may commit after the snapshot
+    // above (the server reads the COMMIT already in its socket): such a job is recovered too, so the recovered
+    // jobs are the orphans and maybe a few more.
     const rows = await db.all<{ id: string; status: string; attempts: number; completed_at: number }>(`SELECT id, status, attempts, completed_at FROM jobs`);
     expect(rows.map((r) => r.id).sort()).toEqual([...ids].sort());
     expect(rows.filter((r) => r.status !== "completed")).toEqual([]);
-    const orphanSet = new Set(orphans);
-    expect(rows.filter((r) => r.attempts !== (orphanSet.has(r.id) ? 2 : 1))).toEqual([]);
+    expect(rows.filter((r) => r.attempts !== 1 && r.attempts !== 2)).toEqual([]);
+    const recovered = new Set(rows.filter((r) => r.attempts === 2).map((r) => r.id));
+    expect(orphans.filter((id) => !recovered.has(id))).toEqual([]);
+    expect(recovered.size).toBeLessThanOrEqual(CONCURRENCY); // the victim never held more
 
     // Each job's events: exactly one `result`, the last one, saying completed (read on a survivor).
     for (const id of ids) {
@@ -122,7 +128,7 @@ describe("three instances, one killed mid-run", () => {
     const survivors = new Set([String(a.child.pid), String(b.child.pid)]);
     for (const r of rows) {
       const runs = byJob.get(r.id) ?? [];
-      if (!orphanSet.has(r.id)) expect(runs.length, r.id).toBe(1);
+      if (!recovered.has(r.id)) expect(runs.length, r.id).toBe(1);
       else {
         const [before, after] = [runs.filter((x) => x.gateway === victimPid), runs.filter((x) => x.gateway !== victimPid)];
         expect(before.length, r.id).toBeLessThanOrEqual(1);
@@ -138,7 +144,7 @@ describe("three instances, one killed mid-run", () => {
     // instance (every third of a lease) recovers it, the next free slot takes it (the oldest queued job first), and
     // one run completes it. 2 s of slack for two loaded cores.
     const bound = LEASE_MS + LEASE_MS / 3 + 2 * RUN_MS + 2_000;
-    const late = rows.filter((r) => orphanSet.has(r.id) && r.completed_at - killedAt > bound);
+    const late = rows.filter((r) => recovered.has(r.id) && r.completed_at - killedAt > bound);
     expect(late.map((r) => `${r.id} +${r.completed_at - killedAt} ms`)).toEqual([]);
   }, 90_000);
 });
