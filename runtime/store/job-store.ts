@@ -147,6 +147,11 @@ export class JobStore {
 
   private async claimIn(claimant: Claimant, held: readonly string[], now: number): Promise<Claimed | undefined> {
     const d = this.sql.dialect;
+    // The queue pause is the cluster's: read here, in the claim's transaction, and not only from this instance's
+    // copy (runtime/queue/queue-pause.ts), which hears of another instance's pause a moment late and can be
+    // overwritten by an older read still in flight; jobs submitted right after a pause elsewhere started
+    // (test/e2e/cluster-state.test.ts). An expired timed pause does not count, as in QueuePause.current().
+    if ((await this.sql.value(`SELECT 1 FROM queue_pause WHERE until IS NULL OR until > ?`, [now])) !== undefined) return undefined;
     const skipped = [...held];
     for (;;) {
       // Fair across owners: the waiting owner served longest ago (never served: the first to arrive) gets a turn.
