@@ -33,10 +33,12 @@ describe("streams across instances", () => {
     const { id, a, b, c } = await runningSomewhere(`[[reply:${texts.join("|")}]][[delay:200]] across`);
     let resumed: ReturnType<typeof readSse> | undefined;
     let resumedAfter = "";
+    let heartbeatsOnA = 0;
     const [onB, onA] = await Promise.all([
       readSse(sseUrl(b, id), { headers: auth }),
       readSse(sseUrl(a, id), {
         headers: auth,
+        onComment: (c) => void (c.trim() === "ping" && heartbeatsOnA++),
         // Mid-run, a third client takes over on C from where A's stream is.
         onEvent: (e, events) => {
           if (!resumed && chunkTexts(events).length === 5) {
@@ -59,6 +61,12 @@ describe("streams across instances", () => {
     expect(ids).toEqual(ids.map((_, i) => i + 1));
     expect(onB.events.at(-1)!.event).toBe("result");
     expect(JSON.parse(onB.events.at(-1)!.data)).toMatchObject({ job_id: id, status: "completed", result: texts.join("") });
+
+    // Heartbeats (every second here) on A too, whose own dispatcher has nothing of this 2.4 s run.
+    expect(heartbeatsOnA).toBeGreaterThanOrEqual(1);
+    // The JSON history on C is the same stream.
+    const page = (await c.json("GET", `/api/v1/jobs/${id}/events`)).body;
+    expect(page.events.map((e: any) => [e.id, e.event, e.data])).toEqual(stored(onB.events).map((e) => [Number(e.id), e.event, JSON.parse(e.data)]));
 
     const onC = await resumed!;
     expect(onC.status).toBe(200);
