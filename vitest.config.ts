@@ -15,6 +15,12 @@ const INCLUDE: Record<Backend, string[]> = {
   postgres: ["test/e2e/**/*.test.ts", "test/support/test-backend.test.ts"],
 };
 
+// The multi-instance tests (issue 12) need several gateways on one database: PostgreSQL only.
+const EXCLUDE: Record<Backend, string[]> = {
+  sqlite: ["test/e2e/cluster-*.test.ts"],
+  postgres: [],
+};
+
 function selectedBackends(): Backend[] {
   const raw = process.env.CLAUDEGATE_TEST_BACKENDS;
   if (raw === undefined || raw.trim() === "") return DEFAULT_BACKENDS;
@@ -29,7 +35,7 @@ const project = (backend: Backend): TestProjectInlineConfiguration => ({
     name: backend,
     include: INCLUDE[backend],
     // The standing chaos suite runs on its own: `npm run test:chaos` (vitest.chaos.config.ts).
-    exclude: [...configDefaults.exclude, "test/chaos/**"],
+    exclude: [...configDefaults.exclude, "test/chaos/**", ...EXCLUDE[backend]],
     env: { [BACKEND_ENV]: backend },
     // Stops the worker's PostgreSQL server after each file (test/support/setup-backend.ts).
     setupFiles: ["test/support/setup-backend.ts"],

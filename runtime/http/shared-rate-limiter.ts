@@ -18,10 +18,14 @@ export class SharedRateLimiter implements RateLimiter {
     const interval = Math.max(1, Math.round(1000 / perSecond)); // whole milliseconds: the column is an integer
     const d = this.sql.dialect;
     const id = sha256(key);
+    // The parameters are typed: PostgreSQL cannot choose an operator for `unknown + unknown` (two bare
+    // parameters), which failed every submit with a 500 once CLAUDEGATE_RATE_LIMIT was set (cluster-state test).
+    const at = "CAST(@now AS BIGINT)";
+    const step = "CAST(@interval AS BIGINT)";
     const taken = await this.sql.value(
-      `INSERT INTO rate_limits (key, tat) VALUES (@id, @now + @interval)
-       ON CONFLICT (key) DO UPDATE SET tat = ${greatest(d, "rate_limits.tat", "@now")} + @interval
-         WHERE ${greatest(d, "rate_limits.tat", "@now")} + @interval - @now <= 1000
+      `INSERT INTO rate_limits (key, tat) VALUES (@id, ${at} + ${step})
+       ON CONFLICT (key) DO UPDATE SET tat = ${greatest(d, "rate_limits.tat", at)} + ${step}
+         WHERE ${greatest(d, "rate_limits.tat", at)} + ${step} - ${at} <= 1000
        RETURNING tat`,
       { id, now, interval },
     );

@@ -317,7 +317,7 @@ export class Dispatcher {
    */
   async renewLeases(): Promise<void> {
     const startedAt = performance.now();
-    const held = new Set(await this.store.renewLeases(this.claimant));
+    const held = new Set(await this.store.renewLeases(this.claimant, [...this.running.keys()]));
     for (const [jobId, run] of this.running) {
       if (held.has(jobId) || run.closed || run.claimedAt > startedAt) continue;
       log("warn", "run stopped: its job moved on elsewhere", { ...jobFields(run.job), attempt: run.job.attempts });

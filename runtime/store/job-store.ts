@@ -147,6 +147,11 @@ export class JobStore {
 
   private async claimIn(claimant: Claimant, held: readonly string[], now: number): Promise<Claimed | undefined> {
     const d = this.sql.dialect;
+    // The queue pause is the cluster's: read here, in the claim's transaction, and not only from this instance's
+    // copy (runtime/queue/queue-pause.ts), which hears of another instance's pause a moment late and can be
+    // overwritten by an older read still in flight; jobs submitted right after a pause elsewhere started
+    // (test/e2e/cluster-state.test.ts). An expired timed pause does not count, as in QueuePause.current().
+    if ((await this.sql.value(`SELECT 1 FROM queue_pause WHERE until IS NULL OR until > ?`, [now])) !== undefined) return undefined;
     const skipped = [...held];
     for (;;) {
       // Fair across owners: the waiting owner served longest ago (never served: the first to arrive) gets a turn.
@@ -253,14 +258,20 @@ export class JobStore {
   }
 
   /**
-   * Extends the leases of this instance's running jobs; returns the ids that still hold one. A running job
-   * missing from the answer was cancelled, deleted or reclaimed meanwhile: its CLI must stop.
+   * Extends the leases of `jobIds`, the jobs whose runs this instance has now; returns the ids that still hold
+   * one. A running job missing from the answer was cancelled, deleted or reclaimed meanwhile: its CLI must stop.
+   * Only those: a job this instance still owns but no longer runs (its run ended while the database was away, so
+   * its outcome was never stored) must let its lease run out, so that recovery runs it again; renewing every
+   * owned row kept such a job `processing` for ever (test/e2e/cluster-outage.test.ts).
    */
-  async renewLeases(claimant: Claimant): Promise<string[]> {
+  async renewLeases(claimant: Claimant, jobIds: readonly string[]): Promise<string[]> {
+    if (jobIds.length === 0) return [];
+    const ids = Object.fromEntries(jobIds.map((id, i) => [`id${i}`, id]));
     const rows = await this.sql.all<{ id: string }>(
       `UPDATE jobs SET lease_expires_at = ${clockMs(this.sql.dialect)} + @leaseMs
-       WHERE lease_owner = @instance AND status = 'processing' RETURNING id`,
-      { instance: claimant.instance, leaseMs: claimant.leaseMs },
+       WHERE lease_owner = @instance AND status = 'processing' AND id IN (${Object.keys(ids).map((k) => `@${k}`).join(", ")})
+       RETURNING id`,
+      { instance: claimant.instance, leaseMs: claimant.leaseMs, ...ids },
     );
     return rows.map((r) => r.id);
   }

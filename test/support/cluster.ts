@@ -7,6 +7,7 @@
 //   await cluster.members[1]!.waitJob(job.job_id);
 //   await cluster.stopAll();                                   // afterAll
 import { randomBytes } from "node:crypto";
+import { withDatabase } from "./database";
 import { API_KEY, GatewayProcess, type GatewayOptions } from "./gateway-process";
 import { databaseUrlFor } from "./test-backend";
 
@@ -27,6 +28,8 @@ export interface Cluster {
   readonly databaseUrl: string;
   /** Stops every member still running with `signal` and waits for all of them. */
   stopAll(signal?: NodeJS.Signals): Promise<void>;
+  /** The member holding the lease of job `jobId` (running it) now, from the shared rows; undefined when none does. */
+  runnerOf(jobId: string): Promise<GatewayProcess | undefined>;
 }
 
 export async function startCluster(n: number, opts: ClusterOptions = {}): Promise<Cluster> {
@@ -49,5 +52,11 @@ export async function startCluster(n: number, opts: ClusterOptions = {}): Promis
     await stopAll("SIGKILL");
     throw (failed as PromiseRejectedResult).reason;
   }
-  return { members, databaseUrl, stopAll };
+  const runnerOf = async (jobId: string) => {
+    const pid = await withDatabase({ backend: "postgres", url: databaseUrl }, (db) =>
+      db.value<number | undefined>(`SELECT i.pid FROM jobs j JOIN instances i ON i.id = j.lease_owner WHERE j.id = ? AND j.status = 'processing'`, jobId),
+    );
+    return members.find((m) => pid !== undefined && m.child.pid === pid);
+  };
+  return { members, databaseUrl, stopAll, runnerOf };
 }

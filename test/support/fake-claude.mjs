@@ -49,6 +49,11 @@
 // epoch ms, so a test can tell a run that started after its job had ended), plus `systemPrompt` and
 // `systemPromptMode` (octal) read from the `--system-prompt-file` argument when there is one, `mcpConfig` from
 // `--mcp-config` and `appendSystemPrompt` from `--append-system-prompt-file`.
+// Env FAKE_CLAUDE_LIVES=<dir>: counts the CLIs of one job alive at once (the multi-instance tests). First thing on
+// start, append `start <pid> <epoch ms> <CG_GATEWAY_PID>` to <dir>/<CG_JOB_ID>, then `overlap <pid> <our pid>` for every
+// earlier start there whose process is still alive (a live, non-zombie process of the same job); `end <pid> <epoch ms>`
+// on a normal exit. Two runs of a job overlap exactly when the later one starts while the earlier one lives, which
+// its start sees; a run killed by a signal leaves no `end`, and is found dead then.
 // Env FAKE_CLAUDE_SCRIPT=<JSON object>: a prompt containing one of its keys also gets that key's directives (the
 // value), so a test can type a natural prompt (a screenshot shows what a person would write) and still script the
 // answer; the gateway passes it when CLAUDEGATE_CLI_ENV names it.
@@ -86,8 +91,10 @@ async function out(obj) {
 
 let spanFile;
 let promptText = "";
+let livesFile;
 function exit(code) {
   if (spanFile) fs.appendFileSync(spanFile, JSON.stringify({ start: started, end: Date.now(), stdin: promptText }) + "\n");
+  if (livesFile) fs.appendFileSync(livesFile, `end ${process.pid} ${Date.now()}\n`);
   process.stdout.write("", () => process.exit(code));
 }
 
@@ -193,6 +200,32 @@ function probeEscape({ secret, gatewayPid, files = [], dirs = [], signals = [] }
   return report;
 }
 
+/** FAKE_CLAUDE_LIVES: records our start, and any earlier run of our job still alive (see the header). */
+function recordLife(dir) {
+  const jobId = process.env.CG_JOB_ID ?? "no-job";
+  livesFile = path.join(dir, jobId);
+  fs.appendFileSync(livesFile, `start ${process.pid} ${started} ${process.env.CG_GATEWAY_PID ?? ""}\n`);
+  const lines = fs.readFileSync(livesFile, "utf8").split("\n").map((l) => l.split(" "));
+  const ended = new Set(lines.filter(([kind]) => kind === "end").map(([, pid]) => pid));
+  for (const [kind, pid] of lines) {
+    if (kind === "start" && pid !== String(process.pid) && !ended.has(pid) && aliveInJob(pid, jobId)) {
+      fs.appendFileSync(livesFile, `overlap ${pid} ${process.pid}\n`);
+    }
+  }
+}
+
+/** Whether `pid` is a running (not zombie) process of job `jobId`: a reused pid belongs to another process. */
+function aliveInJob(pid, jobId) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    if (state === "Z" || state === "X") return false;
+    return fs.readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(`CG_JOB_ID=${jobId}`);
+  } catch {
+    return false; // gone
+  }
+}
+
 async function readStdin() {
   const chunks = [];
   for await (const c of process.stdin) chunks.push(c);
@@ -200,6 +233,7 @@ async function readStdin() {
 }
 
 async function main() {
+  if (process.env.FAKE_CLAUDE_LIVES) recordLife(process.env.FAKE_CLAUDE_LIVES);
   const prompt = await readStdin();
   if (process.env.FAKE_CLAUDE_LOG) {
     const entry = { argv, env: process.env, cwd: process.cwd(), stdin: prompt, at: Date.now() };

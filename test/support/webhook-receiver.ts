@@ -20,16 +20,23 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-/** `answers[i]` answers the i-th request; the last one answers all later ones. */
-export async function startReceiver(host: string, answers: Answer[] = [{ status: 200 }]): Promise<Receiver> {
+/**
+ * `answers[i]` answers the i-th request; the last one answers all later ones. A function answers each request
+ * from what came before it (e.g. per webhook-id, when several deliveries arrive interleaved).
+ */
+export async function startReceiver(
+  host: string,
+  answers: Answer[] | ((got: Received, before: readonly Received[]) => Answer) = [{ status: 200 }],
+): Promise<Receiver> {
   const received: Received[] = [];
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     let body = "";
     req.on("data", (d) => (body += d));
     req.on("end", () => {
-      const answer = answers[Math.min(received.length, answers.length - 1)]!;
-      received.push({ headers: req.headers, body, at: Date.now() });
+      const got = { headers: req.headers, body, at: Date.now() };
+      const answer = typeof answers === "function" ? answers(got, received) : answers[Math.min(received.length, answers.length - 1)]!;
+      received.push(got);
       setTimeout(() => {
         if (res.destroyed) return;
         res.writeHead(answer.status, answer.headers).end();
