@@ -4,9 +4,8 @@ import { BACKEND_ENV, BACKENDS, type Backend } from "./test/support/test-backend
 // The suite runs once per database backend, as vitest projects (one test tree, not a copy): `sqlite` runs every
 // test file; `postgres` runs the end-to-end tests (the ones a backend can change) plus the checks of the test
 // helpers that hand gateways their database. GatewayProcess.start() reads the project's CG_TEST_BACKEND.
-// Which projects run: CLAUDEGATE_TEST_BACKENDS (comma-separated). The default is sqlite alone until the gateway
-// reads CLAUDEGATE_DATABASE_URL (issue 12); then it becomes both.
-const DEFAULT_BACKENDS: Backend[] = ["sqlite"];
+// Which projects run: CLAUDEGATE_TEST_BACKENDS (comma-separated); by default both.
+const DEFAULT_BACKENDS: Backend[] = ["sqlite", "postgres"];
 
 // Tests that are only about SQLite are not excluded here by file: they sit inside files that mostly hold for both
 // backends, and skip themselves with `it.skipIf(testBackend() === "postgres")` and a comment saying why.

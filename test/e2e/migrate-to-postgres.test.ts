@@ -2,14 +2,15 @@
 // real gateway (tenant, sessions, a workspace file, a webhook delivery, an idempotency key, a paused queue, a
 // deleted job) is copied into a real PostgreSQL, every table compared row by row; a large copy in bounded memory.
 // The refusals: migrate-to-postgres-refusals.test.ts.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openDatabase } from "../../runtime/store/database";
 import { createPool } from "../../runtime/store/pg/pool";
+import { NOT_DATA } from "../../runtime/store/pg/copy-plan";
 import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
 import { runMigrate as run } from "../support/migrate-command";
 import { startPostgres, type TestPostgres } from "../support/postgres";
@@ -45,7 +46,8 @@ function pool(url: string): pg.Pool {
 function sqliteTables(file: string): string[] {
   const db = new Database(file, { readonly: true });
   try {
-    return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'").pluck().all() as string[]).sort();
+    const names = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
+    return names.filter((n) => !NOT_DATA.has(n)).sort();
   } finally {
     db.close();
   }
@@ -158,6 +160,13 @@ describe("migrate-to-postgres: a gateway's database", () => {
     const after = await pgDump(p, tables);
     for (const t of tables) expect(after[t], t).toEqual(before[t]);
     expect(after.sessions!.find((s) => s.cli_session_id === "cli-1")!.transcript).toEqual(BINARY);
+    // The secrets the gateway generated next to its file sign and check alike on the cluster.
+    const fileSecret = (name: string) => readFileSync(join(dirname(file), name), "utf8").trim();
+    const { rows: secrets } = await p.query("SELECT name, value FROM cluster_secrets ORDER BY name");
+    expect(secrets).toEqual([
+      { name: "stream", value: fileSecret("claudegate.stream-secret") },
+      { name: "webhook", value: fileSecret("claudegate.webhook-secret") },
+    ]);
 
     // The next job continues after every seq SQLite gave out (including the deleted job's).
     const client = await p.connect();

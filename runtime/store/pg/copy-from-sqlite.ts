@@ -15,6 +15,7 @@
 // - Identity sequences (jobs.seq) continue after the highest value SQLite ever handed out, and every table's row
 //   count is checked against SQLite's before COMMIT.
 import { existsSync } from "node:fs";
+import { copySecrets } from "./copy-secrets";
 import { resolve } from "node:path";
 import Database from "better-sqlite3";
 import type pg from "pg";
@@ -76,7 +77,12 @@ export async function copyFromSqlite(o: CopyOptions): Promise<CopySummary> {
         await refuseOtherVersion(pool, version);
         // Every read below sees one snapshot of the file.
         sqlite.exec("BEGIN");
-        const summary = await transaction(pool, (client) => copyAll(sqlite, client, o.bounds ?? BATCH_BOUNDS, say));
+        const summary = await transaction(pool, async (client) => {
+          const copied = await copyAll(sqlite, client, o.bounds ?? BATCH_BOUNDS, say);
+          const secrets = await copySecrets(file, client);
+          if (secrets.length) say(`cluster_secrets: the ${secrets.join(" and ")} secret of the files next to ${file}`);
+          return copied;
+        });
         return { ...summary, ms: Math.round(performance.now() - t0) };
       } finally {
         await pool.end();

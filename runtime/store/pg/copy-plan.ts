@@ -55,8 +55,9 @@ export const KNOWN_INSERT_TRIGGERS: Record<string, string[]> = {
 
 // Parents before children (foreign keys: events need their job, attempts their delivery); the rest by name.
 const FIRST = ["jobs", "job_events", "webhook_deliveries", "webhook_attempts"];
-// Bookkeeping of each engine's own migrations, not data.
-const NOT_DATA = new Set(["schema_migrations"]);
+// Bookkeeping of each engine's own migrations, and a cluster's own running state (its members, its rate
+// buckets, its shared secrets: filled from the secret files instead, see copy-secrets.ts), not data.
+export const NOT_DATA = new Set(["schema_migrations", "instances", "rate_limits", "cluster_secrets"]);
 
 export class CopyRefused extends Error {}
 
