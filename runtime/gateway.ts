@@ -253,7 +253,7 @@ const both = (a: () => void, b: () => void) => () => (a(), b());
  * cannot listen (the port is taken) exits without having claimed a job and spent one of its attempts.
  */
 export function startWork(g: Gateway): void {
-  g.dispatcher.pump();
+  g.dispatcher.startClaiming();
   g.webhookSender.wake(); // deliveries a previous run left pending
 }
 

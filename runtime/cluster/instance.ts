@@ -11,6 +11,15 @@ export interface Instance {
   startedAt: number;
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export function thisInstance(now = Date.now()): Instance {
   const host = hostname();
   return { id: `${host}-${process.pid}-${randomBytes(3).toString("hex")}`, host, pid: process.pid, startedAt: now };
@@ -43,6 +52,22 @@ export class Instances {
   /** Forgets instances silent since before `before` (their leases have long run out). */
   forgetSilent(before: number): Promise<number> {
     return this.sql.run(`DELETE FROM instances WHERE heartbeat_at < ?`, [before]);
+  }
+
+  /**
+   * Instances of this machine whose process is gone (a gateway killed and restarted here, or this container's
+   * previous life, which had this pid): their leases need not run out, the machine knows they are dead. They are
+   * forgotten and their jobs' leases end now, so recovery runs those jobs again at once, as a single gateway
+   * recovers at start-up.
+   */
+  async endDeadOnThisMachine(me: Instance): Promise<number> {
+    const rows = await this.sql.all<{ id: string; pid: number }>(`SELECT id, pid FROM instances WHERE host = ? AND id != ?`, [me.host, me.id]);
+    const dead = rows.filter((r) => r.pid === process.pid || !processAlive(r.pid)).map((r) => r.id);
+    if (dead.length === 0) return 0;
+    const list = dead.map(() => "?").join(", ");
+    const ended = await this.sql.run(`UPDATE jobs SET lease_expires_at = 0 WHERE status = 'processing' AND lease_owner IN (${list})`, dead);
+    await this.sql.run(`DELETE FROM instances WHERE id IN (${list})`, dead);
+    return ended;
   }
 
   async leave(me: Instance): Promise<void> {

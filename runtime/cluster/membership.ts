@@ -46,6 +46,7 @@ export function startMembership(d: MembershipDeps): () => Promise<void> {
 async function runRound(d: MembershipDeps): Promise<void> {
   await d.instances.heartbeat(d.me);
   await d.dispatcher.renewLeases();
+  await d.instances.endDeadOnThisMachine(d.me);
   const recovered = await exclusively(d.sql, "recover", async (tx) => {
     const r = await recoverLostRuns(d, tx, true);
     // A session mark whose run ended over a minute ago belongs to an instance that died before releasing it.

@@ -36,6 +36,15 @@ export type Announce = (tx: Sql, events: readonly JobEvent[]) => Promise<void>;
 
 const INSERT = "INSERT INTO job_events (job_id, seq, event, data, created_at) VALUES (?, ?, ?, ?, ?)";
 
+/** How many times a batch is written again while the database is away (about a minute with the backoff). */
+const MAX_RETRIES = 15;
+
+/** An error of one row (a constraint: its job deleted, or ended elsewhere), not of the database being away. */
+function isRowError(err: unknown): boolean {
+  const code = String((err as { code?: unknown })?.code ?? "");
+  return code.startsWith("SQLITE_CONSTRAINT") || code.startsWith("23");
+}
+
 export class EventLog {
   /** Next sequence number of jobs that are appending now (running ones); others are read from the table. */
   private readonly nextSeq = new Map<string, number>();
@@ -46,6 +55,8 @@ export class EventLog {
   private immediate: NodeJS.Immediate | undefined;
   /** The flush in progress: flushes run one after another, so events are published in order. */
   private flushing: Promise<void> = Promise.resolve();
+  /** Failed writes of the batch now waiting to be written again (the database was away). */
+  private retries = 0;
 
   constructor(
     private readonly sql: Sql,
@@ -168,7 +179,18 @@ export class EventLog {
         await this.announce?.(tx, batch);
       });
       stored = batch;
-    } catch {
+      this.retries = 0;
+    } catch (err) {
+      if (!isRowError(err) && this.retries < MAX_RETRIES) {
+        // The database is away (a restart, a lost connection): the batch waits and is written again, in order,
+        // before anything appended since; nothing of it has been published, so no reader saw a gap.
+        this.retries++;
+        this.pending = [...batch, ...this.pending];
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => void this.flush(), Math.min(250 * 2 ** this.retries, 5_000));
+        log("warn", "events not stored yet; retrying", { events: batch.length, error: (err as Error).message, retry: this.retries });
+        return;
+      }
       // One bad row (its job deleted, or ended elsewhere meanwhile) must not lose the others.
       stored = [];
       for (const ev of batch) {

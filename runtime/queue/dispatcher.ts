@@ -45,6 +45,9 @@ interface Run {
   claimedAt: number;
 }
 
+/** The waits between tries to store a run's outcome while the database is away. */
+const OUTCOME_RETRIES_MS = [500, 1000, 2000, 4000, 8000];
+
 /** The longest text of a worker thread's error kept in a job's `error`. */
 const MAX_WORKER_ERROR_CHARS = 200;
 
@@ -53,6 +56,8 @@ export class Dispatcher {
   private stopping = false;
   private wakeTimer: NodeJS.Timeout | undefined;
   private idleWaiters: (() => void)[] = [];
+  /** Claims are allowed: set by startClaiming(), once the server listens. */
+  private working = false;
   /** A claim loop is running; `again` asks it for one more round when it ends. */
   private pumping = false;
   private again = false;
@@ -80,6 +85,7 @@ export class Dispatcher {
    * asks it for one more round.
    */
   pump(): void {
+    if (!this.working) return; // not before the server listens (startWork): a gateway that cannot listen claims nothing
     if (this.pumping) {
       this.again = true;
       return;
@@ -273,7 +279,25 @@ export class Dispatcher {
     // streams and queued its webhook.
     const counted = run.toolCalls > 0 ? { ...f, stats: { ...f.stats, tool_calls: run.toolCalls } } : f;
     const checked = checkStructuredOutput(run.job, counted);
-    this.track(run, finishJob(this, run.job.id, (store) => store.finish(run.job.id, run.job.attempts, checked)));
+    this.track(run, this.storeOutcome(run, checked));
+  }
+
+  /**
+   * Stores a run's outcome. While the database is away it tries again with backoff (the compare-and-set makes a
+   * second try harmless), for about 15 s; after that the job stays `processing` without a run, and recovery (a
+   * lease running out, or the next start of a single gateway) runs it again.
+   */
+  private async storeOutcome(run: Run, f: Finish): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await finishJob(this, run.job.id, (store) => store.finish(run.job.id, run.job.attempts, f));
+        return;
+      } catch (err) {
+        if (attempt >= OUTCOME_RETRIES_MS.length) throw err;
+        log("warn", "could not store a run's outcome; retrying", { ...jobFields(run.job), error: String((err as Error)?.message ?? err) });
+        await new Promise((r) => setTimeout(r, OUTCOME_RETRIES_MS[attempt]));
+      }
+    }
   }
 
   /** Fails a run that ended without an outcome, so its job never stays `processing` with nothing running. */
@@ -305,6 +329,12 @@ export class Dispatcher {
     run.closed = true; // the job is already cancelled (or deleted): nothing more of this run is stored
     run.port?.postMessage({ t: "cancel" });
     return true;
+  }
+
+  /** Starts claiming (the server listens now). */
+  startClaiming(): void {
+    this.working = true;
+    this.pump();
   }
 
   runningCount(): number {

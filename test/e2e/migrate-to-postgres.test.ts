@@ -85,6 +85,7 @@ describe("migrate-to-postgres: a gateway's database", () => {
 
   beforeAll(async () => {
     gw = await GatewayProcess.start({
+      backend: "sqlite", // the file to copy from
       env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1", CLAUDEGATE_WEBHOOK_RETRY_SCHEDULE: "0.3" },
     });
     file = join(gw.dataDir, "claudegate.db");

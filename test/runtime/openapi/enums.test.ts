@@ -87,7 +87,7 @@ const ENUMERATIONS: [string, readonly unknown[], Node[]][] = [
   ["delivery statuses", DELIVERY_STATUSES, [schemaAt("Delivery", "status")]],
   ["pause sources", PAUSE_SOURCES, [deref(schemaAt("PauseState").anyOf[1]).properties.source]],
   ["health statuses", HEALTH_STATUSES, [schemaAt("Health", "status")]],
-  ["database engines", DIALECTS, [schemaAt("Stats", "database")]],
+  ["database engines", DIALECTS, [schemaAt("Stats", "database"), schemaAt("Health", "database")]],
   ["Claude auth states", CLAUDE_AUTH_STATES, [schemaAt("Health", "claude_auth")]],
   ["sandbox modes", SANDBOX_MODES_BY_STRENGTH, [schemaAt("Health", "sandbox")]],
   ["budget periods", BUDGET_PERIODS, [schemaAt("KeyPolicy", "budget_period"), schemaAt("CreateKeyRequest", "policy", "budget_period"), schemaAt("UpdateKeyRequest", "policy", "budget_period")]],

@@ -79,7 +79,7 @@ async function startJob(id = "job-1"): Promise<FakeRun> {
     await events.writeFirst(s.sql, id, "status", { status: "queued" });
   });
   const runs = pool.runs.length;
-  dispatcher.pump();
+  dispatcher.startClaiming();
   await waitUntil(() => pool.runs.length === runs + 1, 5_000, "the job's run to start");
   expect((await store.get(id))!.status).toBe("processing");
   return pool.runs.at(-1)!;
