@@ -216,7 +216,7 @@ async function build(config: Config, dbLock: DatabaseLock | undefined, sandbox: 
     startedAt: Date.now(),
     cliVersion: pool.cliVersion(config.claudePath).catch(() => undefined),
     stopCleanup: both(
-      startCleanup(sql, store, config.jobTtlMs, config.cleanupIntervalMs, workspaces),
+      await startCleanup(sql, store, config.jobTtlMs, config.cleanupIntervalMs, workspaces),
       both(pruneIdempotencyHourly(sql, idempotency), wakeEachUtcDay(() => dispatcher.pump())),
     ),
   };

@@ -11,6 +11,8 @@ export const CHANNELS = {
   pause: "cg_pause",
   /** A tenant key changed (created, updated, revoked): re-read the keys. */
   keys: "cg_keys",
+  /** Job ids, one a line, that clients of the sender watch: the instance running one stores its events at once. */
+  watch: "cg_watch",
 } as const;
 
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];

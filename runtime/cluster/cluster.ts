@@ -15,12 +15,12 @@ import type { Sql } from "../store/sql/sql";
 import type { KeyStore } from "../tenants/key-store";
 import { newWebhookSecret } from "../webhooks/signer";
 import type { Webhooks } from "../webhooks/webhooks";
-import { CHANNELS } from "./channels";
+import { CHANNELS, MAX_PAYLOAD_BYTES } from "./channels";
 import type { Instance, Instances } from "./instance";
 import { ClusterListener } from "./listener";
 import { startMembership } from "./membership";
 import { RemoteEvents } from "./remote-events";
-import { announceEvents, jobSignals, notify } from "./signals";
+import { announceEvents, jobSignals, linesWithin, notify } from "./signals";
 
 export interface ClusterDeps {
   url: string;
@@ -40,6 +40,8 @@ export interface ClusterDeps {
 
 /** How often cached shared state is re-read without a notification. */
 const RELOAD_MS = 5_000;
+/** How long a watch another instance announced holds; the watcher announces its jobs again every third of it. */
+const WATCH_MS = 60_000;
 
 export class Cluster {
   static readonly announceEvents = announceEvents;
@@ -90,6 +92,9 @@ export class Cluster {
         [CHANNELS.queued]: () => dispatcher.pump(),
         [CHANNELS.pause]: () => void reloadShared(),
         [CHANNELS.keys]: () => void keys.reload().catch(() => {}),
+        [CHANNELS.watch]: (payload) => {
+          for (const jobId of payload.split("\n")) if (jobId) deps.events.watchedElsewhere(jobId, Date.now() + WATCH_MS);
+        },
       },
       () => {
         remote.catchUp();
@@ -98,7 +103,7 @@ export class Cluster {
     );
     await listener.start();
     let cluster: Cluster | undefined;
-    const stopMembership = startMembership({
+    const stopMembership = await startMembership({
       sql: deps.sql,
       me: deps.me,
       instances: deps.instances,
@@ -112,13 +117,28 @@ export class Cluster {
         if (cluster) cluster.databaseOk = ok;
       },
     });
-    const reloadTimer = setInterval(() => void reloadShared(), RELOAD_MS);
+    // A client here watching a job another instance runs: that instance stores the job's events at once instead of
+    // every 15 ms, so chunks reach this client as soon as from its own instance (P8).
+    const announceWatch = (jobIds: string[]) => {
+      const remote = jobIds.filter((id) => !dispatcher.runsHere(id));
+      for (const payload of linesWithin(remote, MAX_PAYLOAD_BYTES)) void notify(deps.sql, CHANNELS.watch, payload).catch(() => {});
+    };
+    deps.hub.onFirstSubscriber = (jobId) => announceWatch([jobId]);
+    let sinceWatch = 0;
+    const reloadTimer = setInterval(() => {
+      void reloadShared();
+      if ((sinceWatch += RELOAD_MS) >= WATCH_MS / 3) {
+        sinceWatch = 0;
+        announceWatch([...deps.hub.watchedJobs()]);
+      }
+    }, RELOAD_MS);
     reloadTimer.unref();
     cluster = new Cluster(listener, stopMembership, reloadTimer, deps);
     return cluster;
   }
 
   async leave(): Promise<void> {
+    this.deps.hub.onFirstSubscriber = undefined;
     clearInterval(this.reloadTimer);
     await this.stopMembership();
     await this.listener.stop();

@@ -18,8 +18,11 @@ export interface MembershipDeps extends RecoveryDeps {
   onRound?: (ok: boolean) => void;
 }
 
-/** Starts the rounds; returns a function that stops them (awaiting a round in progress). */
-export function startMembership(d: MembershipDeps): () => Promise<void> {
+/**
+ * Starts the rounds; resolves once the first has run (a gateway restarted here recovers its dead self's jobs
+ * before it claims any other) with a function that stops them (awaiting a round in progress).
+ */
+export async function startMembership(d: MembershipDeps): Promise<() => Promise<void>> {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let round: Promise<void> = Promise.resolve();
@@ -36,6 +39,7 @@ export function startMembership(d: MembershipDeps): () => Promise<void> {
       });
   };
   tick();
+  await round;
   return async () => {
     stopped = true;
     clearTimeout(timer);

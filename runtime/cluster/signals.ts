@@ -16,16 +16,8 @@ export async function announceEvents(tx: Sql, events: readonly JobEvent[]): Prom
     const r = range.get(ev.jobId);
     range.set(ev.jobId, r ? [Math.min(r[0], ev.seq), Math.max(r[1], ev.seq)] : [ev.seq, ev.seq]);
   }
-  let payload = "";
-  for (const [jobId, [first, last]] of range) {
-    const line = `${jobId} ${first} ${last}`;
-    if (payload && payload.length + line.length + 1 > MAX_PAYLOAD_BYTES) {
-      await notify(tx, CHANNELS.events, payload);
-      payload = "";
-    }
-    payload = payload ? `${payload}\n${line}` : line;
-  }
-  if (payload) await notify(tx, CHANNELS.events, payload);
+  const lines = [...range].map(([jobId, [first, last]]) => `${jobId} ${first} ${last}`);
+  for (const payload of linesWithin(lines, MAX_PAYLOAD_BYTES)) await notify(tx, CHANNELS.events, payload);
 }
 
 /** The signals of job commands; `hasFreeSlot` says whether this instance will claim a new job itself. */
@@ -38,4 +30,19 @@ export function jobSignals(hasFreeSlot: () => boolean): ClusterSignals {
       if (!hasFreeSlot()) await notify(tx, CHANNELS.queued);
     },
   };
+}
+
+/** Lines grouped into payloads of at most `max` bytes each. */
+export function linesWithin(lines: readonly string[], max: number): string[] {
+  const out: string[] = [];
+  let payload = "";
+  for (const line of lines) {
+    if (payload && payload.length + line.length + 1 > max) {
+      out.push(payload);
+      payload = "";
+    }
+    payload = payload ? `${payload}\n${line}` : line;
+  }
+  if (payload) out.push(payload);
+  return out;
 }

@@ -57,6 +57,8 @@ export class EventLog {
   private flushing: Promise<void> = Promise.resolve();
   /** Failed writes of the batch now waiting to be written again (the database was away). */
   private retries = 0;
+  /** Jobs that other instances' clients watch, until when (epoch ms). */
+  private readonly remoteWatch = new Map<string, number>();
 
   constructor(
     private readonly sql: Sql,
@@ -152,9 +154,24 @@ export class EventLog {
     for (const ev of events) this.hub.publish(ev);
   }
 
+  /** Another instance's clients watch the job until `until` (epoch ms): its events are stored at once, as if watched here. */
+  watchedElsewhere(jobId: string, until: number): void {
+    this.remoteWatch.set(jobId, until);
+  }
+
+  private watched(jobId: string): boolean {
+    if (this.hub.watched(jobId)) return true;
+    const until = this.remoteWatch.get(jobId);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.remoteWatch.delete(jobId);
+    return false;
+  }
+
   private record(ev: JobEvent): void {
     this.pending.push(ev);
-    if (this.hub.watched(ev.jobId)) this.immediate ??= setImmediate(() => void this.flush());
+    if (ev.event === "result") this.remoteWatch.delete(ev.jobId);
+    if (this.watched(ev.jobId)) this.immediate ??= setImmediate(() => void this.flush());
     else this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
   }
 

@@ -8,12 +8,17 @@ export type Listener = (ev: JobEvent) => void;
 
 export class EventHub {
   private readonly subs = new Map<string, Set<Listener>>();
+  /** Told when a job gets its first subscriber here (the cluster tells the instance running it). */
+  onFirstSubscriber: ((jobId: string) => void) | undefined;
   /** The last number published of each watched job. */
   private readonly last = new Map<string, number>();
 
   subscribe(jobId: string, listener: Listener): () => void {
     let set = this.subs.get(jobId);
-    if (!set) this.subs.set(jobId, (set = new Set()));
+    if (!set) {
+      this.subs.set(jobId, (set = new Set()));
+      this.onFirstSubscriber?.(jobId);
+    }
     set.add(listener);
     return () => {
       set.delete(listener);

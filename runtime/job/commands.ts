@@ -98,11 +98,10 @@ export async function submitJob<R = never>(deps: JobDeps, body: SubmitBody, opts
         return { result: { ok: false, reason: "session_not_found" } };
       }
     }
-    const refused = await store.insert(row, deps.config.queueSize, opts.maxQueued);
-    if (refused) return { result: { ok: false, reason: refused } };
+    const created = await store.insert(row, deps.config.queueSize, opts.maxQueued);
+    if (typeof created === "string") return { result: { ok: false, reason: created } };
     if (continued) await store.sessions.touch(sessionId, now);
     else await store.sessions.create({ id: sessionId, owner: opts.owner, parentId: body.fork ? body.session_id : undefined }, now);
-    const created = (await store.get(id))!;
     // Written with the job: whichever instance claims it numbers its next events after this one.
     const first = await deps.events.writeFirst(tx, id, "status", { status: "queued" });
     await opts.alongside?.(tx, created);

@@ -7,7 +7,8 @@ import { exclusively } from "../store/sql/exclusively";
 import type { WorkspaceStore } from "../workspace/workspace-store";
 import { log } from "../log";
 
-export function startCleanup(sql: Sql, store: JobStore, ttlMs: number, intervalMs: number, workspaces?: WorkspaceStore): () => void {
+/** Runs the cleanup once now and then every `intervalMs`; resolves after the first run with the stop function. */
+export async function startCleanup(sql: Sql, store: JobStore, ttlMs: number, intervalMs: number, workspaces?: WorkspaceStore): Promise<() => void> {
   if (ttlMs <= 0) return () => {};
   const run = async () => {
     const cutoff = Date.now() - ttlMs;
@@ -25,8 +26,8 @@ export function startCleanup(sql: Sql, store: JobStore, ttlMs: number, intervalM
     }
     if (done.sessions.length > 0) log("info", "cleanup: deleted old sessions", { count: done.sessions.length });
   };
-  const safely = () => void run().catch((err: unknown) => log("error", "cleanup failed", { error: String((err as Error)?.message ?? err) }));
-  safely();
+  const safely = () => run().catch((err: unknown) => log("error", "cleanup failed", { error: String((err as Error)?.message ?? err) }));
+  await safely();
   const timer = setInterval(safely, intervalMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -337,6 +337,11 @@ export class Dispatcher {
     this.pump();
   }
 
+  /** Whether the job's run is on this instance. */
+  runsHere(jobId: string): boolean {
+    return this.running.has(jobId);
+  }
+
   runningCount(): number {
     return this.running.size;
   }

@@ -51,19 +51,20 @@ export class JobStore {
   }
 
   /**
-   * Inserts a queued job; or refuses it, leaving no row, when `queueSize` jobs are already waiting
-   * (`queue_full`) or its owner has `maxQueued` waiting (`key_queue_full`). The cap is checked in the same
-   * statement as the insert.
+   * Inserts a queued job and returns it as stored; or refuses it, leaving no row, when `queueSize` jobs are
+   * already waiting (`queue_full`) or its owner has `maxQueued` waiting (`key_queue_full`). The cap is checked
+   * in the same statement as the insert.
    */
-  async insert(job: NewJob, queueSize: number, maxQueued?: number): Promise<undefined | "queue_full" | "key_queue_full"> {
-    const inserted = await this.sql.run(
+  async insert(job: NewJob, queueSize: number, maxQueued?: number): Promise<Job | "queue_full" | "key_queue_full"> {
+    const inserted = await this.sql.get<JobRow>(
       `INSERT INTO jobs (id, prompt, system_prompt, model, status, callback_url, webhook_events, metadata,
          response_format, json_schema, timeout_seconds, request_id, created_at, owner, session_id, fork, options)
        SELECT @id, @prompt, @systemPrompt, @model, 'queued', @callbackUrl, @webhookEvents, @metadata,
          @responseFormat, @jsonSchema, @timeoutSeconds, @requestId, @createdAt, @owner, @sessionId, @fork, @options
        WHERE (SELECT n FROM job_counts WHERE status = 'queued') < @queueSize
          AND (CAST(@maxQueued AS INTEGER) IS NULL
-              OR COALESCE((SELECT queued FROM owner_queue WHERE owner = @owner), 0) < @maxQueued)`,
+              OR COALESCE((SELECT queued FROM owner_queue WHERE owner = @owner), 0) < @maxQueued)
+       RETURNING *`,
       {
         id: job.id,
         prompt: job.prompt,
@@ -85,7 +86,7 @@ export class JobStore {
         maxQueued: maxQueued ?? null,
       },
     );
-    if (inserted === 1) return undefined;
+    if (inserted) return rowToJob(inserted);
     const full = await this.sql.value<number | boolean>(`SELECT (SELECT n FROM job_counts WHERE status = 'queued') >= ?`, [queueSize]);
     return full ? "queue_full" : "key_queue_full";
   }

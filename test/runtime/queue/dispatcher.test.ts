@@ -74,7 +74,7 @@ async function startJob(id = "job-1"): Promise<FakeRun> {
   const row = { id, prompt: "hi", systemPrompt: "", model: "sonnet" as const, callbackUrl: "", webhookEvents: ["completed" as const], owner: "", sessionId: id, fork: false };
   // As submitJob does: the row, its session and its first event in one transaction.
   await store.transaction(async (s) => {
-    expect(await s.insert({ ...row, metadata: undefined, responseFormat: "", timeoutSeconds: undefined, requestId: "", createdAt: Date.now() }, 10)).toBeUndefined();
+    expect(await s.insert({ ...row, metadata: undefined, responseFormat: "", timeoutSeconds: undefined, requestId: "", createdAt: Date.now() }, 10)).toMatchObject({ id, status: "queued" });
     await s.sessions.create({ id, owner: "" });
     await events.writeFirst(s.sql, id, "status", { status: "queued" });
   });

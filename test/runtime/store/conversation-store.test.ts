@@ -16,7 +16,7 @@ function fresh() {
   const turn = async (id: string, sessionId: string, fp: string, result?: string) => {
     if (!(await store.sessions.get(sessionId))) await store.sessions.create({ id: sessionId, owner: "" });
     const row = { id, prompt: "p", systemPrompt: "", model: "haiku" as const, callbackUrl: "", webhookEvents: ["completed" as const] };
-    expect(await store.insert({ ...row, metadata: undefined, responseFormat: "", timeoutSeconds: undefined, createdAt: Date.now(), owner: "", sessionId, fork: false, requestId: "" }, 1000)).toBeUndefined();
+    expect(await store.insert({ ...row, metadata: undefined, responseFormat: "", timeoutSeconds: undefined, createdAt: Date.now(), owner: "", sessionId, fork: false, requestId: "" }, 1000)).toMatchObject({ id, status: "queued" });
     await conversations.mark(id, fp);
     if (result === undefined) return;
     expect((await store.claimNext({ instance: "i1", leaseMs: 60_000 }))?.job.id).toBe(id);

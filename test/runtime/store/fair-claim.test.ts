@@ -14,7 +14,7 @@ function fresh() {
   // Each job is the first turn of its own session, as submitJob makes it.
   const add = async (owner: string, id = `${owner || "op"}-${n++}`) => {
     await store.sessions.create({ id, owner });
-    expect(await store.insert({ id, prompt: "p", systemPrompt: "", model: "haiku", callbackUrl: "", webhookEvents: ["completed"], metadata: undefined, responseFormat: "", timeoutSeconds: undefined, requestId: "", createdAt: Date.now(), owner, sessionId: id, fork: false }, 1_000_000)).toBeUndefined();
+    expect(await store.insert({ id, prompt: "p", systemPrompt: "", model: "haiku", callbackUrl: "", webhookEvents: ["completed"], metadata: undefined, responseFormat: "", timeoutSeconds: undefined, requestId: "", createdAt: Date.now(), owner, sessionId: id, fork: false }, 1_000_000)).toMatchObject({ id, status: "queued" });
     return id;
   };
   const claimant = { instance: "i1", leaseMs: 60_000 };

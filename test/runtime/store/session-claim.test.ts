@@ -14,7 +14,7 @@ function fresh() {
   const add = async (id: string, sessionId: string, opts: { fork?: boolean; parent?: string; owner?: string } = {}) => {
     if (!(await store.sessions.get(sessionId))) await store.sessions.create({ id: sessionId, owner: opts.owner ?? "", parentId: opts.parent });
     const row = { id, prompt: "p", systemPrompt: "", model: "haiku" as const, callbackUrl: "", webhookEvents: ["completed" as const] };
-    expect(await store.insert({ ...row, metadata: undefined, responseFormat: "", timeoutSeconds: undefined, requestId: "", createdAt: Date.now(), owner: opts.owner ?? "", sessionId, fork: opts.fork ?? false }, 1000)).toBeUndefined();
+    expect(await store.insert({ ...row, metadata: undefined, responseFormat: "", timeoutSeconds: undefined, requestId: "", createdAt: Date.now(), owner: opts.owner ?? "", sessionId, fork: opts.fork ?? false }, 1000)).toMatchObject({ id, status: "queued" });
   };
   const claim = async () => (await store.claimNext({ instance: "i1", leaseMs: 60_000 }))?.job.id;
   const finish = async (id: string) => {
