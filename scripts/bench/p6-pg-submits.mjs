@@ -35,14 +35,16 @@ export async function run({ log }) {
 
     await runFloor(WARMUP_SECONDS);
     await submitLoad(gwUrl, WARMUP_SECONDS);
-    const t = { floor: { n: 0, s: 0, rates: [], lat: [], cpu: 0 }, gw: { n: 0, s: 0, rates: [], lat: [], cpu: 0, gwCpu: 0 } };
+    const t = { floor: { n: 0, s: 0, rates: [], lat: [], cpu: 0, clientCpu: 0 }, gw: { n: 0, s: 0, rates: [], lat: [], cpu: 0, gwCpu: 0 } };
     for (const which of ORDER) {
       const pgCpu0 = pg.cpuMs();
       const gwCpu0 = cpuMs(gw.pid);
+      const floorCpu0 = cpuMs(floor.pid);
       let n, s, lat;
       if (which === "floor") {
         const r = await runFloor(ROUND_SECONDS);
         [n, s, lat] = [r.count, r.seconds, `${fmt(r.p50, 1)}/${fmt(r.p99, 1)}`];
+        t.floor.clientCpu += cpuMs(floor.pid) - floorCpu0;
       } else {
         const r = await submitLoad(gwUrl, ROUND_SECONDS);
         if (r.non2xx || r.errors || r.timeouts) throw new Error(`gateway: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
@@ -95,7 +97,7 @@ export async function run({ log }) {
       notes: [
         `P6: ${ROUND_SECONDS} s rounds (${ORDER.join(", ")}) after ${WARMUP_SECONDS} s warm-ups: gateway ${t.gw.rates.join(" then ")} /s, ` +
           `floor ${t.floor.rates.join(" then ")} /s; latency p50/p99 per round in ms: gateway ${t.gw.lat.join(", ")}; floor ${t.floor.lat.join(", ")}. ` +
-          `CPU per submit: gateway process ${us(t.gw.gwCpu, t.gw.n)} µs; PostgreSQL (all its processes) ${us(t.gw.cpu, t.gw.n)} µs under the gateway, ` +
+          `CPU per submit: gateway process ${us(t.gw.gwCpu, t.gw.n)} µs, floor process ${us(t.floor.clientCpu, t.floor.n)} µs; PostgreSQL (all its processes) ${us(t.gw.cpu, t.gw.n)} µs under the gateway, ` +
           `${us(t.floor.cpu, t.floor.n)} µs under the floor. The floor replays the ${statements.length} statements a gateway submit ran ` +
           `between BEGIN and COMMIT (${statements.map((s) => firstWords(s.text)).join("; ")}), captured from PostgreSQL's statement log. ` +
           `PostgreSQL ${pg.version} with its durable defaults (fsync, synchronous_commit on); ${fmt(queued)} jobs queued at the end.`,

@@ -176,7 +176,8 @@ ${notes.map((n) => `- ${n}`).join("\n")}
 - **P7**: 1, 2 and 3 gateways on one PostgreSQL database (fresh per count), each with
   \`CLAUDEGATE_CONCURRENCY=4\` and a CLI that is a shell script sleeping 1 s (scripts/bench/sleep-cli.sh). Jobs
   for the whole measurement are submitted round robin while the queue is paused, then it is resumed; the figure
-  is the number of jobs whose \`completed_at\` lies in a window from 3 s after the resume, divided by its length.
+  is the completion rate in a 15 s window from 3 s after the resume: the least-squares slope of the cumulative
+  count of the jobs whose \`completed_at\` lies in it (a plain count is off by up to one bunch of 4 completions).
 - **P8**: two gateways on one PostgreSQL database; P3's scripted CLI (100 stamped chunks 20 ms apart) runs on B,
   and P3's harness reads the job with 100 subscribers on A (across instances: B's COMMIT, NOTIFY, A's read of
   the rows) or on B (one instance). Rounds across, on B, on B, across; samples pooled. With
