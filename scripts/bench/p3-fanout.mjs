@@ -9,15 +9,16 @@ import os from "node:os";
 import { API_KEY, Gateway, cpuMs, endChild, fmt, forkNode, nextMessage, percentile, tmpDir } from "./lib.mjs";
 
 const SUBSCRIBERS = [1, 100, 1000];
-const CHUNKS = 100;
-const INTERVAL_MS = Number(process.env.BENCH_P3_INTERVAL_MS ?? 20);
+export const CHUNKS = 100;
+export const INTERVAL_MS = Number(process.env.BENCH_P3_INTERVAL_MS ?? 20);
 const ORDER = ["g", "b", "b", "g"];
 
 export async function run({ log }) {
   const rows = [];
   const notes = [];
   // One API key opens every subscriber: room above the largest round for streams still closing from the last.
-  const gw = await Gateway.start("p3", { CLAUDEGATE_MAX_STREAMS_PER_KEY: String(2 * Math.max(...SUBSCRIBERS)) });
+  // No sandbox: the CLI waits for a go-file under the bench's /tmp folder, which a sandboxed CLI (its own /tmp) cannot see.
+  const gw = await Gateway.start("p3", { CLAUDEGATE_MAX_STREAMS_PER_KEY: String(2 * Math.max(...SUBSCRIBERS)), CLAUDEGATE_SANDBOX: "off" });
   try {
     for (const n of SUBSCRIBERS) {
       const samples = { g: [], b: [] };
@@ -74,7 +75,7 @@ export async function run({ log }) {
   return { rows, notes };
 }
 
-function summary(latencies) {
+export function summary(latencies) {
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: percentile(latencies, 100), n: latencies.length };
 }
 
@@ -108,8 +109,8 @@ async function viaBareServer(n) {
   }
 }
 
-/** Opens n streams over reader processes, starts the emission once all are subscribed, gathers latencies. */
-async function measure(n, url, headers, start) {
+/** Opens n streams over reader processes, starts the emission once all are subscribed, gathers latencies (P8 too). */
+export async function measure(n, url, headers, start) {
   const procs = n >= 100 ? 2 : 1;
   const readers = Array.from({ length: procs }, () => forkNode("sse-clients.mjs"));
   try {

