@@ -106,10 +106,14 @@ export function bootGateway(): Promise<Gateway> {
     // Before anything touches the database or the processes of its runs (the orphan reaper, recovery). Several
     // gateways share a PostgreSQL database on purpose; a SQLite file has one.
     const dbLock = config.databaseUrl ? undefined : orExit("", DatabaseLockedError, () => lockDatabase(resolve(config.dbPath)));
-    const sandbox = orExit("sandbox: ", SandboxUnavailableError, () => startSandbox(config));
     const database = config.databaseUrl
-      ? await openPostgres(config.databaseUrl, { max: config.databasePoolSize }).catch((err: unknown) => orExit("database: ", DatabaseUnavailableError, () => { throw err; }))
+      ? await openPostgres(config.databaseUrl, { max: config.databasePoolSize }).catch((err: unknown) =>
+          orExit("database: ", DatabaseUnavailableError, () => {
+            throw err;
+          }),
+        )
       : openSqlite(config.dbPath);
+    const sandbox = orExit("sandbox: ", SandboxUnavailableError, () => startSandbox(config));
     current = await build(config, dbLock, sandbox, database);
     return current;
   });

@@ -4,6 +4,9 @@
 // configuration of the last job that could use one (at start, the default configuration). Each is used once and
 // replaced. One that goes stale (printed or exited while waiting) is retired and replaced, later each time it keeps
 // happening; a change of the operator's credentials file retires them all (they hold a copy lent when they started).
+// A CLI that cannot wait at all (no credentials: it exits at once in stream-json input mode) would be restarted for
+// ever: after a few processes in a row die within seconds of their start, warming pauses until the credentials or
+// the configuration to keep warm change (jobs run cold meanwhile, as with warm processes off).
 import { randomUUID } from "node:crypto";
 import { statSync } from "node:fs";
 import { join } from "node:path";
@@ -20,9 +23,14 @@ interface Warm {
   key: string;
   port: MessagePort;
   done: Promise<void>;
+  startedAt: number;
 }
 
 const MAX_BACKOFF_MS = 60_000;
+/** A warm process that dies this soon after its start could not wait at all. */
+const QUICK_DEATH_MS = 5_000;
+/** Quick deaths in a row after which warming pauses. */
+const PAUSE_AFTER_QUICK_DEATHS = 3;
 
 export class WarmPool {
   private idle: Warm[] = [];
@@ -30,6 +38,9 @@ export class WarmPool {
   private targetKey: string | undefined;
   private credentials = "";
   private failures = 0;
+  private quickDeaths = 0;
+  /** Warming paused after quick deaths: the credentials stamp then; it resumes when they change. */
+  private pausedAt: string | undefined;
   private refillTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -50,6 +61,7 @@ export class WarmPool {
     if (!this.enabled || key === undefined || key === this.targetKey) return;
     this.target = spec;
     this.targetKey = key;
+    this.resume(); // another configuration may well start
     for (const w of this.idle.filter((w) => w.key !== key)) this.retire(w);
     this.refill();
   }
@@ -57,6 +69,11 @@ export class WarmPool {
   /** A warm process for the job's spec: the task's port and completion, as CliPool.run's; undefined: run cold. */
   take(spec: RunSpec): { port: MessagePort; done: Promise<void> } | undefined {
     if (!this.enabled) return undefined;
+    if (this.pausedAt !== undefined && this.target && credentialsStamp(this.target.operatorConfigDir) !== this.pausedAt) {
+      log("info", "CLI credentials changed: warming CLI processes again");
+      this.resume();
+      this.refill();
+    }
     // Retired for new credentials: this job starts cold (a process started now would not start sooner).
     if (this.retiredForCredentials()) {
       observe.warmRun(false);
@@ -74,6 +91,7 @@ export class WarmPool {
     w.port.removeAllListeners("message");
     w.port.postMessage({ t: "take", spec });
     this.failures = 0;
+    this.quickDeaths = 0;
     log("debug", "warm CLI taken", { job_id: spec.jobId, warm_id: w.id });
     this.refill();
     return { port: w.port, done: w.done };
@@ -88,9 +106,25 @@ export class WarmPool {
     await Promise.all(dones);
   }
 
+  private resume(): void {
+    this.pausedAt = undefined;
+    this.quickDeaths = 0;
+    this.failures = 0;
+  }
+
+  /** A warm process died or went stale: counted, and warming paused after a run of quick deaths. */
+  private failed(w: Warm): void {
+    this.failures++;
+    this.quickDeaths = Date.now() - w.startedAt < QUICK_DEATH_MS ? this.quickDeaths + 1 : 0;
+    if (this.quickDeaths >= PAUSE_AFTER_QUICK_DEATHS && this.pausedAt === undefined && this.target) {
+      this.pausedAt = credentialsStamp(this.target.operatorConfigDir);
+      log("warn", "warm CLI processes exit as soon as they start (no credentials?); jobs run cold until the credentials change");
+    }
+  }
+
   private refill(): void {
     clearTimeout(this.refillTimer);
-    if (!this.enabled || !this.target) return;
+    if (!this.enabled || !this.target || this.pausedAt !== undefined) return;
     const delay = this.failures === 0 ? 0 : Math.min(250 * 2 ** this.failures, MAX_BACKOFF_MS);
     const start = () => {
       while (this.enabled && this.target && this.idle.length < this.size) this.start(this.target, this.targetKey!);
@@ -104,13 +138,13 @@ export class WarmPool {
     if (this.idle.length === 0) this.credentials = credentialsStamp(spec.operatorConfigDir);
     const id = this.markerPrefix + randomUUID();
     const { port, done } = this.pool.warm(warmTemplate(spec, id));
-    const w: Warm = { id, key, port, done };
+    const w: Warm = { id, key, port, done, startedAt: Date.now() };
     this.idle.push(w);
     port.on("message", (m: WarmMessage) => {
       if (m.t === "warm_ready") log("debug", "warm CLI ready", { warm_id: id, pid: m.pid });
       if (m.t !== "warm_stale" || !this.idle.includes(w)) return;
       log("warn", "warm CLI went stale; replacing it", { warm_id: id, why: m.why });
-      this.failures++;
+      this.failed(w);
       this.retire(w);
       this.refill();
     });
@@ -118,7 +152,7 @@ export class WarmPool {
     done.catch(() => {
       if (!this.idle.includes(w)) return;
       this.idle.splice(this.idle.indexOf(w), 1);
-      this.failures++;
+      this.failed(w);
       this.refill();
     });
   }

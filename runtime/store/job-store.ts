@@ -56,6 +56,13 @@ export class JobStore {
    * in the same statement as the insert.
    */
   async insert(job: NewJob, queueSize: number, maxQueued?: number): Promise<Job | "queue_full" | "key_queue_full"> {
+    if (this.sql.dialect === "postgres") {
+      // Concurrent submits would each see the count before the others' inserts and all pass the cap: they take
+      // the queued counter's row first (its trigger takes it at the insert anyway), and an owner with a cap its
+      // own lock, so each sees the count of the ones before it.
+      await this.sql.value(`SELECT n FROM job_counts WHERE status = 'queued' FOR UPDATE`);
+      if (maxQueued !== undefined) await this.sql.value(`SELECT pg_advisory_xact_lock(hashtextextended(?, 1))`, [`owner_queue:${job.owner}`]);
+    }
     const inserted = await this.sql.get<JobRow>(
       `INSERT INTO jobs (id, prompt, system_prompt, model, status, callback_url, webhook_events, metadata,
          response_format, json_schema, timeout_seconds, request_id, created_at, owner, session_id, fork, options)

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
+import { startPostgres } from "../support/postgres";
 
 /** Starts a server expected to refuse its configuration; returns its exit and what it wrote on each stream. */
 async function startFailing(env: Record<string, string>) {
@@ -65,6 +66,9 @@ describe("a bad value exits non-zero with one line naming the variable and the r
     ["CLAUDEGATE_SANDBOX=chroot", { CLAUDEGATE_SANDBOX: "chroot" }, ["CLAUDEGATE_SANDBOX", '"chroot"', "must be one of: auto, bwrap, user, off"]],
     ["CLAUDEGATE_SANDBOX=user without a uid", { CLAUDEGATE_SANDBOX: "user" }, ["CLAUDEGATE_SANDBOX=user needs CLAUDEGATE_SANDBOX_UID"]],
     ["CLAUDEGATE_SANDBOX_UID=0", { CLAUDEGATE_SANDBOX_UID: "0" }, ["CLAUDEGATE_SANDBOX_UID", '"0"', "between 1000 and"]],
+    ["CLAUDEGATE_DATABASE_URL=mysql://...", { CLAUDEGATE_DATABASE_URL: "mysql://u:p@127.0.0.1/db" }, ["CLAUDEGATE_DATABASE_URL must be a postgres:// or postgresql:// URL"]],
+    ["CLAUDEGATE_LEASE_SECONDS=1", { CLAUDEGATE_LEASE_SECONDS: "1" }, ["CLAUDEGATE_LEASE_SECONDS", "2"]],
+    ["CLAUDEGATE_DATABASE_POOL_SIZE=1", { CLAUDEGATE_DATABASE_POOL_SIZE: "1" }, ["CLAUDEGATE_DATABASE_POOL_SIZE", "2"]],
     [
       // An explicitly chosen mode that fails its start-up probe (here: no TMPDIR to make the run's folder in) is fatal.
       "CLAUDEGATE_SANDBOX=bwrap that does not work here",
@@ -75,6 +79,21 @@ describe("a bad value exits non-zero with one line naming the variable and the r
 
   it.concurrent.each(cases)("%s", async (_name, env, parts) => {
     expectOneLineError(await startFailing(env), ...parts);
+  });
+
+  it("a PostgreSQL that refuses the password: one line without the password, at once (no waiting for a database that will not change its mind)", async () => {
+    const pg = await startPostgres();
+    try {
+      const url = new URL(pg.adminUrl);
+      url.password = "not-the-password-4711";
+      const started = Date.now();
+      const r = await startFailing({ CLAUDEGATE_DATABASE_URL: url.toString() });
+      expectOneLineError(r, "claudegate: database: PostgreSQL (CLAUDEGATE_DATABASE_URL):", "password authentication failed");
+      expect(r.stderr).not.toContain("not-the-password-4711");
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      await pg.stop();
+    }
   });
 
   it.concurrent("CLAUDEGATE_CLEANUP_INTERVAL_MINUTES=0 is fine while the TTL is off", async () => {

@@ -7,6 +7,9 @@ import { migrate } from "./migrate";
 import { createPool, type PoolOptions } from "./pool";
 import { log } from "../../log";
 
+// Answers that waiting will not change: a wrong password or user, a database that does not exist, no privilege.
+const FATAL_CODES = new Set(["28P01", "28000", "3D000", "42501"]);
+
 /** A database the gateway could not reach or migrate at start-up: the operator's to fix. */
 export class DatabaseUnavailableError extends Error {}
 
@@ -19,7 +22,8 @@ export async function openPostgres(url: string, options: PoolOptions & { startup
       break;
     } catch (err) {
       const message = (err as Error).message;
-      if (/migration \d+ failed/.test(message) || Date.now() + delay > deadline) {
+      const hopeless = FATAL_CODES.has(String((err as { code?: unknown }).code)) || /migration \d+ failed/.test(message);
+      if (hopeless || Date.now() + delay > deadline) {
         await pool.end().catch(() => {});
         throw new DatabaseUnavailableError(`PostgreSQL (CLAUDEGATE_DATABASE_URL): ${message}`);
       }
