@@ -119,10 +119,13 @@ export async function submitJob<R = never>(deps: JobDeps, body: SubmitBody, opts
 export type CancelResult = { ok: true; job: Job } | { ok: false; reason: "not_found" | "terminal" };
 
 export async function cancelJob(deps: JobDeps, id: string): Promise<CancelResult> {
+  // The run here (if any) stops first: its CLI's process group is killed and nothing it says is kept, so a
+  // dense stream of chunks cannot keep the cancel waiting behind their writes. A job that ended meanwhile had
+  // nothing left to run. Elsewhere, the instance running it hears of the end (jobEnded).
+  deps.dispatcher.cancel(id);
   const announceEnd = deps.cluster && ((tx: Sql, jobId: string) => deps.cluster!.jobEnded(tx, jobId));
   const job = await finishJob({ ...deps, announceEnd }, id, (store) => store.cancel(id));
   if (!job) return { ok: false, reason: (await deps.store.ownerOf(id)) !== undefined ? "terminal" : "not_found" };
-  deps.dispatcher.cancel(id); // kills the CLI's process group if it was running here (elsewhere: jobEnded)
   return { ok: true, job };
 }
 

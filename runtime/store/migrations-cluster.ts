@@ -49,4 +49,20 @@ export const CLUSTER_MIGRATIONS: { version: number; sqlite: string; postgres: st
       );
     `,
   },
+  {
+    version: 18,
+    // Large texts are read in slices (substr) so that a connection never holds a 10 MiB result whole. PostgreSQL
+    // compresses such values by default, and must then decompress one from its start to reach any slice: every
+    // slice of a long history cost the whole value. Stored uncompressed, a slice reads only its own chunks.
+    // SQLite stores text as it is: nothing to do there.
+    sqlite: `SELECT 1;`,
+    postgres: `
+      ALTER TABLE job_events ALTER COLUMN data SET STORAGE EXTERNAL;
+      ALTER TABLE jobs ALTER COLUMN prompt SET STORAGE EXTERNAL;
+      ALTER TABLE jobs ALTER COLUMN system_prompt SET STORAGE EXTERNAL;
+      ALTER TABLE jobs ALTER COLUMN result SET STORAGE EXTERNAL;
+      ALTER TABLE jobs ALTER COLUMN error SET STORAGE EXTERNAL;
+      ALTER TABLE jobs ALTER COLUMN metadata SET STORAGE EXTERNAL;
+    `,
+  },
 ];
