@@ -3,21 +3,13 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Sql } from "../store/sql/sql";
+import { processAlive } from "../queue/orphan-reaper";
 
 export interface Instance {
   id: string;
   host: string;
   pid: number;
   startedAt: number;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 export function thisInstance(now = Date.now()): Instance {

@@ -17,15 +17,20 @@ import { GATEWAY_PID_VAR, JOB_MARKER_VAR } from "../cli/env";
 export const isLeftover = (jobExists: (jobId: string) => Promise<boolean>, warmPrefix: string) => async (marker: string): Promise<boolean> =>
   marker.startsWith(warmPrefix) || jobExists(marker);
 
-/** Whether the gateway of pid `pid` still runs (not this process: at start-up this one has no run yet). */
-function gatewayAlive(pid: string | undefined): boolean {
-  if (pid === undefined || !/^\d+$/.test(pid) || Number(pid) === process.pid) return false;
+/** Whether a process of this pid exists (one of another user's counts). */
+export function processAlive(pid: number): boolean {
   try {
-    process.kill(Number(pid), 0);
+    process.kill(pid, 0);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/** Whether the gateway of pid `pid` still runs (not this process: at start-up this one has no run yet). */
+function gatewayAlive(pid: string | undefined): boolean {
+  if (pid === undefined || !/^\d+$/.test(pid) || Number(pid) === process.pid) return false;
+  return processAlive(Number(pid));
 }
 
 /** Live processes with a run marker (CG_JOB_ID), started by a gateway that is gone. */
