@@ -8,9 +8,9 @@ import { stalledRequest } from "../support/chaos/raw-http";
 import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
 import { testBackend } from "../support/test-backend";
 
-// The bound for 50 stalled readers of multi-MB values. On PostgreSQL each slice of a long value is a query whose
-// answer the driver buffers whole, and slices of one value are read from its start (README: Scale-out, limits):
-// measured +87 to +135 MB there, against +8 to +25 MB on SQLite, so its bound is its own, stated in the README.
+// The bound for 50 stalled readers of multi-MB values. On PostgreSQL every slice of a long value passes through the
+// driver's buffers and slices are slow (read from the value's start; README: Scale-out, limits): measured +87 to
+// +135 MB there, against +8 to +25 MB on SQLite, so its bound is its own, stated in the README.
 const STALLED_BOUND_MIB = testBackend() === "postgres" ? 160 : 100;
 
 const rssMiB = (pid: number) => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
