@@ -142,6 +142,7 @@ export class EventLog {
    * after the stored ones), and closes its log. Returns what to publish once `tx` has committed.
    */
   async writeResult(tx: Sql, jobId: string, payload: object): Promise<JobEvent[]> {
+    this.remoteWatch.delete(jobId);
     const mine = this.pending.filter((ev) => ev.jobId === jobId);
     this.pending = this.pending.filter((ev) => ev.jobId !== jobId);
     let next = this.nextSeq.get(jobId);
@@ -168,7 +169,9 @@ export class EventLog {
   }
 
   /** Another instance's clients watch the job until `until` (epoch ms): its events are stored at once, as if watched here. */
-  watchedElsewhere(jobId: string, until: number): void {
+  watchedElsewhere(jobId: string, until: number, now = Date.now()): void {
+    // Every instance hears every announcement, also of jobs it never runs: expired ones are swept as they pile up.
+    if (this.remoteWatch.size >= 1000) for (const [id, t] of this.remoteWatch) if (t <= now) this.remoteWatch.delete(id);
     this.remoteWatch.set(jobId, until);
   }
 
