@@ -172,7 +172,8 @@ ${notes.map((n) => `- ${n}`).join("\n")}
   from a process of its own (scripts/bench/pg-floor.mjs) over 10 connections: its statements and parameters are
   captured from PostgreSQL's statement log of one gateway submit (fresh UUIDs per replay), so the floor follows
   the code. Rounds floor, gateway, gateway, floor (5 s, after 1 s warm-ups) on the same database; then the floor
-  again without the NOTIFY and without the counter triggers, to show where its own limit lies.
+  again without the counter triggers (and without a NOTIFY, should the captured transaction have one), to show
+  where its own limit lies.
 - **P7**: 1, 2 and 3 gateways on one PostgreSQL database (fresh per count), each with
   \`CLAUDEGATE_CONCURRENCY=4\` and a CLI that is a shell script sleeping 1 s (scripts/bench/sleep-cli.sh). Jobs
   for the whole measurement are submitted round robin while the queue is paused, then it is resumed; the figure
@@ -180,8 +181,10 @@ ${notes.map((n) => `- ${n}`).join("\n")}
   count of the jobs whose \`completed_at\` lies in it (a plain count is off by up to one bunch of 4 completions).
 - **P8**: two gateways on one PostgreSQL database; P3's scripted CLI (100 stamped chunks 20 ms apart) runs on B,
   and P3's harness reads the job with 100 subscribers on A (across instances: B's COMMIT, NOTIFY, A's read of
-  the rows) or on B (one instance). Rounds across, on B, on B, across; samples pooled. With
-  \`track_commit_timestamp\`, each stored chunk's CLI stamp, \`created_at\` and commit time split the latency.
+  the rows) or on B (one instance). A announces a job its clients watch on \`cg_watch\`, so B stores its chunks
+  at once rather than after its 15 ms batching window. Rounds across, on B, on B, across; samples pooled. With
+  \`track_commit_timestamp\`, each stored chunk's CLI stamp, \`created_at\` and commit time split the latency;
+  an idle LISTEN client of the bench's own times the NOTIFYs.
 
 Every gateway is the built server (\`.output/server/index.mjs\`, rebuilt by the bench) in its own process with its
 own SQLite file (P6–P8: its PostgreSQL database). \`BENCH_CPU_PROF=<dir> npm run bench\` also writes a V8 CPU profile of each gateway process.
