@@ -146,6 +146,8 @@ ${notes.map((n) => `- ${n}`).join("\n")}
   baseline spawns the same CLI with the argv and environment the gateway used (recorded by a first gateway run
   whose CLI is a capturing script), prompt on stdin, timed from spawn to exit. Gateway and direct runs alternate
   (G D, D G, …) after 2 untimed warm-up rounds; the added latency is the median of the 30 paired differences.
+  These gateways run with \`CLAUDEGATE_SANDBOX=off\`; the sandbox's own cost pairs each job with one on a twin
+  gateway with \`CLAUDEGATE_SANDBOX=auto\` (bwrap where it works), alternating (O S, S O, …).
 - **P2**: autocannon (10 connections, 5 s rounds in the order bare, gateway, gateway, bare, after 1 s warm-ups):
   \`POST /api/v1/jobs\` with a small prompt on a gateway whose queue is paused with \`POST /api/v1/queue/pause\`
   (every 202 is a committed SQLite row), against a bare \`node:http\` server in its own process that reads and
@@ -161,6 +163,16 @@ ${notes.map((n) => `- ${n}`).join("\n")}
 - **P5**: 100,000 submits, 16 in flight over keep-alive connections, on a paused queue with
   \`CLAUDEGATE_QUEUE_SIZE\` above that, after 1,000 warm-up submits; \`VmRSS\` before and after, and the median
   latency of the first and of the last 1,000 submits.
+- **T1**: P2's load in 5 s rounds (operator, tenants, tenants, operator): submits with the operator key against
+  submits cycling through 100 tenant keys (each misses the operator keys, then finds its tenant by the SHA-256
+  of the key; its job carries an owner); also the gateway's CPU time per submit in each kind of round.
+- **O1**: P2's load on one gateway with its key-less metrics listener (\`CLAUDEGATE_METRICS_ADDR\`), in 4 s
+  rounds with and without a scraper reading \`/metrics\` every second (on, off, off, on, …); also the CPU time of
+  one scrape on the idle gateway, as a share of its thread at one scrape a second.
+- **P11**: 30 sequential jobs through a gateway keeping one CLI warm (\`CLAUDEGATE_WARM_PROCESSES=1\`, real CLI,
+  P1's fake Messages API), interleaved with 30 direct cold runs of the gateway's exact cold argv and environment:
+  submit → first \`chunk\` against spawn → first text delta, submit → \`result\` against spawn → exit, and the
+  RSS of the idle warm process.
 - **M1**: 50 raw sockets that send one request each and stop reading once the status line has arrived: 25 on
   the SSE stream (from the start) of a job with 10,000,000 bytes of answer in 4 KiB chunks, 25 on
   \`GET /api/v1/jobs?limit=100\` over 100 jobs with a 10,000,000-byte result each (scripts/bench/stamp-cli.mjs
