@@ -61,6 +61,8 @@ export async function run({ log }) {
     const loads = [];
     // Per cross round: ms from A's cg_watch announcement being heard to the first chunk's append on B (> 0: in time).
     const watchLead = [];
+    // Per round: its p50 and, to tell a slow round's cause, its stages' p50s (appended → committed, → NOTIFY heard).
+    const perRound = [];
     for (const which of ORDER) {
       const r = await roundOn(b, which === "cross" ? a : b, a);
       const s = summary(r.latencies);
@@ -78,6 +80,10 @@ export async function run({ log }) {
         const at = heard.get(`${r.jobId} ${row.seq}`);
         if (at !== undefined) stages[which].notify.push(at - Number(row.committed));
       }
+      const mine = rows.map((row) => ({ commit: Number(row.committed) - Number(row.created_at), heard: heard.get(`${r.jobId} ${row.seq}`) - Number(row.committed) }));
+      perRound.push(
+        `${which} ${fmt(s.p50, 1)} (${fmt(percentile(mine.map((m) => m.commit), 50), 1)} / ${fmt(percentile(mine.map((m) => m.heard).filter(Number.isFinite), 50), 1)}, load ${fmt(os.loadavg()[0], 1)})`,
+      );
       loads.push(os.loadavg()[0]);
     }
     const cross = summary(samples.cross);
@@ -109,6 +115,7 @@ export async function run({ log }) {
         `P8: ${fmt(cross.n)} cross-instance and ${fmt(local.n)} one-instance samples (${CHUNKS} chunks ${INTERVAL_MS} ms apart × ${SUBSCRIBERS} readers in 2 ` +
           `reader processes, rounds ${ORDER.join(", ")}); max ${fmt(cross.max, 1)} ms across, ${fmt(local.max, 1)} ms on one instance. ` +
           `Load average during the rounds ${fmt(Math.min(...loads), 1)}–${fmt(Math.max(...loads), 1)} on ${os.cpus().length} cores. ` +
+          `Per round, p50 ms (its appended → committed / committed → NOTIFY heard p50s): ${perRound.join(", ")}. ` +
           `PostgreSQL ${pg.version}, durable defaults. Where the time goes (p50 per stage, ms resolution of created_at): across: ${stage("cross")}; ` +
           `one instance: ${stage("local")}. B writes a job's chunks at the end of the event-loop turn when a subscriber on B watches it ` +
           `or another instance has announced a watcher on cg_watch, else after a ${FLUSH_MS} ms batching window (runtime/gateway.ts, EventLog flushMs on PostgreSQL); ` +

@@ -42,7 +42,9 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
 
 const started = Date.now();
 const startLoad = os.loadavg().map((l) => l.toFixed(2)).join(", ");
-const busyAtStart = os.loadavg()[0] > os.cpus().length / 2;
+// The 1-minute load average after each scenario: other work on a shared machine often starts mid-run.
+const loadAfter = [];
+const busy = () => Math.max(Number(startLoad.split(", ")[0]), ...loadAfter.map(([, l]) => l)) > os.cpus().length / 2;
 const log = (msg) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
 
 const rows = [];
@@ -66,7 +68,8 @@ try {
       rows.push({ id, scenario: "(failed)", figure: "error", baseline: "—", target: "—", met: false });
       notes.push(`${id}: the scenario failed: ${String(err.message ?? err).split("\n")[0]}`);
     }
-    log(`${id}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    loadAfter.push([id, os.loadavg()[0]]);
+    log(`${id}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s (load average ${os.loadavg()[0].toFixed(2)})`);
   }
 } finally {
   if (!interrupted) await cleanup();
@@ -74,7 +77,7 @@ try {
 
 const elapsed = (Date.now() - started) / 1000;
 const table = renderTable(rows);
-if (busyAtStart) process.stdout.write(`\nNote: the machine was busy when the bench started (load average ${startLoad}).\n`);
+if (busy()) process.stdout.write(`\nNote: the machine was busy with other work (${loadSummary()}).\n`);
 process.stdout.write(`\n${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n\nTotal bench time: ${elapsed.toFixed(0)} s\n`);
 
 if (full) {
@@ -84,6 +87,13 @@ if (full) {
   log("partial run: docs/benchmarks.md left as it was");
 }
 process.exit(failed ? 1 : 0);
+
+/** E.g. "1-minute load average 1.25 at the start, up to 10.1 (after P8) on 2 cores". */
+function loadSummary() {
+  const [peakId, peak] = loadAfter.reduce((a, b) => (b[1] > a[1] ? b : a), ["", -1]);
+  const start = Number(startLoad.split(", ")[0]);
+  return `1-minute load average ${start.toFixed(2)} at the start${peak > start ? `, up to ${peak.toFixed(1)} (after ${peakId})` : ""} on ${os.cpus().length} cores`;
+}
 
 function renderTable(rows) {
   const lines = ["| id | scenario | figure | baseline | target | met? |", "|---|---|---|---|---|---|"];
@@ -115,6 +125,7 @@ function machine() {
     `- OS: ${os.type()} ${os.release()} (${os.arch()})`,
     `- Node: ${process.version}`,
     `- Load average at the start: ${startLoad}; at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}`,
+    `- 1-minute load average after each scenario: ${loadAfter.map(([id, l]) => `${id} ${l.toFixed(1)}`).join(", ")}`,
     `- Claude Code CLI: ${cli}`,
   ].join("\n");
 }
@@ -132,7 +143,7 @@ ${machine()}
 
 ## Results
 
-${busyAtStart ? `**The machine was busy with other work when this run started (1-minute load average ${startLoad.split(", ")[0]} on ${os.cpus().length} cores): expect noisier figures than on an idle machine.**\n\n` : ""}${table}
+${busy() ? `**The machine was busy with other work during this run (${loadSummary()}): expect noisier figures than on an idle machine.**\n\n` : ""}${table}
 
 ## Notes
 
