@@ -320,7 +320,9 @@ export function ensureExecutable(file) {
 /** Formats a number with `digits` decimals and thousands separators. */
 export function fmt(n, digits = 0) {
   if (!Number.isFinite(n)) return "n/a";
-  return n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const s = n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  // A small negative (e.g. a median off by clock resolution) rounds to zero: print no sign.
+  return /^-0(\.0+)?$/.test(s) ? s.slice(1) : s;
 }
 
 /**

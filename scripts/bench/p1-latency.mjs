@@ -136,10 +136,15 @@ async function directRun(command, { argv, env, systemPrompt }, prompt) {
     const child = track(spawn(command, argv, { cwd, env, stdio: ["pipe", "pipe", "pipe"] }));
     let resultMs = NaN;
     let out = "";
+    let line = "";
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk) => {
-      if (Number.isNaN(resultMs) && (out + chunk).includes('{"type":"result"')) resultMs = performance.now() - t0;
       out = (out + chunk).slice(-4096);
+      // The result line by its top-level type: the CLI (2.1.332) no longer writes "type" as its first key.
+      if (!Number.isNaN(resultMs)) return;
+      const lines = (line + chunk).split("\n");
+      line = lines.pop();
+      if (lines.some(isResultLine)) resultMs = performance.now() - t0;
     });
     child.stderr.resume();
     child.stdin.on("error", () => {});
@@ -150,6 +155,15 @@ async function directRun(command, { argv, env, systemPrompt }, prompt) {
     return { exitMs, resultMs };
   } finally {
     rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+function isResultLine(text) {
+  if (!text.includes('"result"')) return false;
+  try {
+    return JSON.parse(text).type === "result";
+  } catch {
+    return false;
   }
 }
 

@@ -1,13 +1,15 @@
 // P8: chunk latency across instances. Two gateways on one PostgreSQL database; the job runs on instance B (the
 // scripted CLI stamp-cli.mjs, as in P3: 100 chunks 20 ms apart, stamped with the wall clock right before each
 // write) and 100 SSE subscribers read it on instance A, where each chunk arrives by B's event batch → COMMIT →
-// NOTIFY → A's listener → A reads the rows → A's hub. The baseline is the same job read by the same 100
-// subscribers on B itself (one instance: B's hub). P3's harness measures both; rounds alternate cross, local,
+// NOTIFY → A's listener → A reads the rows → A's hub (A announces the job on cg_watch when its first subscriber
+// comes, so B stores the job's chunks at the end of each event-loop turn instead of every 15 ms). The baseline is
+// the same job read by the same 100 subscribers on B itself (one instance: B's hub). P3's harness measures both; rounds alternate cross, local,
 // local, cross and their samples are pooled. Where the time goes: PostgreSQL records each transaction's commit
 // time (track_commit_timestamp), so every stored chunk gives CLI write (its stamp) → appended on B (created_at)
 // → committed on B (the commit timestamp, before the WAL flush); the rest of a reader's latency is the flush,
 // NOTIFY, A's read of the rows and the fan-out; a LISTEN client of the bench's own (idle) notes when each
-// event's notification arrives, which splits that rest into PostgreSQL's part and A's.
+// event's notification arrives, which splits that rest into PostgreSQL's part and A's; it also notes when A's
+// cg_watch announcement of each job arrives, to check that it came before the job's first chunk.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import os from "node:os";
@@ -36,32 +38,52 @@ export async function run({ log }) {
     gws.push(b);
     // Arrival time of each announced event (`<job> <first seq> <last seq>` lines on cg_events).
     const heard = new Map();
+    // Arrival time of each job's first cg_watch announcement (job ids, one a line).
+    const watchHeard = new Map();
     const listener = new pgClient.Client({ connectionString: url });
     listener.on("error", () => {}); // the server stopping under it after a failed round
     await listener.connect();
     listener.on("notification", (n) => {
       const at = performance.timeOrigin + performance.now();
+      if (n.channel === "cg_watch") {
+        for (const job of (n.payload ?? "").split("\n")) if (job && !watchHeard.has(job)) watchHeard.set(job, at);
+        return;
+      }
       for (const line of (n.payload ?? "").split("\n")) {
         const [job, first, last] = line.split(" ");
         for (let seq = Number(first); seq <= Number(last); seq++) heard.set(`${job} ${seq}`, at);
       }
     });
     await listener.query("LISTEN cg_events");
+    await listener.query("LISTEN cg_watch");
     const samples = { cross: [], local: [] };
     const stages = { cross: { append: [], commit: [], notify: [] }, local: { append: [], commit: [], notify: [] } };
     const loads = [];
+    // Per cross round: ms from A's cg_watch announcement being heard to the first chunk's append on B (> 0: in time).
+    const watchLead = [];
+    // Per round: its p50 and, to tell a slow round's cause, its stages' p50s (appended → committed, → NOTIFY heard).
+    const perRound = [];
     for (const which of ORDER) {
       const r = await roundOn(b, which === "cross" ? a : b, a);
       const s = summary(r.latencies);
       log(`${which}: p50 ${fmt(s.p50, 2)} / p99 ${fmt(s.p99, 2)} ms`);
       samples[which].push(...r.latencies);
-      for (const row of await pg.query("p8", STAGES, [r.jobId])) {
+      const rows = await pg.query("p8", STAGES, [r.jobId]);
+      if (which === "cross") {
+        const w = watchHeard.get(r.jobId);
+        watchLead.push(w === undefined ? "not heard" : `${fmt(Math.min(...rows.map((row) => Number(row.created_at))) - w, 0)} ms`);
+      }
+      for (const row of rows) {
         const stamp = Number(/"text":"@(\d+\.\d+);"/.exec(row.data)?.[1]);
         stages[which].append.push(Number(row.created_at) - stamp);
         stages[which].commit.push(Number(row.committed) - Number(row.created_at));
         const at = heard.get(`${r.jobId} ${row.seq}`);
         if (at !== undefined) stages[which].notify.push(at - Number(row.committed));
       }
+      const mine = rows.map((row) => ({ commit: Number(row.committed) - Number(row.created_at), heard: heard.get(`${r.jobId} ${row.seq}`) - Number(row.committed) }));
+      perRound.push(
+        `${which} ${fmt(s.p50, 1)} (${fmt(percentile(mine.map((m) => m.commit), 50), 1)} / ${fmt(percentile(mine.map((m) => m.heard).filter(Number.isFinite), 50), 1)}, load ${fmt(os.loadavg()[0], 1)})`,
+      );
       loads.push(os.loadavg()[0]);
     }
     const cross = summary(samples.cross);
@@ -93,9 +115,11 @@ export async function run({ log }) {
         `P8: ${fmt(cross.n)} cross-instance and ${fmt(local.n)} one-instance samples (${CHUNKS} chunks ${INTERVAL_MS} ms apart × ${SUBSCRIBERS} readers in 2 ` +
           `reader processes, rounds ${ORDER.join(", ")}); max ${fmt(cross.max, 1)} ms across, ${fmt(local.max, 1)} ms on one instance. ` +
           `Load average during the rounds ${fmt(Math.min(...loads), 1)}–${fmt(Math.max(...loads), 1)} on ${os.cpus().length} cores. ` +
+          `Per round, p50 ms (its appended → committed / committed → NOTIFY heard p50s): ${perRound.join(", ")}. ` +
           `PostgreSQL ${pg.version}, durable defaults. Where the time goes (p50 per stage, ms resolution of created_at): across: ${stage("cross")}; ` +
-          `one instance: ${stage("local")}. B writes a job's chunks at the end of the event-loop turn when a subscriber on B watches it, ` +
-          `else after a ${FLUSH_MS} ms batching window (runtime/gateway.ts, EventLog flushMs on PostgreSQL).`,
+          `one instance: ${stage("local")}. B writes a job's chunks at the end of the event-loop turn when a subscriber on B watches it ` +
+          `or another instance has announced a watcher on cg_watch, else after a ${FLUSH_MS} ms batching window (runtime/gateway.ts, EventLog flushMs on PostgreSQL); ` +
+          `A's cg_watch announcement of the job was heard before B appended its first chunk by: ${watchLead.join(", ")} (cross rounds).`,
       ],
     };
   } finally {

@@ -42,7 +42,9 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
 
 const started = Date.now();
 const startLoad = os.loadavg().map((l) => l.toFixed(2)).join(", ");
-const busyAtStart = os.loadavg()[0] > os.cpus().length / 2;
+// The 1-minute load average after each scenario: other work on a shared machine often starts mid-run.
+const loadAfter = [];
+const busy = () => Math.max(Number(startLoad.split(", ")[0]), ...loadAfter.map(([, l]) => l)) > os.cpus().length / 2;
 const log = (msg) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
 
 const rows = [];
@@ -66,7 +68,8 @@ try {
       rows.push({ id, scenario: "(failed)", figure: "error", baseline: "—", target: "—", met: false });
       notes.push(`${id}: the scenario failed: ${String(err.message ?? err).split("\n")[0]}`);
     }
-    log(`${id}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    loadAfter.push([id, os.loadavg()[0]]);
+    log(`${id}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s (load average ${os.loadavg()[0].toFixed(2)})`);
   }
 } finally {
   if (!interrupted) await cleanup();
@@ -74,7 +77,7 @@ try {
 
 const elapsed = (Date.now() - started) / 1000;
 const table = renderTable(rows);
-if (busyAtStart) process.stdout.write(`\nNote: the machine was busy when the bench started (load average ${startLoad}).\n`);
+if (busy()) process.stdout.write(`\nNote: the machine was busy with other work (${loadSummary()}).\n`);
 process.stdout.write(`\n${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n\nTotal bench time: ${elapsed.toFixed(0)} s\n`);
 
 if (full) {
@@ -84,6 +87,13 @@ if (full) {
   log("partial run: docs/benchmarks.md left as it was");
 }
 process.exit(failed ? 1 : 0);
+
+/** E.g. "1-minute load average 1.25 at the start, up to 10.1 (after P8) on 2 cores". */
+function loadSummary() {
+  const [peakId, peak] = loadAfter.reduce((a, b) => (b[1] > a[1] ? b : a), ["", -1]);
+  const start = Number(startLoad.split(", ")[0]);
+  return `1-minute load average ${start.toFixed(2)} at the start${peak > start ? `, up to ${peak.toFixed(1)} (after ${peakId})` : ""} on ${os.cpus().length} cores`;
+}
 
 function renderTable(rows) {
   const lines = ["| id | scenario | figure | baseline | target | met? |", "|---|---|---|---|---|---|"];
@@ -115,6 +125,7 @@ function machine() {
     `- OS: ${os.type()} ${os.release()} (${os.arch()})`,
     `- Node: ${process.version}`,
     `- Load average at the start: ${startLoad}; at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}`,
+    `- 1-minute load average after each scenario: ${loadAfter.map(([id, l]) => `${id} ${l.toFixed(1)}`).join(", ")}`,
     `- Claude Code CLI: ${cli}`,
   ].join("\n");
 }
@@ -132,7 +143,7 @@ ${machine()}
 
 ## Results
 
-${busyAtStart ? `**The machine was busy with other work when this run started (1-minute load average ${startLoad.split(", ")[0]} on ${os.cpus().length} cores): expect noisier figures than on an idle machine.**\n\n` : ""}${table}
+${busy() ? `**The machine was busy with other work during this run (${loadSummary()}): expect noisier figures than on an idle machine.**\n\n` : ""}${table}
 
 ## Notes
 
@@ -146,6 +157,8 @@ ${notes.map((n) => `- ${n}`).join("\n")}
   baseline spawns the same CLI with the argv and environment the gateway used (recorded by a first gateway run
   whose CLI is a capturing script), prompt on stdin, timed from spawn to exit. Gateway and direct runs alternate
   (G D, D G, …) after 2 untimed warm-up rounds; the added latency is the median of the 30 paired differences.
+  These gateways run with \`CLAUDEGATE_SANDBOX=off\`; the sandbox's own cost pairs each job with one on a twin
+  gateway with \`CLAUDEGATE_SANDBOX=auto\` (bwrap where it works), alternating (O S, S O, …).
 - **P2**: autocannon (10 connections, 5 s rounds in the order bare, gateway, gateway, bare, after 1 s warm-ups):
   \`POST /api/v1/jobs\` with a small prompt on a gateway whose queue is paused with \`POST /api/v1/queue/pause\`
   (every 202 is a committed SQLite row), against a bare \`node:http\` server in its own process that reads and
@@ -161,6 +174,16 @@ ${notes.map((n) => `- ${n}`).join("\n")}
 - **P5**: 100,000 submits, 16 in flight over keep-alive connections, on a paused queue with
   \`CLAUDEGATE_QUEUE_SIZE\` above that, after 1,000 warm-up submits; \`VmRSS\` before and after, and the median
   latency of the first and of the last 1,000 submits.
+- **T1**: P2's load in 5 s rounds (operator, tenants, tenants, operator): submits with the operator key against
+  submits cycling through 100 tenant keys (each misses the operator keys, then finds its tenant by the SHA-256
+  of the key; its job carries an owner); also the gateway's CPU time per submit in each kind of round.
+- **O1**: P2's load on one gateway with its key-less metrics listener (\`CLAUDEGATE_METRICS_ADDR\`), in 4 s
+  rounds with and without a scraper reading \`/metrics\` every second (on, off, off, on, …); also the CPU time of
+  one scrape on the idle gateway, as a share of its thread at one scrape a second.
+- **P11**: 30 sequential jobs through a gateway keeping one CLI warm (\`CLAUDEGATE_WARM_PROCESSES=1\`, real CLI,
+  P1's fake Messages API), interleaved with 30 direct cold runs of the gateway's exact cold argv and environment:
+  submit → first \`chunk\` against spawn → first text delta, submit → \`result\` against spawn → exit, and the
+  RSS of the idle warm process.
 - **M1**: 50 raw sockets that send one request each and stop reading once the status line has arrived: 25 on
   the SSE stream (from the start) of a job with 10,000,000 bytes of answer in 4 KiB chunks, 25 on
   \`GET /api/v1/jobs?limit=100\` over 100 jobs with a 10,000,000-byte result each (scripts/bench/stamp-cli.mjs
@@ -172,7 +195,8 @@ ${notes.map((n) => `- ${n}`).join("\n")}
   from a process of its own (scripts/bench/pg-floor.mjs) over 10 connections: its statements and parameters are
   captured from PostgreSQL's statement log of one gateway submit (fresh UUIDs per replay), so the floor follows
   the code. Rounds floor, gateway, gateway, floor (5 s, after 1 s warm-ups) on the same database; then the floor
-  again without the NOTIFY and without the counter triggers, to show where its own limit lies.
+  again without the counter triggers (and without a NOTIFY, should the captured transaction have one), to show
+  where its own limit lies.
 - **P7**: 1, 2 and 3 gateways on one PostgreSQL database (fresh per count), each with
   \`CLAUDEGATE_CONCURRENCY=4\` and a CLI that is a shell script sleeping 1 s (scripts/bench/sleep-cli.sh). Jobs
   for the whole measurement are submitted round robin while the queue is paused, then it is resumed; the figure
@@ -180,8 +204,10 @@ ${notes.map((n) => `- ${n}`).join("\n")}
   count of the jobs whose \`completed_at\` lies in it (a plain count is off by up to one bunch of 4 completions).
 - **P8**: two gateways on one PostgreSQL database; P3's scripted CLI (100 stamped chunks 20 ms apart) runs on B,
   and P3's harness reads the job with 100 subscribers on A (across instances: B's COMMIT, NOTIFY, A's read of
-  the rows) or on B (one instance). Rounds across, on B, on B, across; samples pooled. With
-  \`track_commit_timestamp\`, each stored chunk's CLI stamp, \`created_at\` and commit time split the latency.
+  the rows) or on B (one instance). A announces a job its clients watch on \`cg_watch\`, so B stores its chunks
+  at once rather than after its 15 ms batching window. Rounds across, on B, on B, across; samples pooled. With
+  \`track_commit_timestamp\`, each stored chunk's CLI stamp, \`created_at\` and commit time split the latency;
+  an idle LISTEN client of the bench's own times the NOTIFYs.
 
 Every gateway is the built server (\`.output/server/index.mjs\`, rebuilt by the bench) in its own process with its
 own SQLite file (P6–P8: its PostgreSQL database). \`BENCH_CPU_PROF=<dir> npm run bench\` also writes a V8 CPU profile of each gateway process.
