@@ -57,7 +57,9 @@ export async function readBack(gw: GatewayProcess, row: ChaosRow, problems: stri
     const res = await gw.request("GET", `/api/v1/jobs/${encodeURIComponent(j.job_id)}/sse`);
     const text = res.status === 200 ? await res.text() : "";
     const last = text.trim().split("\n\n").at(-1) ?? "";
-    const data = /^data: (.*)$/m.exec(last)?.[1];
+    // Lines split at \n only (an SSE line ends at CR or LF; a fuzzed prompt's U+2028 inside the data is no line
+    // end, though a regex's `.` and `$` treat it as one).
+    const data = last.split("\n").find((l) => l.startsWith("data: "))?.slice("data: ".length);
     let ok = res.status === 200 && /^event: result$/m.test(last) && data !== undefined;
     try {
       ok &&= JSON.parse(data!).status === j.status;
