@@ -1,5 +1,5 @@
 import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
-import { BACKEND_ENV, BACKENDS, type Backend } from "./test/support/test-backend.js"; // ".js": the config loader wants an extension (it resolves to the .ts)
+import { BACKEND_ENV, BACKENDS, type Backend } from "./test/support/backends.js"; // ".js": the config loader wants an extension (it resolves to the .ts)
 
 // The suite runs once per database backend, as vitest projects (one test tree, not a copy): `sqlite` runs every
 // test file; `postgres` runs the end-to-end tests (the ones a backend can change) plus the checks of the test

@@ -7,12 +7,9 @@
 //   const url = await databaseUrlFor(gw.dataDir);   // the same key gives the same database (restart tests)
 import type { TestPostgres } from "./postgres";
 
-/** The backends the suite runs on, in the order the projects run; vitest.config.ts builds one project per entry. */
-export const BACKENDS = ["sqlite", "postgres"] as const;
-export type Backend = (typeof BACKENDS)[number];
+import { BACKEND_ENV, BACKENDS, type Backend } from "./backends";
 
-/** The environment variable each vitest project sets (vitest.config.ts). */
-export const BACKEND_ENV = "CG_TEST_BACKEND";
+export { BACKEND_ENV, BACKENDS, type Backend };
 
 export function testBackend(): Backend {
   const v = process.env[BACKEND_ENV] ?? "sqlite"; // a file run outside the projects (e.g. by a script) is on sqlite
