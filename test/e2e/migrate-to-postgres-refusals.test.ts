@@ -1,42 +1,27 @@
 // `migrate-to-postgres` refusing, as a user meets it: one line on stderr, exit 1, the target as it was. Also the
 // npm script exactly as the README writes it.
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openDatabase } from "../../runtime/store/database";
 import { migrate } from "../../runtime/store/pg/migrate";
-import { createPool } from "../../runtime/store/pg/pool";
 import { ROOT } from "../support/gateway-process";
-import { runMigrate as run } from "../support/migrate-command";
+import { migrationScratch, runMigrate as run } from "../support/migrate-command";
 import { startPostgres, type TestPostgres } from "../support/postgres";
 
 let server: TestPostgres;
-const pools: pg.Pool[] = [];
-const dirs: string[] = [];
+const scratch = migrationScratch();
 beforeAll(async () => {
   server = await startPostgres();
 });
 afterAll(async () => {
-  await Promise.all(pools.map((p) => p.end()));
+  await scratch.cleanup();
   await server?.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "cg-migrate-"));
-  dirs.push(d);
-  return d;
-}
-
-function pool(url: string): pg.Pool {
-  const p = createPool(url);
-  pools.push(p);
-  return p;
-}
+const { tempDir, pool } = scratch;
 
 describe("migrate-to-postgres: refusals, one line on stderr and exit 1", () => {
   let file: string;

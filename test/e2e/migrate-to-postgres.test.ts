@@ -2,45 +2,31 @@
 // real gateway (tenant, sessions, a workspace file, a webhook delivery, an idempotency key, a paused queue, a
 // deleted job) is copied into a real PostgreSQL, every table compared row by row; a large copy in bounded memory.
 // The refusals: migrate-to-postgres-refusals.test.ts.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openDatabase } from "../../runtime/store/database";
-import { createPool } from "../../runtime/store/pg/pool";
 import { NOT_DATA } from "../../runtime/store/pg/copy-plan";
 import { API_KEY, FAKE_CLI, GatewayProcess, waitUntil } from "../support/gateway-process";
-import { runMigrate as run } from "../support/migrate-command";
+import { migrationScratch, runMigrate as run } from "../support/migrate-command";
 import { startPostgres, type TestPostgres } from "../support/postgres";
 import { createTenant, submitAs } from "../support/tenants";
 import { startReceiver, type Receiver } from "../support/webhook-receiver";
 
 let server: TestPostgres;
 let receiver: Receiver;
-const pools: pg.Pool[] = [];
-const dirs: string[] = [];
+const scratch = migrationScratch();
 beforeAll(async () => {
   [server, receiver] = await Promise.all([startPostgres(), startReceiver("127.0.0.1")]);
 });
 afterAll(async () => {
-  await Promise.all(pools.map((p) => p.end()));
+  await scratch.cleanup();
   await Promise.all([server?.stop(), receiver?.close()]);
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "cg-migrate-"));
-  dirs.push(d);
-  return d;
-}
-
-function pool(url: string): pg.Pool {
-  const p = createPool(url);
-  pools.push(p);
-  return p;
-}
+const { tempDir, pool } = scratch;
 
 /** Every data table of the SQLite file (what the copy must carry). */
 function sqliteTables(file: string): string[] {
@@ -89,7 +75,7 @@ describe("migrate-to-postgres: a gateway's database", () => {
       env: { CLAUDEGATE_CLAUDE_PATH: FAKE_CLI, CLAUDEGATE_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1", CLAUDEGATE_WEBHOOK_RETRY_SCHEDULE: "0.3" },
     });
     file = join(gw.dataDir, "claudegate.db");
-    dirs.push(gw.dataDir);
+    scratch.removeLater(gw.dataDir);
     url = await server.createDatabase();
 
     // An operator job with a webhook and an idempotency key.

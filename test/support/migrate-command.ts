@@ -1,7 +1,11 @@
 // Runs the built `migrate-to-postgres` command (.output/server/commands/migrate-to-postgres.mjs) as a user would:
 // a child process with a bare environment, its exit, stdout and stderr recorded.
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type pg from "pg";
+import { createPool } from "../../runtime/store/pg/pool";
 import { ROOT } from "./gateway-process";
 
 export const MIGRATE_COMMAND = join(ROOT, ".output/server/commands/migrate-to-postgres.mjs");
@@ -34,4 +38,30 @@ export function runMigrate(
       res({ code, signal, stdout, stderr, ms: Math.round(performance.now() - t0), lastLine: stderr.split("\n").at(-2) }),
     ),
   );
+}
+
+/** Temporary directories and pools a migration test makes, all removed by `cleanup()` (its afterAll). */
+export function migrationScratch() {
+  const pools: pg.Pool[] = [];
+  const dirs: string[] = [];
+  return {
+    tempDir(): string {
+      const d = mkdtempSync(join(tmpdir(), "cg-migrate-"));
+      dirs.push(d);
+      return d;
+    },
+    /** A directory made elsewhere (a gateway's data directory), removed with the others. */
+    removeLater(dir: string): void {
+      dirs.push(dir);
+    },
+    pool(url: string): pg.Pool {
+      const p = createPool(url);
+      pools.push(p);
+      return p;
+    },
+    async cleanup(): Promise<void> {
+      await Promise.all(pools.map((p) => p.end()));
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    },
+  };
 }
