@@ -34,7 +34,6 @@ interface PageRow {
 /** Tells other instances that events were stored (PostgreSQL NOTIFY), inside the transaction that stored them. */
 export type Announce = (tx: Sql, events: readonly JobEvent[]) => Promise<void>;
 
-const INSERT = "INSERT INTO job_events (job_id, seq, event, data, created_at) VALUES (?, ?, ?, ?, ?)";
 /** Rows per INSERT statement: a dense token stream is thousands of events a second, one round trip each is too slow. */
 const ROWS_PER_INSERT = 200;
 
@@ -133,7 +132,7 @@ export class EventLog {
    */
   async writeFirst(tx: Sql, jobId: string, event: EventName, payload: object): Promise<JobEvent> {
     const ev = makeEvent(jobId, 1, event, payload);
-    await tx.run(INSERT, [ev.jobId, ev.seq, ev.event, ev.data, ev.createdAt]);
+    await insertEvents(tx, [ev]);
     return ev;
   }
 
@@ -204,7 +203,6 @@ export class EventLog {
   }
 
   private async write(batch: JobEvent[]): Promise<void> {
-    const insert = (sql: Sql, ev: JobEvent) => sql.run(INSERT, [ev.jobId, ev.seq, ev.event, ev.data, ev.createdAt]);
     let stored: JobEvent[];
     try {
       await this.sql.transaction(async (tx) => {
@@ -229,7 +227,7 @@ export class EventLog {
       for (const ev of batch) {
         try {
           await this.sql.transaction(async (tx) => {
-            await insert(tx, ev);
+            await insertEvents(tx, [ev]);
             await this.announce?.(tx, [ev]);
           });
           stored.push(ev);
