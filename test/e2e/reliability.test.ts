@@ -87,10 +87,18 @@ describe("Idempotency-Key", () => {
     );
     let raw = "";
     sock.on("data", (d) => (raw += d));
-    const busy = await waitUntil(async () => {
-      const r = await submit({ prompt: "[[reply:slow body]] idem-3" }, "order-3003");
-      return r.status === 409 && r;
-    }, 5_000, "the 409");
+    // The gateway may read another connection before it accepts this one. Until it has, a probe with the key
+    // must not make a job (which would answer the key for good): an invalid body gets a 400 and stores nothing.
+    let probe: unknown;
+    await waitUntil(async () => {
+      const r = await submit({ prompt: 7 }, "order-3003");
+      probe = [r.status, r.body, raw];
+      return r.status === 409;
+    }, 10_000, "the first request to be taken").catch((err) => {
+      throw new Error(`${err.message}; last probe: ${JSON.stringify(probe)}`);
+    });
+    const busy = await submit({ prompt: "[[reply:slow body]] idem-3" }, "order-3003");
+    expect(busy.status).toBe(409);
     expect(busy.body).toEqual({ error: "a request with this Idempotency-Key is still being handled" });
     sock.write(body.slice(10)); // no half-close: the answer comes after the commit, a turn later
     await waitUntil(() => raw.includes("\r\n\r\n{"), 5_000, "the first response");

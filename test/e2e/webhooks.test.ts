@@ -96,7 +96,8 @@ describe("webhooks", () => {
       expect((await gw.json("GET", `/api/v1/jobs/${b.job_id}/deliveries`)).status).toBe(404);
       expect((await gw.json("POST", `/api/v1/jobs/${a.job_id}/cancel`)).status).toBe(200);
       await waitUntil(() => r.received.length === 1, 10_000, "the callback");
-      expect((await deliveries(gw, a.job_id))[0]).toMatchObject({ status: "delivered" });
+      // The receiver has the call before the gateway has recorded its answer: wait for the record.
+      expect((await settled(gw, a.job_id))[0]).toMatchObject({ status: "delivered" });
       const bodies = r.received.map((x) => JSON.parse(x.body));
       expect(bodies.map((x) => [x.job_id, x.type, x.status, x.error])).toEqual([[a.job_id, "job.cancelled", "cancelled", "job cancelled by user"]]);
     } finally {
