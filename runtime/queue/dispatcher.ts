@@ -4,13 +4,11 @@
 // processes never exceeds the limit even while one lingers after its result. A run is closed once its job
 // left `processing` for its attempt (finished, cancelled, deleted, requeued): what it says after that is dropped.
 // A run that ends without an outcome (its worker says `end`, or its thread dies) fails its job as `run_lost`.
-import type { MessagePort } from "node:worker_threads";
 import type { Config } from "../config";
 import type { Job } from "../job/job";
 import type { EventLog } from "../events/event-log";
 import type { Claimant, JobStore } from "../store/job-store";
 import type { Finish } from "../job/run-outcome";
-import { finishJob } from "../job/finish";
 import { checkStructuredOutput } from "../job/structured-output";
 import type { Webhooks } from "../webhooks/webhooks";
 import { buildRunSpec } from "../cli/run-spec";
@@ -18,35 +16,13 @@ import { cliErrorDetail } from "../cli/stderr-detail";
 import type { CliPool } from "./cli-pool";
 import type { WarmPool } from "./warm-pool";
 import type { WorkerMessage } from "./run-protocol";
+import { newRun, track, writesSettled, type Run } from "./run";
+import { storeOutcome } from "./store-outcome";
 import type { QueuePause } from "./queue-pause";
 import { jobFields, log } from "../log";
 import * as observe from "../metrics/observe";
 import type { RequeueReason } from "../metrics/labels";
 import type { FileData, WorkspaceStore } from "../workspace/workspace-store";
-
-interface Run {
-  job: Job;
-  /** Absent while the session's workspace is being read, before the worker is asked to run. */
-  port?: MessagePort;
-  pid?: number;
-  /** The job left `processing` for this attempt (or is about to): the run's later messages are dropped. */
-  closed: boolean;
-  /** The worker said `end` (or its thread died): the slot is free. */
-  ended: boolean;
-  /** tool_use blocks the run reported: the job's tool_calls. */
-  toolCalls: number;
-  /** The workspace the run left, being stored: the session's next turn waits for it. */
-  saving?: Promise<void>;
-  /** A text chunk has arrived (the time to the first one is measured). */
-  chunked: boolean;
-  /** Writes the run started (its outcome, transcript): the slot and the session are released after them. */
-  writes: Promise<unknown>[];
-  /** When it was claimed (performance.now()): a lease renewal begun before it cannot know of it. */
-  claimedAt: number;
-}
-
-/** The waits between tries to store a run's outcome while the database is away. */
-const OUTCOME_RETRIES_MS = [500, 1000, 2000, 4000, 8000];
 
 /** The longest text of a worker thread's error kept in a job's `error`. */
 const MAX_WORKER_ERROR_CHARS = 200;
@@ -134,9 +110,9 @@ export class Dispatcher {
     this.events.append(job.id, "status", { status: "processing", attempt: job.attempts });
     observe.jobStarted(job);
     log("info", "job started", { ...jobFields(job), attempt: job.attempts });
-    const run: Run = { job, closed: false, ended: false, chunked: false, toolCalls: 0, writes: [], claimedAt };
+    const run = newRun(job, claimedAt);
     this.running.set(job.id, run); // the slot is taken from the claim on
-    this.track(run, this.webhooks.jobStarted(this.store.sql, job));
+    track(run, this.webhooks.jobStarted(this.store.sql, job));
     this.prepare(run).then(
       ({ files, transcript }) => this.launch(run, files, transcript),
       (err: unknown) => {
@@ -154,13 +130,6 @@ export class Dispatcher {
     if (!this.workspaces) return { files: [], transcript };
     const source = job.fork ? ((await this.store.sessions.get(job.sessionId))?.parentId ?? job.sessionId) : job.sessionId;
     return { files: await this.workspaces.filesOf(source), transcript };
-  }
-
-  /** A write of the run's that must land before its slot and session are released; a failure is logged. */
-  private track(run: Run, write: Promise<unknown>): void {
-    run.writes.push(
-      write.catch((err: unknown) => log("error", "a run's write failed", { ...jobFields(run.job), error: String((err as Error)?.message ?? err) })),
-    );
   }
 
   private launch(run: Run, files: FileData[], transcript: Awaited<ReturnType<JobStore["sessions"]["forRun"]>>): void {
@@ -211,7 +180,7 @@ export class Dispatcher {
     }
     if (m.t === "transcript") {
       // Sent once the CLI is gone, so the file was whole; stored unless the session was deleted meanwhile.
-      this.track(run, this.store.sessions.save(run.job.sessionId, run.job.id, { cliSessionId: m.cliSessionId, data: m.data }));
+      track(run, this.store.sessions.save(run.job.sessionId, run.job.id, { cliSessionId: m.cliSessionId, data: m.data }));
       return;
     }
     // Chunks already on their way when the job was cancelled (or finished) must not follow its result.
@@ -233,7 +202,7 @@ export class Dispatcher {
         break;
       case "retry": {
         const retrying = { attempt: m.attempt, max_retries: m.maxRetries, delay_ms: m.delayMs, error_status: m.errorStatus };
-        this.track(run, this.store.setRetrying(run.job.id, run.job.attempts, retrying));
+        track(run, this.store.setRetrying(run.job.id, run.job.attempts, retrying));
         this.events.append(run.job.id, "status", { status: "processing", retrying });
         observe.cliRetried(run.job);
         log("info", "CLI retrying an API call", { ...jobFields(run.job), ...retrying });
@@ -252,7 +221,7 @@ export class Dispatcher {
         // The account, not the job, hit a limit: every queued job would fail the same way, so the job goes
         // back to the queue (its attempt refunded) and the queue waits until the limit resets.
         const until = m.limit.resetAt && m.limit.resetAt > Date.now() ? m.limit.resetAt : Date.now() + this.config.limitBackoffMs;
-        this.track(run, this.pause.pause(until, m.limit.message, "usage_limit"));
+        track(run, this.pause.pause(until, m.limit.message, "usage_limit"));
         log("warn", "usage limit: queue paused", { ...jobFields(run.job), until: new Date(until).toISOString(), reason: m.limit.message });
         this.requeue(run, "usage_limit", `usage limit reached; queue paused until ${new Date(until).toISOString()}`);
         break;
@@ -270,7 +239,7 @@ export class Dispatcher {
       observe.jobsRequeued(why);
       log("info", "job requeued", { ...jobFields(run.job), reason: why });
     })();
-    this.track(run, requeued);
+    track(run, requeued);
   }
 
   private finish(run: Run, f: Finish): void {
@@ -279,25 +248,7 @@ export class Dispatcher {
     // streams and queued its webhook.
     const counted = run.toolCalls > 0 ? { ...f, stats: { ...f.stats, tool_calls: run.toolCalls } } : f;
     const checked = checkStructuredOutput(run.job, counted);
-    this.track(run, this.storeOutcome(run, checked));
-  }
-
-  /**
-   * Stores a run's outcome. While the database is away it tries again with backoff (the compare-and-set makes a
-   * second try harmless), for about 15 s; after that the job stays `processing` without a run, and recovery (a
-   * lease running out, or the next start of a single gateway) runs it again.
-   */
-  private async storeOutcome(run: Run, f: Finish): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await finishJob(this, run.job.id, (store) => store.finish(run.job.id, run.job.attempts, f));
-        return;
-      } catch (err) {
-        if (attempt >= OUTCOME_RETRIES_MS.length) throw err;
-        log("warn", "could not store a run's outcome; retrying", { ...jobFields(run.job), error: String((err as Error)?.message ?? err) });
-        await new Promise((r) => setTimeout(r, OUTCOME_RETRIES_MS[attempt]));
-      }
-    }
+    track(run, storeOutcome(this, run, checked));
   }
 
   /** Fails a run that ended without an outcome, so its job never stays `processing` with nothing running. */
@@ -312,7 +263,7 @@ export class Dispatcher {
     run.ended = true;
     run.port?.close();
     // Its CLI is gone; once its outcome, transcript and files are stored, the session's next turn may run.
-    void Promise.all([...run.writes, run.saving])
+    void writesSettled(run)
       .then(() => this.store.sessions.release(run.job.sessionId, run.job.id))
       .catch((err: unknown) => log("error", "could not release a session", { ...jobFields(run.job), error: String((err as Error)?.message ?? err) }))
       .finally(() => {
