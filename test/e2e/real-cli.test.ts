@@ -115,8 +115,20 @@ describe("jobs run by the real CLI", () => {
     // 2.1.332 leaves $TMPDIR/claude-<uid>/fswatch-probe-* behind after every run: the worker gives each run its own.
     const job = await gw.submit({ prompt: "[[reply:ok]] tmp-1" });
     expect(await gw.waitJob(job.job_id)).toMatchObject({ status: "completed" });
+    // A recursive listing taken while a run's folder is being removed fails (ENOENT): that is "not yet".
+    const listing = () => {
+      try {
+        return readdirSync(gatewayTmp, { recursive: true }).map(String);
+      } catch {
+        return undefined;
+      }
+    };
     let left: string[] = [];
-    await waitUntil(() => (left = readdirSync(gatewayTmp, { recursive: true }).map(String)).length === 0, 10_000, "the runs' temporary files to go").catch(() => {});
+    await waitUntil(() => {
+      const now = listing();
+      if (now) left = now;
+      return now?.length === 0;
+    }, 10_000, "the runs' temporary files to go").catch(() => {});
     expect(left).toEqual([]);
   });
 });
