@@ -1,6 +1,7 @@
 // The queue's pause switch. While paused, submits are still accepted and nothing new starts; running jobs
 // finish. An operator pauses by hand (until resumed, or for a while); an account that hits its usage limit
 // pauses the queue until the limit resets, so every queued job does not fail in turn.
+import { SharedCopy } from "../store/shared-copy";
 import type { Sql } from "../store/sql/sql";
 
 export const PAUSE_SOURCES = ["operator", "usage_limit"] as const;
@@ -21,6 +22,8 @@ export interface PauseState {
  */
 export class QueuePause {
   private state: PauseState | undefined;
+  /** Reads of the row and changes made here, ordered: a stale read never undoes a pause or a resume. */
+  private readonly copy = new SharedCopy();
 
   constructor(
     private readonly sql: Sql,
@@ -29,19 +32,23 @@ export class QueuePause {
 
   /** Reads the row into memory (at start-up, and when another instance changed it). */
   async reload(): Promise<void> {
-    const row = await this.sql.get<{ until: number | null; reason: string; source: PauseSource; created_at: number }>(
-      "SELECT until, reason, source, created_at FROM queue_pause WHERE id = 1",
+    await this.copy.read(
+      () => this.sql.get<{ until: number | null; reason: string; source: PauseSource; created_at: number }>(
+        "SELECT until, reason, source, created_at FROM queue_pause WHERE id = 1",
+      ),
+      (row) => (this.state = row && { until: row.until, reason: row.reason, source: row.source, since: row.created_at }),
     );
-    this.state = row && { until: row.until, reason: row.reason, source: row.source, since: row.created_at };
   }
 
   async pause(until: number | null, reason: string, source: PauseSource, now = Date.now()): Promise<PauseState> {
     const state = { until, reason, source, since: now };
     this.state = state;
-    await this.sql.run(
-      "INSERT INTO queue_pause (id, until, reason, source, created_at) VALUES (1, ?, ?, ?, ?) " +
-        "ON CONFLICT(id) DO UPDATE SET until = excluded.until, reason = excluded.reason, source = excluded.source, created_at = excluded.created_at",
-      [until, reason, source, now],
+    await this.copy.change(() =>
+      this.sql.run(
+        "INSERT INTO queue_pause (id, until, reason, source, created_at) VALUES (1, ?, ?, ?, ?) " +
+          "ON CONFLICT(id) DO UPDATE SET until = excluded.until, reason = excluded.reason, source = excluded.source, created_at = excluded.created_at",
+        [until, reason, source, now],
+      ),
     );
     await this.onChange();
     return state;
@@ -49,7 +56,7 @@ export class QueuePause {
 
   async resume(): Promise<void> {
     this.state = undefined;
-    await this.sql.run("DELETE FROM queue_pause");
+    await this.copy.change(() => this.sql.run("DELETE FROM queue_pause"));
     await this.onChange();
   }
 

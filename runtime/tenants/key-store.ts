@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 // Keys are 32 random bytes: a plain SHA-256 identifies one without exposing it (no salt or KDF is needed).
 import { sha256 } from "../job/idempotency";
+import { SharedCopy } from "../store/shared-copy";
 import type { Sql } from "../store/sql/sql";
 import { newWebhookSecret } from "../webhooks/signer";
 import type { KeyPolicy } from "./policy";
@@ -40,8 +41,8 @@ export class KeyStore {
   /** Active keys by the hash of their secret. */
   private readonly active = new Map<string, TenantKey>();
   private readonly hashes = new Map<string, string>();
-  /** Changes made through this instance, counted: a reload that overlapped one reads again. */
-  private changes = 0;
+  /** Reads of the table and changes made here, ordered: a stale read is never applied. */
+  private readonly copy = new SharedCopy();
 
   constructor(
     private readonly sql: Sql,
@@ -51,14 +52,15 @@ export class KeyStore {
 
   /** Reads every key into memory: at start-up, and when another instance changed one. */
   async reload(): Promise<void> {
-    const before = this.changes;
-    const rows = await this.sql.all<KeyRow>(`SELECT * FROM api_keys ORDER BY created_at, id`);
-    // A change made here while the rows were read may be missing from them: read again.
-    if (this.changes !== before) return this.reload();
-    this.byId.clear();
-    this.active.clear();
-    this.hashes.clear();
-    for (const r of rows) this.remember(r);
+    await this.copy.read(
+      () => this.sql.all<KeyRow>(`SELECT * FROM api_keys ORDER BY created_at, id`),
+      (rows) => {
+        this.byId.clear();
+        this.active.clear();
+        this.hashes.clear();
+        for (const r of rows) this.remember(r);
+      },
+    );
   }
 
   private remember(r: KeyRow): TenantKey {
@@ -114,13 +116,14 @@ export class KeyStore {
       created_at: now,
       revoked_at: null,
     };
-    const inserted = await this.sql.run(
-      `INSERT INTO api_keys (id, name, secret_hash, policy, webhook_secret, created_at)
-       VALUES (@id, @name, @hash, @policy, @webhookSecret, @createdAt) ON CONFLICT (name) DO NOTHING`,
-      { id: row.id, name, hash: row.secret_hash, policy: row.policy, webhookSecret: row.webhook_secret, createdAt: now },
+    const inserted = await this.copy.change(() =>
+      this.sql.run(
+        `INSERT INTO api_keys (id, name, secret_hash, policy, webhook_secret, created_at)
+         VALUES (@id, @name, @hash, @policy, @webhookSecret, @createdAt) ON CONFLICT (name) DO NOTHING`,
+        { id: row.id, name, hash: row.secret_hash, policy: row.policy, webhookSecret: row.webhook_secret, createdAt: now },
+      ),
     );
     if (inserted !== 1) return "name_taken";
-    this.changes++;
     const key = this.remember(row);
     await this.onChange();
     return { key, secret };
@@ -135,13 +138,14 @@ export class KeyStore {
     if ((await this.sql.value(`SELECT 1 FROM api_keys WHERE name = ? AND id != ?`, [name, id])) !== undefined) return "name_taken";
     const policy = change.policy ?? key.policy;
     const webhookSecret = change.rotate_webhook_secret ? newWebhookSecret() : key.webhookSecret;
-    await this.sql.run(`UPDATE api_keys SET name = @name, policy = @policy, webhook_secret = @webhookSecret WHERE id = @id`, {
-      id,
-      name,
-      policy: JSON.stringify(policy),
-      webhookSecret,
-    });
-    this.changes++;
+    await this.copy.change(() =>
+      this.sql.run(`UPDATE api_keys SET name = @name, policy = @policy, webhook_secret = @webhookSecret WHERE id = @id`, {
+        id,
+        name,
+        policy: JSON.stringify(policy),
+        webhookSecret,
+      }),
+    );
     // Replaced, not mutated: a request holding the old object keeps a consistent view of it.
     const next: TenantKey = { ...key, name, policy, limits: this.withDefaults(policy), webhookSecret };
     this.byId.set(id, next);
@@ -156,10 +160,10 @@ export class KeyStore {
     if (!key) return "not_found";
     if (key.revokedAt !== null) return key;
     const next: TenantKey = { ...key, revokedAt: now };
-    this.changes++;
+    // Refused here from this moment, before the write lands.
     this.byId.set(id, next);
     this.active.delete(this.hashes.get(id)!);
-    await this.sql.run(`UPDATE api_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL`, { id, now });
+    await this.copy.change(() => this.sql.run(`UPDATE api_keys SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL`, { id, now }));
     await this.onChange();
     return next;
   }
