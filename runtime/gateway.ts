@@ -45,7 +45,7 @@ import { databaseScrapeSource } from "./metrics/scrape-source";
 import { tokenExpiresAt } from "./health/credentials";
 import { KeyStore } from "./tenants/key-store";
 import { signersFor } from "./tenants/signers";
-import { heldOwners } from "./tenants/limits";
+import { claimLimits } from "./tenants/limits";
 import { UsageLedger } from "./tenants/usage-ledger";
 import { wakeEachUtcDay } from "./tenants/period-wake";
 import type { SandboxChoice } from "./sandbox/probe";
@@ -181,7 +181,7 @@ async function build(config: Config, dbLock: DatabaseLock | undefined, sandbox: 
     maxBytes: config.workspaceMaxBytes,
   });
   const claimant = { instance: instance.id, leaseMs: config.leaseMs };
-  const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks, () => heldOwners({ keys, store, ledger }), workspaces, warm, claimant);
+  const dispatcher = new Dispatcher(config, store, events, pool, pause, webhooks, () => claimLimits({ keys, store, ledger }), workspaces, warm, claimant);
   warm.keepWarmFor(defaultRunSpec(config));
   const jobs: JobDeps = { config, store, events, dispatcher, webhooks, writes: new WriteBatcher(sql) };
   const idempotency = new IdempotencyKeys(sql);

@@ -7,7 +7,7 @@
 import type { Config } from "../config";
 import type { Job } from "../job/job";
 import type { EventLog } from "../events/event-log";
-import type { Claimant, JobStore } from "../store/job-store";
+import type { ClaimLimits, Claimant, JobStore } from "../store/job-store";
 import type { Finish } from "../job/run-outcome";
 import { checkStructuredOutput } from "../job/structured-output";
 import type { Webhooks } from "../webhooks/webhooks";
@@ -45,8 +45,8 @@ export class Dispatcher {
     private readonly pool: CliPool,
     private readonly pause: QueuePause,
     readonly webhooks: Webhooks,
-    /** Owners whose queued jobs must wait now (tenant keys at their max_running or out of budget). */
-    private readonly held: () => Promise<readonly string[]> = async () => [],
+    /** What the next claim must respect: tenant keys at their max_running or out of budget. */
+    private readonly limits: () => Promise<ClaimLimits> = async () => ({}),
     /** Session workspaces (absent: runs start with an empty workspace and nothing is kept). */
     private readonly workspaces?: WorkspaceStore,
     /** Warm CLI processes a job may take instead of starting cold (absent: always cold). */
@@ -83,9 +83,9 @@ export class Dispatcher {
       this.again = false;
       if (this.pausedNow()) return;
       while (!this.stopping && this.running.size < this.config.concurrency) {
-        const held = await this.held();
+        const limits = await this.limits();
         const claimedAt = performance.now();
-        const claimed = await this.store.claimNext(this.claimant, held);
+        const claimed = await this.store.claimNext(this.claimant, limits);
         if (!claimed) break;
         this.events.seed(claimed.job.id, claimed.lastSeq);
         this.start(claimed.job, claimedAt);

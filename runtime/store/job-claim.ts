@@ -1,7 +1,7 @@
 // The claim: which queued job runs next, taken atomically with its lease and its session's mark. One
 // transaction (JobStore.claimNext runs it and retries a lost race for a session's turn).
 import type { Sql } from "./sql/sql";
-import { clockMs, placeholders, skipLocked } from "./sql/dialect";
+import { clockMs, forUpdate, placeholders, skipLocked } from "./sql/dialect";
 import { rowToJob, type JobRow } from "./job-row";
 import type { Job } from "../job/job";
 
@@ -17,17 +17,28 @@ export interface Claimant {
   leaseMs: number;
 }
 
+/** What a claim must respect beyond the queue itself (tenant keys' policies). */
+export interface ClaimLimits {
+  /** Owners whose jobs wait now: out of budget, or at their max_running as last counted. */
+  held?: readonly string[];
+  /**
+   * Owners' max_running, counted again inside the claim: another instance may have claimed for the owner since
+   * `held` was made, and two claims for one owner at once must not both pass.
+   */
+  maxRunning?: ReadonlyMap<string, number>;
+}
+
 /** A claim lost a race for a session's turn to another instance: its transaction is rolled back and retried. */
 export class TurnTaken extends Error {}
 
-export async function claimIn(sql: Sql, claimant: Claimant, held: readonly string[], now: number): Promise<Claimed | undefined> {
+export async function claimIn(sql: Sql, claimant: Claimant, limits: ClaimLimits, now: number): Promise<Claimed | undefined> {
   const d = sql.dialect;
   // The queue pause is the cluster's: read here, in the claim's transaction, and not only from this instance's
   // copy (runtime/queue/queue-pause.ts), which hears of another instance's pause a moment late and can be
   // overwritten by an older read still in flight; jobs submitted right after a pause elsewhere started
   // (test/e2e/cluster-state.test.ts). An expired timed pause does not count, as in QueuePause.current().
   if ((await sql.value(`SELECT 1 FROM queue_pause WHERE until IS NULL OR until > ?`, [now])) !== undefined) return undefined;
-  const skipped = [...held];
+  const skipped = [...(limits.held ?? [])];
   for (;;) {
     // Fair across owners: the waiting owner served longest ago (never served: the first to arrive) gets a turn.
     const owner = await sql.value<string>(
@@ -36,6 +47,16 @@ export async function claimIn(sql: Sql, claimant: Claimant, held: readonly strin
       skipped,
     );
     if (owner === undefined) return undefined;
+    const max = limits.maxRunning?.get(owner);
+    if (max !== undefined) {
+      // On PostgreSQL the owner's row lock waits for another instance's claim for this owner to commit, so the
+      // count read after it includes that run (read committed: each statement sees what is committed).
+      const running = await sql.value<number>(`SELECT running FROM owner_queue WHERE owner = ? ${forUpdate(d)}`, [owner]);
+      if ((running ?? 0) >= max) {
+        skipped.push(owner);
+        continue;
+      }
+    }
     // Within an owner, first in first out, skipping the turns of sessions whose previous turn still runs (one
     // CLI per session at a time) and a fork's first turn while its parent's runs. On PostgreSQL a row another
     // instance is claiming right now is skipped, not waited for.

@@ -5,9 +5,9 @@
 import type { Sql } from "./sql/sql";
 import { clockMs } from "./sql/dialect";
 import { rowToJob, type JobRow } from "./job-row";
-import { claimIn, TurnTaken, type Claimant, type Claimed } from "./job-claim";
+import { claimIn, TurnTaken, type ClaimLimits, type Claimant, type Claimed } from "./job-claim";
 
-export type { Claimant, Claimed } from "./job-claim";
+export type { ClaimLimits, Claimant, Claimed } from "./job-claim";
 import type { Job, JobStatus } from "../job/job";
 import type { NewJob } from "../job/new-job";
 import type { Finish } from "../job/run-outcome";
@@ -131,10 +131,10 @@ export class JobStore {
    * between the owners with waiting jobs, except the `held` ones (at their max_running or out of budget), FIFO
    * within one, never a turn of a session whose run is alive; marks the job's session as running it.
    */
-  async claimNext(claimant: Claimant, held: readonly string[] = [], now = Date.now()): Promise<Claimed | undefined> {
+  async claimNext(claimant: Claimant, limits: ClaimLimits = {}, now = Date.now()): Promise<Claimed | undefined> {
     for (let race = 0; ; race++) {
       try {
-        return await this.transaction((s) => claimIn(s.sql, claimant, held, now));
+        return await this.transaction((s) => claimIn(s.sql, claimant, limits, now));
       } catch (err) {
         if (!(err instanceof TurnTaken) || race >= 5) throw err;
       }

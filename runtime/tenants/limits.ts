@@ -1,5 +1,5 @@
 // A tenant key's running and spending limits, as the dispatcher and the submit path see them.
-import type { JobStore } from "../store/job-store";
+import type { ClaimLimits, JobStore } from "../store/job-store";
 import { currentPeriod } from "./budget-period";
 import type { KeyStore, TenantKey } from "./key-store";
 import type { UsageLedger } from "./usage-ledger";
@@ -22,16 +22,19 @@ export async function budgetStatus(ledger: UsageLedger, key: TenantKey, now = Da
 }
 
 /**
- * Owners whose queued jobs must wait now: at their key's max_running, or out of budget for the period. They
- * are not failed; the dispatcher looks again when a run ends, a policy changes, or a new UTC day begins.
+ * What the next claim must respect: owners whose queued jobs must wait now (at their key's max_running, or out
+ * of budget for the period), and the max_running of the others with jobs waiting, which the claim counts again.
+ * Held jobs are not failed; the dispatcher looks again when a run ends, a policy changes, or a new UTC day begins.
  */
-export async function heldOwners(deps: { keys: KeyStore; store: JobStore; ledger: UsageLedger }, now = Date.now()): Promise<string[]> {
+export async function claimLimits(deps: { keys: KeyStore; store: JobStore; ledger: UsageLedger }, now = Date.now()): Promise<Required<ClaimLimits>> {
   const held: string[] = [];
+  const maxRunning = new Map<string, number>();
   for (const { owner, running } of await deps.store.waitingOwners()) {
     const key = owner === "" ? undefined : deps.keys.get(owner);
     if (!key) continue;
     const max = key.limits.max_running;
     if ((max !== undefined && running >= max) || (await budgetStatus(deps.ledger, key, now))?.exhausted) held.push(owner);
+    else if (max !== undefined) maxRunning.set(owner, max);
   }
-  return held;
+  return { held, maxRunning };
 }

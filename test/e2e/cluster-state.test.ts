@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { startCluster, type Cluster } from "../support/cluster";
 import { API_KEY, FAKE_CLI, type GatewayProcess, waitUntil } from "../support/gateway-process";
-import { createTenant, type Tenant } from "../support/tenants";
+import { createTenant, submitAs, type Tenant } from "../support/tenants";
 
 const RATE = 10;
 const RATE_KEY = "rate-key-0123456789";
@@ -99,6 +99,25 @@ describe("cluster-wide state", () => {
       await waitUntil(async () => (await gw.json("GET", "/api/v1/jobs", undefined, tenant.h)).status === 401, 1_000, `${name} to refuse the revoked key`);
       expect(Date.now() - revokedAt, name).toBeLessThan(1_000);
     }
+  });
+
+  it("a tenant key's max_running holds across instances, also when a resume wakes all three at once", async () => {
+    const t = await createTenant(A, "one at a time", { max_running: 1 });
+    for (const [name, gw] of [["B", B], ["C", C]] as const) {
+      await waitUntil(async () => (await gw.json("GET", "/api/v1/jobs", undefined, t.h)).status === 200, 5_000, `${name} to accept the new key`);
+    }
+    onTestFinished(async () => void (await C.json("POST", "/api/v1/queue/resume")));
+    expect((await A.json("POST", "/api/v1/queue/pause", { reason: "max_running" })).status).toBe(200);
+    for (let i = 0; i < 6; i++) await submitAs(cluster.members[i % 3]!, t, { prompt: `[[reply:a|b|c]][[delay:150]] one at a time ${i}` });
+    // Every instance has a free slot and claims as soon as it hears of the resume.
+    expect((await B.json("POST", "/api/v1/queue/resume")).status).toBe(200);
+    let peak = 0;
+    await waitUntil(async () => {
+      const jobs = (await A.json("GET", "/api/v1/jobs?limit=100", undefined, t.h)).body.jobs as any[];
+      peak = Math.max(peak, jobs.filter((j) => j.status === "processing").length);
+      return jobs.length === 6 && jobs.every((j) => j.status === "completed");
+    }, 30_000, "the tenant's jobs to complete");
+    expect(peak).toBe(1);
   });
 
   it("the submit rate limit holds across instances: requests spread over three get 429 as if sent to one", async () => {

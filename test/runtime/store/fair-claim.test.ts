@@ -20,7 +20,7 @@ function fresh() {
   const claimant = { instance: "i1", leaseMs: 60_000 };
   const claimAll = async (held: string[] = []) => {
     const ids: string[] = [];
-    for (let c = await store.claimNext(claimant, held); c; c = await store.claimNext(claimant, held)) ids.push(c.job.id);
+    for (let c = await store.claimNext(claimant, { held }); c; c = await store.claimNext(claimant, { held })) ids.push(c.job.id);
     return ids;
   };
   /** owner_queue must always equal what a count over the jobs says. */

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { openSqlite } from "../../../runtime/store/database";
 import { JobStore } from "../../../runtime/store/job-store";
 import { KeyStore } from "../../../runtime/tenants/key-store";
-import { budgetStatus, heldOwners } from "../../../runtime/tenants/limits";
+import { budgetStatus, claimLimits } from "../../../runtime/tenants/limits";
 import type { KeyPolicy } from "../../../runtime/tenants/policy";
 import { UsageLedger } from "../../../runtime/tenants/usage-ledger";
 
@@ -34,7 +34,7 @@ async function setup(policy: KeyPolicy) {
   /** Queues a job, and runs the key's oldest queued one to the end at `at`, costing `cost`. */
   const spend = async (cost: number, at: number) => {
     await queue();
-    const { job } = (await store.claimNext(claimant, [], at - 1000))!;
+    const { job } = (await store.claimNext(claimant, {}, at - 1000))!;
     await store.finish(job.id, 1, { status: "completed", result: "", error: "", errorCode: "", stats: { cost_usd: cost } }, at);
   };
   return { store, keys, ledger, key, queue, spend, deps: { keys, store, ledger } };
@@ -45,13 +45,13 @@ describe("budgets", () => {
     const { key, ledger, queue, spend, deps } = await setup({ budget_usd: 1, budget_period: "day" });
     await spend(0.6, T("2026-11-29T08:00:00Z"));
     await queue();
-    expect(await heldOwners(deps, T("2026-11-29T09:00:00Z"))).toEqual([]);
+    expect((await claimLimits(deps, T("2026-11-29T09:00:00Z"))).held).toEqual([]);
     await spend(0.6, T("2026-11-29T10:00:00Z"));
     const noon = T("2026-11-29T12:00:00Z");
     expect(await budgetStatus(ledger, key, noon)).toEqual({ spent: 1.2, budget: 1, period: "day", resetsAt: T("2026-11-30T00:00:00Z"), exhausted: true });
-    expect(await heldOwners(deps, noon)).toEqual([key.id]);
-    expect(await heldOwners(deps, T("2026-11-29T23:59:59.999Z"))).toEqual([key.id]);
-    expect(await heldOwners(deps, T("2026-11-30T00:00:00Z"))).toEqual([]);
+    expect((await claimLimits(deps, noon)).held).toEqual([key.id]);
+    expect((await claimLimits(deps, T("2026-11-29T23:59:59.999Z"))).held).toEqual([key.id]);
+    expect((await claimLimits(deps, T("2026-11-30T00:00:00Z"))).held).toEqual([]);
     expect((await budgetStatus(ledger, key, T("2026-11-30T00:00:00Z")))!.spent).toBe(0);
   });
 
@@ -61,8 +61,8 @@ describe("budgets", () => {
     await spend(0.5, T("2026-11-20T08:00:00Z"));
     await queue();
     expect((await budgetStatus(ledger, key, T("2026-11-29T00:00:00Z")))!.exhausted).toBe(true);
-    expect(await heldOwners(deps, T("2026-11-30T23:00:00Z"))).toEqual([key.id]);
-    expect(await heldOwners(deps, T("2026-12-01T00:00:00Z"))).toEqual([]);
+    expect((await claimLimits(deps, T("2026-11-30T23:00:00Z"))).held).toEqual([key.id]);
+    expect((await claimLimits(deps, T("2026-12-01T00:00:00Z"))).held).toEqual([]);
   });
 
   it("has no budget status without a budget, and holds only for max_running", async () => {
@@ -70,9 +70,12 @@ describe("budgets", () => {
     expect(await budgetStatus(ledger, key)).toBeUndefined();
     await queue();
     await queue();
-    expect(await heldOwners(deps)).toEqual([]);
-    expect(await store.claimNext(claimant, await heldOwners(deps))).toMatchObject({ job: { id: "j0" } });
-    expect(await heldOwners(deps)).toEqual([key.id]);
-    expect(await store.claimNext(claimant, await heldOwners(deps))).toBeUndefined();
+    expect((await claimLimits(deps)).held).toEqual([]);
+    expect(await store.claimNext(claimant, await claimLimits(deps))).toMatchObject({ job: { id: "j0" } });
+    expect((await claimLimits(deps)).held).toEqual([key.id]);
+    expect(await store.claimNext(claimant, await claimLimits(deps))).toBeUndefined();
+    // Limits made before that claim (another instance's, a moment late) hold no one, but the claim counts again.
+    expect(await store.claimNext(claimant, { held: [], maxRunning: new Map([[key.id, 1]]) })).toBeUndefined();
+    expect(await store.claimNext(claimant, { held: [], maxRunning: new Map([[key.id, 2]]) })).toMatchObject({ job: { id: "j1" } });
   });
 });
