@@ -24,6 +24,9 @@ import * as observe from "../metrics/observe";
 import type { RequeueReason } from "../metrics/labels";
 import type { FileData, WorkspaceStore } from "../workspace/workspace-store";
 
+/** The wait before claiming again after a claim failed. */
+const CLAIM_RETRY_MS = 1000;
+
 /** The longest text of a worker thread's error kept in a job's `error`. */
 const MAX_WORKER_ERROR_CHARS = 200;
 
@@ -31,6 +34,7 @@ export class Dispatcher {
   private readonly running = new Map<string, Run>();
   private stopping = false;
   private wakeTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private idleWaiters: (() => void)[] = [];
   /** Claims are allowed: set by startClaiming(), once the server listens. */
   private working = false;
@@ -68,7 +72,14 @@ export class Dispatcher {
     }
     this.pumping = true;
     void this.claimWhileFree()
-      .catch((err: unknown) => log("error", "could not claim a job", { error: String((err as Error)?.message ?? err) }))
+      .catch((err: unknown) => {
+        // The database away, or a claim chosen as a deadlock's victim: try again shortly rather than wait for
+        // the next submit or run end to ask.
+        log("error", "could not claim a job", { error: String((err as Error)?.message ?? err) });
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.pump(), CLAIM_RETRY_MS);
+        this.retryTimer.unref();
+      })
       .finally(() => {
         this.pumping = false;
         if (this.again) {
@@ -318,6 +329,7 @@ export class Dispatcher {
   async stop(graceMs = 0): Promise<void> {
     this.stopping = true;
     clearTimeout(this.wakeTimer);
+    clearTimeout(this.retryTimer);
     if (this.running.size === 0) return;
     const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     let grace: NodeJS.Timeout | undefined;

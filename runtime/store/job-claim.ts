@@ -1,7 +1,7 @@
 // The claim: which queued job runs next, taken atomically with its lease and its session's mark. One
 // transaction (JobStore.claimNext runs it and retries a lost race for a session's turn).
 import type { Sql } from "./sql/sql";
-import { clockMs, forUpdate, placeholders, skipLocked } from "./sql/dialect";
+import { clockMs, placeholders, skipLocked } from "./sql/dialect";
 import { rowToJob, type JobRow } from "./job-row";
 import type { Job } from "../job/job";
 
@@ -49,9 +49,13 @@ export async function claimIn(sql: Sql, claimant: Claimant, limits: ClaimLimits,
     if (owner === undefined) return undefined;
     const max = limits.maxRunning?.get(owner);
     if (max !== undefined) {
-      // On PostgreSQL the owner's row lock waits for another instance's claim for this owner to commit, so the
-      // count read after it includes that run (read committed: each statement sees what is committed).
-      const running = await sql.value<number>(`SELECT running FROM owner_queue WHERE owner = ? ${forUpdate(d)}`, [owner]);
+      // On PostgreSQL one claim at a time counts an owner's runs, under a transaction-scoped lock of their own: the
+      // count read after taking it includes a run another instance claimed a moment ago (read committed: each
+      // statement sees what is committed). A claim that finds the lock taken leaves the owner to the one holding
+      // it, which decides with the same count; never waiting means no deadlock with other owners' locks or rows.
+      // SQLite has one writer.
+      const mine = d === "sqlite" || (await sql.value<boolean>(`SELECT pg_try_advisory_xact_lock(hashtextextended(?, 2))`, [`owner_running:${owner}`]));
+      const running = mine ? await sql.value<number>(`SELECT running FROM owner_queue WHERE owner = ?`, [owner]) : max;
       if ((running ?? 0) >= max) {
         skipped.push(owner);
         continue;

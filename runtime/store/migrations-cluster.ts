@@ -65,4 +65,20 @@ export const CLUSTER_MIGRATIONS: { version: number; sqlite: string; postgres: st
       ALTER TABLE jobs ALTER COLUMN metadata SET STORAGE EXTERNAL;
     `,
   },
+  {
+    version: 19,
+    // A status change moves one job between two job_counts rows. Updated old-then-new, a claim (queued ->
+    // processing) and a requeue (processing -> queued) on two gateways lock the same two rows in opposite
+    // orders and can deadlock. Locked in one order (by status name) first, they take turns. SQLite has one writer.
+    sqlite: `SELECT 1;`,
+    postgres: `
+      CREATE OR REPLACE FUNCTION job_counts_update() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM 1 FROM job_counts WHERE status IN (OLD.status, NEW.status) ORDER BY status FOR UPDATE;
+        UPDATE job_counts SET n = n - 1 WHERE status = OLD.status;
+        UPDATE job_counts SET n = n + 1 WHERE status = NEW.status;
+        RETURN NULL;
+      END $$;
+    `,
+  },
 ];

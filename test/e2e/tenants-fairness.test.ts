@@ -37,6 +37,8 @@ describe("fair scheduling between keys", () => {
 
     // Stop the backlog: revoke A, cancelling what still waits.
     const revoked = await gw.json("DELETE", `/api/v1/keys/${a.id}`);
+    const errors = gw.output.split("\n").filter((l) => l.includes('"level":"ERROR"')).slice(-5);
+    expect(revoked.status, `${JSON.stringify(revoked.body)} ${errors.join("\n")}`).toBe(200);
     expect(revoked.body.cancelled_jobs).toBeGreaterThan(100);
   });
 });

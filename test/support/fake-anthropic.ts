@@ -307,6 +307,10 @@ export async function startFakeAnthropic({ script = {} }: { script?: Record<stri
       answerMessages(rec, res, script).catch(() => res.destroy());
     });
   });
+  // A CLI reuses its connections between requests; a server closing an idle one at Node's default 5 s can meet the
+  // CLI's next request on it (ECONNRESET) and make it retry, which a test then sees as a `retrying` status. The
+  // real API keeps idle connections far longer.
+  server.keepAliveTimeout = 120_000;
   server.on("connection", (s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));

@@ -18,9 +18,6 @@ export const placeholders = (n: number) => Array.from({ length: n }, () => "?").
 /** Row lock for a claim: PostgreSQL skips rows another instance is claiming; SQLite has one writer. */
 export const skipLocked = (d: Dialect) => (d === "postgres" ? "FOR UPDATE SKIP LOCKED" : "");
 
-/** Row lock that waits: PostgreSQL orders claims for one owner by its owner_queue row; SQLite has one writer. */
-export const forUpdate = (d: Dialect) => (d === "postgres" ? "FOR UPDATE" : "");
-
 /** The database's clock in epoch milliseconds: leases are judged by one clock, not each instance's. */
 export const clockMs = (d: Dialect) =>
   d === "sqlite" ? `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)` : `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
