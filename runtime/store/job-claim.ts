@@ -35,8 +35,8 @@ export async function claimIn(sql: Sql, claimant: Claimant, limits: ClaimLimits,
   const d = sql.dialect;
   // The queue pause is the cluster's: read here, in the claim's transaction, and not only from this instance's
   // copy (runtime/queue/queue-pause.ts), which hears of another instance's pause a moment late: jobs submitted
-  // right after a pause elsewhere started
-  // (test/e2e/cluster-state.test.ts). An expired timed pause does not count, as in QueuePause.current().
+  // right after a pause elsewhere started (test/e2e/cluster-state.test.ts). An expired timed pause does not
+  // count, as in QueuePause.current().
   if ((await sql.value(`SELECT 1 FROM queue_pause WHERE until IS NULL OR until > ?`, [now])) !== undefined) return undefined;
   const skipped = [...(limits.held ?? [])];
   for (;;) {
