@@ -118,13 +118,13 @@ export async function submitJob<R = never>(deps: JobDeps, body: SubmitBody, opts
 
 export type CancelResult = { ok: true; job: Job } | { ok: false; reason: "not_found" | "terminal" };
 
-export async function cancelJob(deps: JobDeps, id: string): Promise<CancelResult> {
+export async function cancelJob(deps: JobDeps, id: string, opts: { webhook?: boolean } = {}): Promise<CancelResult> {
   // The run here (if any) stops first: its CLI's process group is killed and nothing it says is kept, so a
   // dense stream of chunks cannot keep the cancel waiting behind their writes. A job that ended meanwhile had
   // nothing left to run. Elsewhere, the instance running it hears of the end (jobEnded).
   deps.dispatcher.cancel(id);
   const announceEnd = deps.cluster && ((tx: Sql, jobId: string) => deps.cluster!.jobEnded(tx, jobId));
-  const job = await finishJob({ ...deps, announceEnd }, id, (store) => store.cancel(id));
+  const job = await finishJob({ ...deps, announceEnd }, id, (store) => store.cancel(id), opts);
   if (!job) return { ok: false, reason: (await deps.store.ownerOf(id)) !== undefined ? "terminal" : "not_found" };
   return { ok: true, job };
 }
@@ -133,7 +133,7 @@ export async function cancelJob(deps: JobDeps, id: string): Promise<CancelResult
 export async function deleteJob(deps: JobDeps, id: string): Promise<boolean> {
   const job = await deps.store.get(id);
   if (!job) return false;
-  if (!isTerminal(job.status)) await cancelJob(deps, id);
+  if (!isTerminal(job.status)) await cancelJob(deps, id, { webhook: false }); // its delivery would go with it anyway
   deps.events.forget(id);
   return deps.store.delete(id); // its events, webhook deliveries (pending ones too) and idempotency records go with it
 }

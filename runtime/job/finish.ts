@@ -20,14 +20,21 @@ export interface FinishDeps {
 /**
  * Runs `transition` (a compare-and-set that returns the job it ended, or undefined) and, when it ended the
  * job, writes its `result` event and webhook in the same transaction; publishes the events once committed.
+ * `webhook: false` queues no webhook: the job is about to be deleted, and a delivery committed now could be
+ * taken and sent (by any instance) before the delete removes it.
  */
-export async function finishJob(deps: FinishDeps, jobId: string, transition: (store: JobStore) => Promise<Job | undefined>): Promise<Job | undefined> {
+export async function finishJob(
+  deps: FinishDeps,
+  jobId: string,
+  transition: (store: JobStore) => Promise<Job | undefined>,
+  opts: { webhook?: boolean } = {},
+): Promise<Job | undefined> {
   await deps.events.settle(jobId); // its earlier events are numbered and stored before its result
   const done = await deps.store.transaction(async (store): Promise<{ job: Job; events: JobEvent[] } | undefined> => {
     const job = await transition(store);
     if (!job) return undefined;
     const events = await deps.events.writeResult(store.sql, job.id, resultPayload(job));
-    await deps.webhooks.jobFinished(store.sql, job);
+    if (opts.webhook !== false) await deps.webhooks.jobFinished(store.sql, job);
     await deps.announceEnd?.(store.sql, job.id);
     return { job, events };
   });

@@ -79,34 +79,45 @@ describe("Idempotency-Key", () => {
   it("answers 409 while the first request with the key is still being handled", async () => {
     // The first request sends its headers and half its body, then waits.
     const body = JSON.stringify({ prompt: "[[reply:slow body]] idem-3" });
-    const sock = connect(Number(new URL(gw.url).port), "127.0.0.1");
-    await new Promise((r) => sock.once("connect", r));
-    sock.write(
-      `POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nX-API-Key: ${API_KEY}\r\nIdempotency-Key: order-3003\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
-    );
-    let raw = "";
-    sock.on("data", (d) => (raw += d));
-    // The gateway may read another connection before it accepts this one. Until it has, a probe with the key
-    // must not make a job (which would answer the key for good): an invalid body gets a 400 and stores nothing.
+    const halfSent = async () => {
+      const sock = connect(Number(new URL(gw.url).port), "127.0.0.1");
+      await new Promise((r) => sock.once("connect", r));
+      sock.write(
+        `POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nX-API-Key: ${API_KEY}\r\nIdempotency-Key: order-3003\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+      );
+      const first = { sock, raw: "" };
+      sock.on("data", (d) => (first.raw += d));
+      return first;
+    };
+    // The gateway may read the probes' connection before it accepts this one. A probe must not make a job (which
+    // would answer the key for good): an invalid body gets a 400 and stores nothing. A probe holds the key while
+    // it is handled, though: if the first request arrives just then, it is the one answered 409; send it again.
+    let first: Awaited<ReturnType<typeof halfSent>> | undefined;
     let probe: unknown;
     await waitUntil(async () => {
+      first ??= await halfSent();
       const r = await submit({ prompt: 7 }, "order-3003");
-      probe = [r.status, r.body, raw];
-      return r.status === 409;
+      probe = [r.status, r.body, first.raw];
+      if (r.status === 409) return true;
+      if (first.raw !== "") {
+        first.sock.destroy();
+        first = undefined;
+      }
+      return false;
     }, 10_000, "the first request to be taken").catch((err) => {
       throw new Error(`${err.message}; last probe: ${JSON.stringify(probe)}`);
     });
     const busy = await submit({ prompt: "[[reply:slow body]] idem-3" }, "order-3003");
     expect(busy.status).toBe(409);
     expect(busy.body).toEqual({ error: "a request with this Idempotency-Key is still being handled" });
-    sock.write(body.slice(10)); // no half-close: the answer comes after the commit, a turn later
-    await waitUntil(() => raw.includes("\r\n\r\n{"), 5_000, "the first response");
-    expect(raw).toMatch(/^HTTP\/1.1 202/);
-    const jobId = /"job_id":"([^"]+)"/.exec(raw)![1];
+    first!.sock.write(body.slice(10)); // no half-close: the answer comes after the commit, a turn later
+    await waitUntil(() => first!.raw.includes("\r\n\r\n{"), 5_000, "the first response");
+    expect(first!.raw).toMatch(/^HTTP\/1.1 202/);
+    const jobId = /"job_id":"([^"]+)"/.exec(first!.raw)![1];
     const replay = await submit({ prompt: "[[reply:slow body]] idem-3" }, "order-3003");
     expect(replay.body.job_id).toBe(jobId);
-    sock.destroy();
+    first!.sock.destroy();
   });
 });
 
