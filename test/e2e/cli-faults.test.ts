@@ -99,7 +99,9 @@ describe("CLI faults", () => {
     expect(done).toMatchObject({ status: "completed", result: "done" });
     const pid = await readPid(file);
     await waitUntil(() => !isAlive(pid), 10_000, "the lingering CLI to be killed");
-    await waitUntil(async () => (await lingeredLong()) === before + 1, 10_000, "the linger time to be measured");
+    // At least this one: on a loaded machine an earlier test's CLI may also take over a second to exit after its
+    // result and land in the same buckets while this one is measured.
+    await waitUntil(async () => (await lingeredLong()) >= before + 1, 10_000, "the linger time to be measured");
   });
 
   it("times out a silent CLI: SIGTERM to its group, failed `timeout`", async () => {
