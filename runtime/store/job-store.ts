@@ -6,13 +6,13 @@ import type { Sql } from "./sql/sql";
 import { clockMs } from "./sql/dialect";
 import { rowToJob, type JobRow } from "./job-row";
 import { claimIn, TurnTaken, type ClaimLimits, type Claimant, type Claimed } from "./job-claim";
-
-export type { ClaimLimits, Claimant, Claimed } from "./job-claim";
 import type { Job, JobStatus } from "../job/job";
 import type { NewJob } from "../job/new-job";
 import type { Finish } from "../job/run-outcome";
 import type { LifeSpan } from "../health/timeline";
 import { SessionStore } from "./session-store";
+
+export type { ClaimLimits, Claimant, Claimed } from "./job-claim";
 
 const TERMINAL_SQL = `('completed', 'failed', 'cancelled')`;
 
@@ -128,8 +128,9 @@ export class JobStore {
 
   /**
    * Atomically moves the next queued job to `processing`, counts the attempt and gives it a lease: round robin
-   * between the owners with waiting jobs, except the `held` ones (at their max_running or out of budget), FIFO
-   * within one, never a turn of a session whose run is alive; marks the job's session as running it.
+   * between the owners with waiting jobs, except the ones `limits` holds (out of budget, or at their
+   * max_running, counted again in the claim), FIFO within one, never a turn of a session whose run is alive;
+   * marks the job's session as running it.
    */
   async claimNext(claimant: Claimant, limits: ClaimLimits = {}, now = Date.now()): Promise<Claimed | undefined> {
     for (let race = 0; ; race++) {
